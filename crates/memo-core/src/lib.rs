@@ -4,10 +4,50 @@
 //! argument, so the same input always gives the same output. Used by the
 //! worker on every capture and patch, by native tests and benches, and by the
 //! browser through a wasm build.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use memo_core::{Analyzer, CaptureInput, Kind};
+//!
+//! let analyzer = Analyzer::new();
+//! let analysis = analyzer.analyze(&CaptureInput {
+//!     content: "You said:\nHow do I share state between tokio tasks in Rust?\nChatGPT said:\nUse Arc<Mutex<T>>.",
+//!     source: Some("chatgpt-extension-v2"),
+//!     title: None,
+//!     tags: &["work".to_owned()],
+//!     metadata: None,
+//!     captured_at: Utc.with_ymd_and_hms(2026, 11, 3, 9, 30, 0).unwrap(),
+//! });
+//! assert_eq!(analysis.title, "How do I share state between tokio tasks in Rust?");
+//! assert_eq!(analysis.kind, Kind::ChatgptConversation);
+//! assert_eq!(analysis.tags[..3], ["work", "chatgpt", "openai"]);
+//! assert!(analysis.tags.contains(&"rust".to_owned()));
+//! ```
+//!
+//! Analysis is total and linear in the input: any string, however large or
+//! odd, gives an answer without panicking.
+
+mod conversation;
+mod dictionary;
+mod keywords;
+mod markdown;
+mod metadata;
+mod tags;
+mod text;
+mod title;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::conversation::{role_marker, Role};
+use crate::dictionary::{Dictionary, Platform, TopicHits};
+use crate::markdown::Line;
+use crate::metadata::Metadata;
+use crate::tags::TagList;
+use crate::text::Token;
+
+pub use crate::tags::{normalize_tag, DEFAULT_MAX_TAGS, MAX_TAG_LEN};
 
 /// What was captured, as the worker has already parsed and bounded it.
 #[derive(Debug, Clone, Copy)]
@@ -24,7 +64,7 @@ pub struct CaptureInput<'a> {
 }
 
 /// The kind of thing a memory is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     ChatgptConversation,
@@ -37,6 +77,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in declaration order.
+    pub const ALL: [Kind; 7] = [
+        Kind::ChatgptConversation,
+        Kind::ClaudeConversation,
+        Kind::GeminiConversation,
+        Kind::PerplexityConversation,
+        Kind::Conversation,
+        Kind::WebPage,
+        Kind::Note,
+    ];
+
+    /// The snake_case name stored in the database and sent over the API.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::ChatgptConversation => "chatgpt_conversation",
@@ -47,6 +99,16 @@ impl Kind {
             Kind::WebPage => "web_page",
             Kind::Note => "note",
         }
+    }
+
+    /// The kind with the given snake_case name.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
+    /// Whether the memory is a chat with an assistant.
+    pub fn is_conversation(self) -> bool {
+        !matches!(self, Kind::WebPage | Kind::Note)
     }
 }
 
@@ -70,31 +132,336 @@ impl std::fmt::Display for DictionaryError {
 
 impl std::error::Error for DictionaryError {}
 
+/// Words of a `source` that say what kind of capture it is when no platform
+/// is recognised.
+const SOURCE_KINDS: &[(&str, Kind)] = &[
+    ("web", Kind::WebPage),
+    ("clipper", Kind::WebPage),
+    ("page", Kind::WebPage),
+    ("selection", Kind::WebPage),
+    ("bookmark", Kind::WebPage),
+    ("bookmarklet", Kind::WebPage),
+    ("highlight", Kind::WebPage),
+    ("reader", Kind::WebPage),
+    ("rss", Kind::WebPage),
+    ("chat", Kind::Conversation),
+    ("conversation", Kind::Conversation),
+];
+
+/// Keyword tags offered at most per capture.
+const MAX_KEYWORD_TAGS: usize = 3;
+
 /// The analysis engine with its dictionaries loaded.
-#[derive(Debug, Clone, Default)]
-pub struct Analyzer {}
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    dictionary: Dictionary,
+    max_tags: usize,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new()
+    }
+}
 
 impl Analyzer {
     /// The built-in dictionaries only.
     pub fn new() -> Self {
-        Analyzer {}
+        Analyzer {
+            dictionary: dictionary::builtin(),
+            max_tags: DEFAULT_MAX_TAGS,
+        }
     }
 
     /// The built-in dictionaries extended by a deployment's TOML text.
     pub fn with_extra_dictionary(_toml: &str) -> Result<Self, DictionaryError> {
-        Ok(Analyzer {})
+        Ok(Analyzer::new())
+    }
+
+    /// The same analyzer with a different cap on derived tags (user tags are
+    /// never dropped, whatever the cap).
+    pub fn with_max_tags(mut self, max_tags: usize) -> Self {
+        self.max_tags = max_tags;
+        self
     }
 
     /// Title, kind and tags for one capture. Total: never panics.
     pub fn analyze(&self, input: &CaptureInput<'_>) -> Analysis {
-        let title = input
+        let metadata = Metadata::from_value(input.metadata);
+        let host = metadata.url.and_then(metadata::url_host);
+        let platform = self.platform(host.as_deref(), metadata.platform, input.source);
+        let scan = Scan::of(input.content);
+        let kind = platform
+            .map(|p| p.kind)
+            .or_else(|| input.source.and_then(source_kind))
+            .or_else(|| scan.is_conversation().then_some(Kind::Conversation))
+            .or_else(|| host.is_some().then_some(Kind::WebPage))
+            .unwrap_or(Kind::Note);
+        let title = self.title(input, &metadata, platform, kind, host.as_deref());
+        let tags = self.tags(input, &metadata, &scan, platform, kind, host.as_deref());
+        Analysis { title, kind, tags }
+    }
+
+    fn platform(
+        &self,
+        host: Option<&str>,
+        platform: Option<&str>,
+        source: Option<&str>,
+    ) -> Option<&Platform> {
+        let dictionary = &self.dictionary;
+        host.and_then(|h| dictionary.platform_by_host(h))
+            .or_else(|| platform.and_then(|p| dictionary.platform_by_name(p)))
+            .or_else(|| source.and_then(|s| dictionary.platform_by_name(s)))
+    }
+
+    fn title(
+        &self,
+        input: &CaptureInput<'_>,
+        metadata: &Metadata<'_>,
+        platform: Option<&Platform>,
+        kind: Kind,
+        host: Option<&str>,
+    ) -> String {
+        input
             .title
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("Note · {}", input.captured_at.format("%Y-%m-%d")));
-        let mut tags: Vec<String> = input.tags.to_vec();
-        tags.push(format!("captured-{}", input.captured_at.format("%Y-%m")));
-        Analysis { title, kind: Kind::Note, tags }
+            .and_then(title::explicit)
+            .or_else(|| metadata.title.and_then(|t| self.page_title(t)))
+            .or_else(|| title::from_content(input.content))
+            .unwrap_or_else(|| {
+                let date = input.captured_at.format("%Y-%m-%d");
+                match (kind, platform, host) {
+                    (Kind::WebPage, _, Some(host)) => format!("{host} · {date}"),
+                    (Kind::WebPage, _, None) => format!("Web page · {date}"),
+                    (Kind::Note, _, _) => format!("Note · {date}"),
+                    (_, Some(platform), _) => format!("{} conversation · {date}", platform.name),
+                    (_, None, _) => format!("Conversation · {date}"),
+                }
+            })
+    }
+
+    fn tags(
+        &self,
+        input: &CaptureInput<'_>,
+        metadata: &Metadata<'_>,
+        scan: &Scan,
+        platform: Option<&Platform>,
+        kind: Kind,
+        host: Option<&str>,
+    ) -> Vec<String> {
+        let mut tags = TagList::new(self.max_tags);
+        for tag in input.tags {
+            tags.push_user(tag);
+        }
+        match (platform, host) {
+            (Some(platform), _) => platform.tags.iter().for_each(|t| {
+                tags.offer(t);
+            }),
+            (None, Some(host)) => {
+                if let Some(site) = metadata::site_name(host) {
+                    tags.offer(site);
+                }
+            }
+            (None, None) => {}
+        }
+
+        let lower = text::lowercase(input.content);
+        let (tokens, mut consumed) = tokenize(&lower);
+        let has_code = !scan.languages.is_empty() || scan.fences > 0 || metadata.code_blocks;
+        for topic in self.topics(&tokens, &mut consumed, has_code) {
+            tags.offer(topic);
+        }
+        let languages = scan
+            .languages
+            .iter()
+            .map(String::as_str)
+            .chain(metadata.code_languages.iter().copied());
+        for language in languages {
+            if let Some(language) = self.language(language) {
+                tags.offer(&format!("lang-{language}"));
+            }
+        }
+        let keywords = keywords::keywords(
+            &tokens,
+            &consumed,
+            &self.dictionary.stop_words,
+            MAX_KEYWORD_TAGS,
+        );
+        for keyword in keywords {
+            tags.offer(&keyword);
+        }
+        if has_code {
+            tags.offer("has-code");
+        }
+        if metadata.images || scan.images {
+            tags.offer("has-images");
+        }
+        if metadata.artifacts {
+            tags.offer("has-artifacts");
+        }
+        if kind.is_conversation() {
+            let messages = metadata.message_count.unwrap_or(scan.turns);
+            if let Some(size) = conversation_size(messages) {
+                tags.offer(size);
+            }
+        }
+        tags.offer(&format!("captured-{}", input.captured_at.format("%Y-%m")));
+        tags.into_vec()
+    }
+
+    /// Dictionary tags that qualify, most hits first.
+    fn topics<'d>(
+        &'d self,
+        tokens: &[Token<'_>],
+        consumed: &mut [bool],
+        has_code: bool,
+    ) -> Vec<&'d str> {
+        let hits = self.dictionary.match_terms(tokens, consumed);
+        let topics = &self.dictionary.topics;
+        let technical = has_code
+            || hits
+                .iter()
+                .any(|h| h.strong > 0 && topics[h.topic].technical);
+        let count = |h: &TopicHits| h.strong + if technical { h.ambiguous } else { 0 };
+        let mut qualifying: Vec<&TopicHits> = hits
+            .iter()
+            .filter(|h| count(h) >= topics[h.topic].min_hits.max(1))
+            .collect();
+        qualifying.sort_by_key(|h| (std::cmp::Reverse(count(h)), h.first));
+        qualifying
+            .into_iter()
+            .map(|h| topics[h.topic].tag.as_str())
+            .collect()
+    }
+
+    /// A page title from metadata, unless it only names a platform
+    /// ("ChatGPT", "New chat"); a trailing " - Claude" is dropped.
+    fn page_title(&self, title: &str) -> Option<String> {
+        const GENERIC: &[&str] = &["new chat", "new conversation", "untitled", "home", "chat"];
+        let names_platform = |s: &str| {
+            let s = s.trim();
+            GENERIC.iter().any(|g| g.eq_ignore_ascii_case(s))
+                || self.dictionary.platforms.iter().any(|p| {
+                    p.name.eq_ignore_ascii_case(s)
+                        || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(s))
+                })
+        };
+        let mut title = title.trim();
+        for separator in [" - ", " | ", " – ", " — ", " · "] {
+            if let Some((head, tail)) = title.rsplit_once(separator) {
+                if names_platform(tail) {
+                    title = head.trim();
+                }
+            }
+        }
+        if names_platform(title) {
+            return None;
+        }
+        title::explicit(title)
+    }
+
+    /// The canonical language name of a code-fence info string.
+    fn language(&self, info: &str) -> Option<String> {
+        let lower = text::lowercase(info.trim());
+        let name = lower.trim_start_matches("language-");
+        if name.is_empty() || self.dictionary.non_languages.contains(name) {
+            return None;
+        }
+        Some(
+            self.dictionary
+                .language_aliases
+                .get(name)
+                .map_or(name, String::as_str)
+                .to_owned(),
+        )
     }
 }
+
+/// What one pass over the content's lines finds.
+#[derive(Debug, Default)]
+struct Scan {
+    /// Code-fence languages in order of first appearance, lower-case.
+    languages: Vec<String>,
+    fences: usize,
+    images: bool,
+    user_turns: usize,
+    assistant_turns: usize,
+    turns: u64,
+}
+
+impl Scan {
+    fn of(content: &str) -> Scan {
+        let mut scan = Scan::default();
+        for line in markdown::lines(content) {
+            match line {
+                Line::FenceOpen { language } => {
+                    scan.fences += 1;
+                    if !language.is_empty() && !scan.languages.iter().any(|l| l == language) {
+                        scan.languages.push(language.to_owned());
+                    }
+                }
+                Line::Prose(line) => {
+                    if let Some((role, _)) = role_marker(line) {
+                        scan.turns += 1;
+                        match role {
+                            Role::User => scan.user_turns += 1,
+                            Role::Assistant => scan.assistant_turns += 1,
+                        }
+                    }
+                    scan.images |= line.contains("![");
+                }
+                Line::Code(_) => {}
+            }
+        }
+        scan
+    }
+
+    fn is_conversation(&self) -> bool {
+        self.user_turns > 0 && self.assistant_turns > 0
+    }
+}
+
+/// Tokens of the lower-cased content, role markers left out, with code
+/// tokens pre-marked as consumed so that only prose yields keywords.
+fn tokenize(lower: &str) -> (Vec<Token<'_>>, Vec<bool>) {
+    let mut tokens = Vec::new();
+    let mut consumed = Vec::new();
+    for line in markdown::lines(lower) {
+        let (text, is_code) = match line {
+            Line::Prose(line) => (role_marker(line).map_or(line, |(_, rest)| rest), false),
+            Line::Code(line) => (line, true),
+            Line::FenceOpen { .. } => continue,
+        };
+        for (i, mut token) in text::tokens(text).enumerate() {
+            if i == 0 {
+                token.joined = false;
+            }
+            tokens.push(token);
+            consumed.push(is_code);
+        }
+    }
+    (tokens, consumed)
+}
+
+fn source_kind(source: &str) -> Option<Kind> {
+    let lower = text::lowercase(source);
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .find_map(|word| {
+            SOURCE_KINDS
+                .iter()
+                .find(|(name, _)| *name == word)
+                .map(|&(_, kind)| kind)
+        })
+}
+
+fn conversation_size(messages: u64) -> Option<&'static str> {
+    match messages {
+        0 => None,
+        1..=4 => Some("short-conversation"),
+        5..=19 => Some("medium-conversation"),
+        _ => Some("long-conversation"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,131 @@
+//! Tag normalisation and the ordered, bounded tag list.
+
+/// Longest tag, in bytes (tags are mostly ASCII; a multi-byte tag is cut on a
+/// character boundary).
+pub const MAX_TAG_LEN: usize = 64;
+/// Default cap on the number of tags, user tags included.
+pub const DEFAULT_MAX_TAGS: usize = 12;
+
+/// Spellings whose symbols carry meaning that kebab-case would lose.
+const SYMBOL_SPELLINGS: &[(&str, &str)] = &[
+    ("c++", "cpp"),
+    ("c#", "csharp"),
+    ("f#", "fsharp"),
+    (".net", "dotnet"),
+];
+
+/// Lower-case kebab-case form of a tag: letters and digits of any script,
+/// other characters collapsed to single hyphens, at most [`MAX_TAG_LEN`]
+/// bytes. Empty when nothing is left.
+pub fn normalize_tag(raw: &str) -> String {
+    let lower = crate::text::lowercase(raw.trim());
+    if let Some(&(_, spelled)) = SYMBOL_SPELLINGS
+        .iter()
+        .find(|(symbolic, _)| *symbolic == lower)
+    {
+        return spelled.to_owned();
+    }
+    let mut tag = String::with_capacity(lower.len().min(MAX_TAG_LEN));
+    let mut pending_hyphen = false;
+    for c in lower.chars() {
+        if c.is_alphanumeric() {
+            let needed = c.len_utf8() + usize::from(pending_hyphen);
+            if tag.len() + needed > MAX_TAG_LEN {
+                break;
+            }
+            if pending_hyphen {
+                tag.push('-');
+                pending_hyphen = false;
+            }
+            tag.push(c);
+        } else if !is_combining_mark(c) {
+            pending_hyphen = !tag.is_empty();
+        } else if tag.len() + c.len_utf8() <= MAX_TAG_LEN {
+            // Combining marks stay with their base letter.
+            tag.push(c);
+        }
+    }
+    tag
+}
+
+/// Combining marks that `is_alphanumeric` does not cover (most are
+/// alphabetic already): the general combining blocks and the joiners.
+fn is_combining_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F | 0x200C | 0x200D)
+}
+
+/// An ordered list of unique tags: user tags first and never dropped, then
+/// derived tags in the order offered until the cap is reached.
+#[derive(Debug)]
+pub(crate) struct TagList {
+    tags: Vec<String>,
+    max: usize,
+}
+
+impl TagList {
+    pub fn new(max: usize) -> Self {
+        TagList {
+            tags: Vec::new(),
+            max,
+        }
+    }
+
+    /// Adds a tag the user gave: kept even beyond the cap.
+    pub fn push_user(&mut self, raw: &str) {
+        let tag = normalize_tag(raw);
+        if !tag.is_empty() && !self.contains(&tag) {
+            self.tags.push(tag);
+        }
+    }
+
+    /// Offers a derived tag; returns false once the list is full.
+    pub fn offer(&mut self, raw: &str) -> bool {
+        if self.is_full() {
+            return false;
+        }
+        let tag = normalize_tag(raw);
+        if !tag.is_empty() && !self.contains(&tag) {
+            self.tags.push(tag);
+        }
+        !self.is_full()
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.tags.len() >= self.max
+    }
+
+    pub fn contains(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
+    }
+
+    pub fn into_vec(self) -> Vec<String> {
+        self.tags
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_to_kebab_case() {
+        assert_eq!(normalize_tag("  Machine Learning!! "), "machine-learning");
+        assert_eq!(normalize_tag("C++"), "cpp");
+        assert_eq!(normalize_tag("snake_case__name"), "snake-case-name");
+        assert_eq!(normalize_tag("Café Crème"), "café-crème");
+        assert_eq!(normalize_tag("机器学习"), "机器学习");
+        assert_eq!(normalize_tag("!!!"), "");
+        assert_eq!(normalize_tag(&"a".repeat(100)).len(), 64);
+        assert_eq!(normalize_tag(&"é".repeat(100)).len(), 64);
+    }
+
+    #[test]
+    fn user_tags_are_kept_beyond_the_cap() {
+        let mut list = TagList::new(2);
+        for t in ["One", "two", "THREE", "one"] {
+            list.push_user(t);
+        }
+        assert!(!list.offer("four"));
+        assert_eq!(list.into_vec(), ["one", "two", "three"]);
+    }
+}

@@ -1,0 +1,224 @@
+//! Unicode-aware tokenisation shared by dictionary matching and keyword
+//! extraction.
+//!
+//! Words are runs of alphanumeric characters in any script. A few joiners keep
+//! technical names whole: an inner `.` or apostrophe between word characters
+//! (`node.js`, `don't`), a trailing `++` or `#` (`c++`, `c#`) and a leading
+//! `.` after a space (`.net`). Ideographs and kana have no spaces between
+//! words, so each one is a token of its own and phrases are matched as
+//! sequences of them. Tokens never span a line break or sentence punctuation;
+//! [`Token::joined`] tells whether a phrase may continue from the previous
+//! token.
+
+/// One token of already lower-cased text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Token<'t> {
+    pub text: &'t str,
+    /// Only spaces, hyphens or underscores separate this token from the
+    /// previous one, so a phrase may run across the gap.
+    pub joined: bool,
+    /// A single ideograph or kana character.
+    pub cjk: bool,
+}
+
+/// Han ideographs, hiragana and katakana: scripts written without spaces.
+pub(crate) fn is_cjk(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x3040..=0x30FF
+            | 0x31F0..=0x31FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xF900..=0xFAFF
+            | 0xFF66..=0xFF9D
+            | 0x20000..=0x2FA1F
+    )
+}
+
+/// A character that belongs inside a word of a spaced script.
+#[inline]
+pub(crate) fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        c.is_alphanumeric() && !is_cjk(c)
+    }
+}
+
+/// Separators a phrase may run across.
+#[inline]
+fn is_phrase_gap(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '-' | '_' | '\u{a0}' | '\u{3000}')
+}
+
+#[inline]
+fn char_at(text: &str, at: usize) -> Option<char> {
+    text.get(at..).and_then(|rest| rest.chars().next())
+}
+
+/// Iterator over the tokens of lower-cased text.
+pub(crate) struct Tokens<'t> {
+    text: &'t str,
+    pos: usize,
+}
+
+/// Tokens of `text`, which the caller has lower-cased.
+pub(crate) fn tokens(text: &str) -> Tokens<'_> {
+    Tokens { text, pos: 0 }
+}
+
+impl<'t> Iterator for Tokens<'t> {
+    type Item = Token<'t>;
+
+    fn next(&mut self) -> Option<Token<'t>> {
+        let text = self.text;
+        let mut joined = true;
+        let mut previous_is_space = self.pos == 0;
+        let (start, first) = loop {
+            let c = char_at(text, self.pos)?;
+            if is_word_char(c) || is_cjk(c) {
+                break (self.pos, c);
+            }
+            let len = c.len_utf8();
+            if c == '.'
+                && previous_is_space
+                && char_at(text, self.pos + len).is_some_and(|n| n.is_ascii_alphabetic())
+            {
+                // A leading dot as in `.net`: the token starts at the dot.
+                self.pos += len;
+                break (self.pos - len, c);
+            }
+            joined &= is_phrase_gap(c);
+            previous_is_space = c.is_whitespace();
+            self.pos += len;
+        };
+        if first != '.' {
+            self.pos = start + first.len_utf8();
+        }
+        if is_cjk(first) {
+            return Some(Token {
+                text: &text[start..self.pos],
+                joined,
+                cjk: true,
+            });
+        }
+        self.pos = self.word_end();
+        self.pos = self.suffix_end();
+        Some(Token {
+            text: &text[start..self.pos],
+            joined,
+            cjk: false,
+        })
+    }
+}
+
+impl Tokens<'_> {
+    /// End of the word run starting at `self.pos`, with inner joiners.
+    fn word_end(&self) -> usize {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut end = self.pos;
+        loop {
+            match bytes.get(end) {
+                Some(b) if b.is_ascii_alphanumeric() => end += 1,
+                Some(b) if b.is_ascii() => {
+                    let joiner = matches!(b, b'.' | b'\'');
+                    if joiner && char_at(text, end + 1).is_some_and(is_word_char) {
+                        end += 1;
+                    } else {
+                        return end;
+                    }
+                }
+                Some(_) => match char_at(text, end) {
+                    Some(c) if is_word_char(c) => end += c.len_utf8(),
+                    Some('\u{2019}') if char_at(text, end + 3).is_some_and(is_word_char) => {
+                        end += 3
+                    }
+                    _ => return end,
+                },
+                None => return end,
+            }
+        }
+    }
+
+    /// Extends a word by a `++` or `#` suffix that ends it, as in `c++`.
+    fn suffix_end(&self) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut end = self.pos;
+        match bytes.get(end) {
+            Some(b'#') => end += 1,
+            Some(b'+') => {
+                while bytes.get(end) == Some(&b'+') {
+                    end += 1;
+                }
+            }
+            _ => return end,
+        }
+        if char_at(self.text, end).is_some_and(|c| is_word_char(c) || is_cjk(c)) {
+            self.pos
+        } else {
+            end
+        }
+    }
+}
+
+/// Lower-cases text, taking the cheap path for ASCII.
+pub(crate) fn lowercase(text: &str) -> String {
+    if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_lowercase()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<&str> {
+        tokens(text).map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn splits_on_punctuation_and_space() {
+        assert_eq!(
+            words("hello, world! foo-bar"),
+            ["hello", "world", "foo", "bar"]
+        );
+    }
+
+    #[test]
+    fn keeps_technical_names_whole() {
+        assert_eq!(
+            words("use node.js and c++ or c# on .net"),
+            ["use", "node.js", "and", "c++", "or", "c#", "on", ".net"]
+        );
+        assert_eq!(words("don't stop."), ["don't", "stop"]);
+        assert_eq!(words("a+b c#d"), ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn ideographs_are_single_tokens() {
+        let t: Vec<_> = tokens("机器学习 rust").collect();
+        assert_eq!(
+            t.iter().map(|t| t.text).collect::<Vec<_>>(),
+            ["机", "器", "学", "习", "rust"]
+        );
+        assert!(t[1].cjk && t[1].joined);
+    }
+
+    #[test]
+    fn phrases_break_at_punctuation_and_lines() {
+        let t: Vec<_> = tokens("machine learning. deep\nlearning").collect();
+        let joined: Vec<_> = t.iter().map(|t| t.joined).collect();
+        assert_eq!(joined, [true, true, false, false]);
+    }
+
+    #[test]
+    fn handles_other_scripts() {
+        assert_eq!(
+            words("über straße مرحبا بالعالم"),
+            ["über", "straße", "مرحبا", "بالعالم"]
+        );
+    }
+}
