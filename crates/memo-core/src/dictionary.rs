@@ -1,16 +1,23 @@
 //! Tag dictionaries: platforms with their hosts, topic and technology terms
 //! matched on token and phrase boundaries, code-language aliases and stop
-//! words.
+//! words — loaded from TOML (see `data/dictionary.toml` for the format).
 
 use std::collections::{HashMap, HashSet};
 
-use crate::text::{tokens, Token};
-use crate::Kind;
+use crate::document::Document;
+use crate::tags::normalize_tag;
+use crate::text::{lowercase, tokens};
+use crate::toml_lite::{self, Entry, Table, Value};
+use crate::{DictionaryError, Kind};
+
+/// The dictionary compiled into the crate.
+pub(crate) const BUILTIN_TOML: &str = include_str!("../data/dictionary.toml");
 
 /// A site or chat service recognised from the URL host, the `platform`
 /// metadata or the capture source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Platform {
+    pub id: String,
     /// Display name used in fallback titles ("ChatGPT").
     pub name: String,
     pub kind: Kind,
@@ -23,22 +30,22 @@ pub(crate) struct Platform {
 
 /// A tag with the rules for giving it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct TopicTag {
+pub(crate) struct Topic {
     pub tag: String,
     /// How many term occurrences the text needs for the tag.
     pub min_hits: u32,
-    /// Whether a match of this tag makes the text technical, which lets
-    /// ambiguous terms of other tags count.
+    /// A match makes the text technical, which lets ambiguous terms count;
+    /// technical terms also count inside code.
     pub technical: bool,
 }
 
-/// A term of a tag, keyed in the index by its first token.
+/// A term of a topic, filed under its first token.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Term {
+pub(crate) struct Term {
     topic: usize,
     /// Tokens after the first.
     rest: Box<[String]>,
-    /// Counts only in technical text ("rust", "go", "swift").
+    /// Counts only in technical text ("rust", "swift").
     ambiguous: bool,
 }
 
@@ -46,16 +53,18 @@ struct Term {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Dictionary {
     pub platforms: Vec<Platform>,
-    pub topics: Vec<TopicTag>,
-    terms: HashMap<String, Vec<Term>>,
+    pub topics: Vec<Topic>,
+    /// First token of a term → index into `term_groups`.
+    term_index: HashMap<String, u32>,
+    term_groups: Vec<Vec<Term>>,
     /// Code-fence info strings mapped to canonical language names.
     pub language_aliases: HashMap<String, String>,
     /// Info strings that name no language (`text`, `output`).
-    pub non_languages: HashSet<String>,
-    pub stop_words: HashSet<String>,
+    pub ignored_languages: HashSet<String>,
+    stop_words: HashSet<String>,
 }
 
-/// Occurrences of one tag's terms in a text.
+/// Occurrences of one topic's terms in a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TopicHits {
     pub topic: usize,
@@ -66,382 +75,451 @@ pub(crate) struct TopicHits {
 }
 
 impl Dictionary {
-    /// Index of the topic for `tag`, added if new.
-    pub fn topic(&mut self, tag: &str, min_hits: u32, technical: bool) -> usize {
-        let tag = crate::tags::normalize_tag(tag);
-        if let Some(i) = self.topics.iter().position(|t| t.tag == tag) {
-            self.topics[i].min_hits = min_hits;
-            self.topics[i].technical = technical;
-            return i;
+    /// The built-in dictionary.
+    pub fn builtin() -> Dictionary {
+        let mut dictionary = Dictionary::default();
+        // The built-in text is checked by the tests; should it ever fail to
+        // load, analysis goes on with what was loaded rather than panic.
+        let loaded = dictionary.extend_from_toml(BUILTIN_TOML);
+        debug_assert!(loaded.is_ok(), "built-in dictionary: {loaded:?}");
+        dictionary
+    }
+
+    /// Adds the tables of a TOML dictionary text; a known platform or tag is
+    /// extended, its scalar settings overridden.
+    pub fn extend_from_toml(&mut self, source: &str) -> Result<(), DictionaryError> {
+        let tables = toml_lite::parse(source).map_err(|e| DictionaryError(e.to_string()))?;
+        for table in &tables {
+            self.load_table(table).map_err(DictionaryError)?;
         }
-        self.topics.push(TopicTag {
-            tag,
-            min_hits,
-            technical,
-        });
-        self.topics.len() - 1
+        Ok(())
+    }
+
+    fn load_table(&mut self, table: &Table) -> Result<(), String> {
+        let path: Vec<&str> = table.path.iter().map(String::as_str).collect();
+        match path[..] {
+            [] => match table.entries.first() {
+                Some(entry) => Err(format!(
+                    "line {}: unknown top-level key `{}`",
+                    entry.line, entry.key
+                )),
+                None => Ok(()),
+            },
+            ["platforms", id] => self.load_platform(id, table),
+            ["tags", tag] => self.load_topic(tag, table),
+            ["languages"] => table
+                .entries
+                .iter()
+                .try_for_each(|entry| match entry.key.as_str() {
+                    "ignore" => {
+                        self.ignored_languages
+                            .extend(strings(entry)?.iter().map(|s| lowercase(s)));
+                        Ok(())
+                    }
+                    _ => Err(unknown_key(entry, table)),
+                }),
+            ["languages", "aliases"] => table.entries.iter().try_for_each(|entry| {
+                let language = string(entry)?;
+                self.language_aliases
+                    .insert(lowercase(&entry.key), lowercase(language));
+                Ok(())
+            }),
+            ["stop_words"] => table.entries.iter().try_for_each(|entry| {
+                self.stop_words
+                    .extend(strings(entry)?.iter().map(|s| lowercase(s)));
+                Ok(())
+            }),
+            _ => Err(format!(
+                "line {}: unknown table [{}]",
+                table.line,
+                table.path.join(".")
+            )),
+        }
+    }
+
+    fn load_platform(&mut self, id: &str, table: &Table) -> Result<(), String> {
+        let index = match self.platforms.iter().position(|p| p.id == id) {
+            Some(index) => index,
+            None => {
+                let Some(kind) = table.entries.iter().find(|e| e.key == "kind") else {
+                    return Err(format!(
+                        "line {}: new platform [platforms.{id}] needs a kind",
+                        table.line
+                    ));
+                };
+                self.platforms.push(Platform {
+                    id: id.to_owned(),
+                    name: id.to_owned(),
+                    kind: kind_named(kind)?,
+                    hosts: Vec::new(),
+                    aliases: Vec::new(),
+                    tags: Vec::new(),
+                });
+                self.platforms.len() - 1
+            }
+        };
+        let platform = &mut self.platforms[index];
+        for entry in &table.entries {
+            match entry.key.as_str() {
+                "name" => platform.name = string(entry)?.to_owned(),
+                "kind" => platform.kind = kind_named(entry)?,
+                "hosts" => platform
+                    .hosts
+                    .extend(strings(entry)?.iter().map(|h| lowercase(h))),
+                "aliases" => platform
+                    .aliases
+                    .extend(strings(entry)?.iter().map(|a| lowercase(a))),
+                "tags" => platform
+                    .tags
+                    .extend(strings(entry)?.iter().map(|t| normalize_tag(t))),
+                _ => return Err(unknown_key(entry, table)),
+            }
+        }
+        Ok(())
+    }
+
+    fn load_topic(&mut self, tag: &str, table: &Table) -> Result<(), String> {
+        let tag = normalize_tag(tag);
+        if tag.is_empty() {
+            return Err(format!(
+                "line {}: [tags.…] needs a tag with letters or digits",
+                table.line
+            ));
+        }
+        let topic = match self.topics.iter().position(|t| t.tag == tag) {
+            Some(topic) => topic,
+            None => {
+                self.topics.push(Topic {
+                    tag,
+                    min_hits: 1,
+                    technical: false,
+                });
+                self.topics.len() - 1
+            }
+        };
+        for entry in &table.entries {
+            match entry.key.as_str() {
+                "terms" => strings(entry)?
+                    .iter()
+                    .for_each(|term| self.add_term(topic, term, false)),
+                "ambiguous" => strings(entry)?
+                    .iter()
+                    .for_each(|term| self.add_term(topic, term, true)),
+                "min_hits" => match entry.value {
+                    Value::Integer(n) if (1..=1000).contains(&n) => {
+                        self.topics[topic].min_hits = n as u32
+                    }
+                    _ => {
+                        return Err(format!(
+                            "line {}: min_hits must be an integer from 1 to 1000",
+                            entry.line
+                        ))
+                    }
+                },
+                "technical" => match entry.value {
+                    Value::Boolean(b) => self.topics[topic].technical = b,
+                    _ => {
+                        return Err(format!(
+                            "line {}: technical must be true or false",
+                            entry.line
+                        ))
+                    }
+                },
+                _ => return Err(unknown_key(entry, table)),
+            }
+        }
+        Ok(())
     }
 
     /// Adds a term for a topic; terms are tokenised like text, so phrases
     /// and CJK words match as token sequences.
-    pub fn add_term(&mut self, topic: usize, term: &str, ambiguous: bool) {
-        let lower = crate::text::lowercase(term);
+    fn add_term(&mut self, topic: usize, term: &str, ambiguous: bool) {
+        let lower = lowercase(term);
         let mut words = tokens(&lower).map(|t| t.text.to_owned());
         let Some(first) = words.next() else { return };
-        let entry = Term {
+        let term = Term {
             topic,
             rest: words.collect(),
             ambiguous,
         };
-        let entries = self.terms.entry(first).or_default();
-        if !entries.contains(&entry) {
-            entries.push(entry);
+        let next_group = self.term_groups.len() as u32;
+        let group = *self.term_index.entry(first).or_insert(next_group);
+        if group == next_group {
+            self.term_groups.push(Vec::new());
+        }
+        let terms = &mut self.term_groups[group as usize];
+        match terms
+            .iter_mut()
+            .find(|t| t.topic == term.topic && t.rest == term.rest)
+        {
+            Some(existing) => existing.ambiguous = term.ambiguous,
+            None => terms.push(term),
         }
     }
 
+    /// The group of terms whose first token is `word`.
+    pub fn terms_starting_with(&self, word: &str) -> Option<u32> {
+        self.term_index.get(word).copied()
+    }
+
+    pub fn is_stop_word(&self, word: &str) -> bool {
+        self.stop_words.contains(word)
+    }
+
     /// Counts term occurrences per topic, longest match first, left to
-    /// right; `consumed` marks the tokens that matched.
-    pub fn match_terms(&self, text: &[Token<'_>], consumed: &mut [bool]) -> Vec<TopicHits> {
+    /// right, and marks matched tokens. A match credits every topic that has
+    /// that exact term; non-technical topics count only outside code.
+    pub fn match_terms(&self, doc: &mut Document<'_>) -> Vec<TopicHits> {
         let mut hits: Vec<TopicHits> = Vec::new();
         let mut i = 0;
-        while i < text.len() {
-            let best = self.terms.get(text[i].text).and_then(|entries| {
-                entries
-                    .iter()
-                    .filter(|term| continues(&text[i + 1..], &term.rest))
-                    .max_by_key(|term| term.rest.len())
-            });
-            let Some(term) = best else {
+        while i < doc.tokens.len() {
+            let Some(group) = doc.word(&doc.tokens[i]).terms else {
                 i += 1;
                 continue;
             };
-            let span = 1 + term.rest.len();
-            consumed[i..i + span].iter_mut().for_each(|c| *c = true);
-            let entry = match hits.iter_mut().find(|h| h.topic == term.topic) {
-                Some(entry) => entry,
-                None => {
-                    hits.push(TopicHits {
-                        topic: term.topic,
-                        strong: 0,
-                        ambiguous: 0,
-                        first: i,
-                    });
-                    hits.last_mut().expect("just pushed")
-                }
+            let terms = &self.term_groups[group as usize];
+            let following = &doc.tokens[i + 1..];
+            let continues = |term: &&Term| {
+                following.len() >= term.rest.len()
+                    && following
+                        .iter()
+                        .zip(term.rest.iter())
+                        .all(|(t, w)| t.token.joined && t.token.text == w)
             };
-            if term.ambiguous {
-                entry.ambiguous += 1;
-            } else {
-                entry.strong += 1;
+            let Some(span) = terms.iter().filter(continues).map(|t| t.rest.len()).max() else {
+                i += 1;
+                continue;
+            };
+            let in_code = doc.tokens[i].code;
+            for term in terms
+                .iter()
+                .filter(|t| t.rest.len() == span)
+                .filter(continues)
+            {
+                if in_code && !self.topics[term.topic].technical {
+                    continue;
+                }
+                let index = match hits.iter().position(|h| h.topic == term.topic) {
+                    Some(index) => index,
+                    None => {
+                        hits.push(TopicHits {
+                            topic: term.topic,
+                            strong: 0,
+                            ambiguous: 0,
+                            first: i,
+                        });
+                        hits.len() - 1
+                    }
+                };
+                if term.ambiguous {
+                    hits[index].ambiguous += 1;
+                } else {
+                    hits[index].strong += 1;
+                }
             }
-            i += span;
+            for token in &mut doc.tokens[i..=i + span] {
+                token.matched = true;
+            }
+            i += span + 1;
         }
         hits
     }
 
-    /// The platform whose host is `host` or a parent domain of it.
+    /// The platform whose host is `host` or its closest parent domain.
     pub fn platform_by_host(&self, host: &str) -> Option<&Platform> {
-        self.platforms.iter().find(|p| {
-            p.hosts.iter().any(|h| {
-                host == h
-                    || host
-                        .strip_suffix(h.as_str())
-                        .is_some_and(|sub| sub.ends_with('.'))
+        let matches =
+            |h: &str| host == h || host.strip_suffix(h).is_some_and(|sub| sub.ends_with('.'));
+        self.platforms
+            .iter()
+            .filter_map(|p| {
+                p.hosts
+                    .iter()
+                    .filter(|h| matches(h))
+                    .map(String::len)
+                    .max()
+                    .map(|len| (len, p))
             })
-        })
+            .max_by_key(|&(len, _)| len)
+            .map(|(_, p)| p)
     }
 
-    /// The platform one of whose aliases is a word of `name`
+    /// The first platform one of whose aliases is a word of `name`
     /// ("chatgpt-extension-v2" names ChatGPT).
     pub fn platform_by_name(&self, name: &str) -> Option<&Platform> {
-        let lower = crate::text::lowercase(name);
+        let lower = lowercase(name);
         lower
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .find_map(|word| {
                 self.platforms
                     .iter()
-                    .find(|p| p.aliases.iter().any(|a| a == word))
+                    .find(|p| p.id == word || p.aliases.iter().any(|a| a == word))
             })
     }
 }
 
-fn continues(text: &[Token<'_>], rest: &[String]) -> bool {
-    text.len() >= rest.len()
-        && text
-            .iter()
-            .zip(rest)
-            .all(|(token, word)| token.joined && token.text == word)
+fn unknown_key(entry: &Entry, table: &Table) -> String {
+    format!(
+        "line {}: unknown key `{}` in [{}]",
+        entry.line,
+        entry.key,
+        table.path.join(".")
+    )
 }
 
-/// The dictionaries compiled into the crate.
-pub(crate) fn builtin() -> Dictionary {
-    let mut dictionary = Dictionary::default();
-    for &(name, kind, hosts, aliases, tags) in BUILTIN_PLATFORMS {
-        dictionary.platforms.push(Platform {
-            name: name.to_owned(),
-            kind,
-            hosts: hosts.iter().map(|h| (*h).to_owned()).collect(),
-            aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
-            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-        });
+fn string(entry: &Entry) -> Result<&str, String> {
+    match &entry.value {
+        Value::String(s) => Ok(s),
+        other => Err(format!(
+            "line {}: `{}` must be a string, not {}",
+            entry.line,
+            entry.key,
+            other.type_name()
+        )),
     }
-    for &(tag, min_hits, technical, terms, ambiguous) in BUILTIN_TOPICS {
-        let topic = dictionary.topic(tag, min_hits, technical);
-        for term in terms {
-            dictionary.add_term(topic, term, false);
-        }
-        for term in ambiguous {
-            dictionary.add_term(topic, term, true);
-        }
-    }
-    for &(alias, language) in LANGUAGE_ALIASES {
+}
+
+fn strings(entry: &Entry) -> Result<Vec<&str>, String> {
+    let not_strings = || {
+        format!(
+            "line {}: `{}` must be an array of strings",
+            entry.line, entry.key
+        )
+    };
+    let Value::Array(items) = &entry.value else {
+        return Err(not_strings());
+    };
+    items
+        .iter()
+        .map(|item| match item {
+            Value::String(s) => Ok(s.as_str()),
+            _ => Err(not_strings()),
+        })
+        .collect()
+}
+
+fn kind_named(entry: &Entry) -> Result<Kind, String> {
+    let name = string(entry)?;
+    Kind::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        format!(
+            "line {}: unknown kind `{name}` (known: {})",
+            entry.line,
+            known.join(", ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_dictionary_loads() {
+        let mut dictionary = Dictionary::default();
         dictionary
-            .language_aliases
-            .insert(alias.to_owned(), language.to_owned());
+            .extend_from_toml(BUILTIN_TOML)
+            .expect("built-in dictionary");
+        assert!(dictionary.platforms.len() >= 10);
+        assert!(dictionary.topics.len() >= 40);
+        assert!(dictionary.is_stop_word("the") && dictionary.is_stop_word("und"));
+        assert_eq!(
+            dictionary.language_aliases.get("rs").map(String::as_str),
+            Some("rust")
+        );
+        for topic in &dictionary.topics {
+            assert_eq!(topic.tag, normalize_tag(&topic.tag));
+        }
     }
-    dictionary
-        .non_languages
-        .extend(NON_LANGUAGES.iter().map(|s| (*s).to_owned()));
-    dictionary
-        .stop_words
-        .extend(STOP_WORDS.iter().map(|s| (*s).to_owned()));
-    dictionary
+
+    #[test]
+    fn extends_and_overrides() {
+        let mut dictionary = Dictionary::builtin();
+        let extra = r#"
+[platforms.chatgpt]
+hosts = ["chat.example-proxy.net"]
+
+[platforms.kagi]
+name = "Kagi Assistant"
+kind = "conversation"
+hosts = ["kagi.com"]
+tags = ["kagi"]
+
+[tags.rust]
+min_hits = 3
+
+[tags.homelab]
+terms = ["proxmox", "home lab"]
+"#;
+        dictionary.extend_from_toml(extra).unwrap();
+        assert_eq!(
+            dictionary
+                .platform_by_host("chat.example-proxy.net")
+                .map(|p| p.kind),
+            Some(Kind::ChatgptConversation)
+        );
+        assert_eq!(
+            dictionary
+                .platform_by_host("kagi.com")
+                .map(|p| p.name.as_str()),
+            Some("Kagi Assistant")
+        );
+        let rust = dictionary.topics.iter().find(|t| t.tag == "rust").unwrap();
+        assert!(rust.min_hits == 3 && rust.technical);
+        assert!(dictionary.terms_starting_with("proxmox").is_some());
+    }
+
+    #[test]
+    fn rejects_bad_dictionaries() {
+        let error = |text: &str| Dictionary::default().extend_from_toml(text).unwrap_err().0;
+        assert_eq!(
+            error("[colours]\nred = 1"),
+            "line 1: unknown table [colours]"
+        );
+        assert_eq!(
+            error("[tags.x]\nterm = [\"a\"]"),
+            "line 2: unknown key `term` in [tags.x]"
+        );
+        assert_eq!(
+            error("[tags.x]\nterms = \"a\""),
+            "line 2: `terms` must be an array of strings"
+        );
+        assert_eq!(
+            error("[tags.x]\nmin_hits = 0"),
+            "line 2: min_hits must be an integer from 1 to 1000"
+        );
+        assert!(error("[platforms.p]\nkind = \"blog\"").starts_with("line 2: unknown kind `blog`"));
+        assert_eq!(
+            error("[platforms.p]\nhosts = []"),
+            "line 1: new platform [platforms.p] needs a kind"
+        );
+        assert_eq!(
+            error("[tags.\"!!\"]"),
+            "line 1: [tags.…] needs a tag with letters or digits"
+        );
+    }
+
+    #[test]
+    fn most_specific_host_wins() {
+        let dictionary = Dictionary::builtin();
+        assert_eq!(
+            dictionary
+                .platform_by_host("gemini.google.com")
+                .map(|p| p.id.as_str()),
+            Some("gemini")
+        );
+        assert_eq!(
+            dictionary
+                .platform_by_host("gist.github.com")
+                .map(|p| p.id.as_str()),
+            Some("github")
+        );
+        assert_eq!(dictionary.platform_by_host("notgithub.com"), None);
+        assert_eq!(
+            dictionary
+                .platform_by_name("chatgpt-extension-v2")
+                .map(|p| p.id.as_str()),
+            Some("chatgpt")
+        );
+    }
 }
-
-type PlatformRow = (
-    &'static str,
-    Kind,
-    &'static [&'static str],
-    &'static [&'static str],
-    &'static [&'static str],
-);
-
-const BUILTIN_PLATFORMS: &[PlatformRow] = &[
-    (
-        "ChatGPT",
-        Kind::ChatgptConversation,
-        &["chatgpt.com", "chat.openai.com"],
-        &["chatgpt", "openai"],
-        &["chatgpt", "openai"],
-    ),
-    (
-        "Claude",
-        Kind::ClaudeConversation,
-        &["claude.ai"],
-        &["claude", "anthropic"],
-        &["claude", "anthropic"],
-    ),
-    (
-        "Gemini",
-        Kind::GeminiConversation,
-        &["gemini.google.com", "bard.google.com"],
-        &["gemini", "bard"],
-        &["gemini", "google"],
-    ),
-    (
-        "Perplexity",
-        Kind::PerplexityConversation,
-        &["perplexity.ai"],
-        &["perplexity"],
-        &["perplexity"],
-    ),
-    (
-        "GitHub",
-        Kind::WebPage,
-        &["github.com"],
-        &["github"],
-        &["github"],
-    ),
-    (
-        "Stack Overflow",
-        Kind::WebPage,
-        &["stackoverflow.com"],
-        &["stackoverflow"],
-        &["stack-overflow"],
-    ),
-];
-
-type TopicRow = (
-    &'static str,
-    u32,
-    bool,
-    &'static [&'static str],
-    &'static [&'static str],
-);
-
-const BUILTIN_TOPICS: &[TopicRow] = &[
-    (
-        "rust",
-        1,
-        true,
-        &[
-            "rustlang",
-            "rustc",
-            "cargo.toml",
-            "borrow checker",
-            "tokio",
-            "serde",
-        ],
-        &["rust"],
-    ),
-    (
-        "python",
-        1,
-        true,
-        &["pip install", "django", "flask", "pandas", "numpy"],
-        &["python"],
-    ),
-    (
-        "javascript",
-        1,
-        true,
-        &["javascript", "node.js", "nodejs", "npm"],
-        &[],
-    ),
-    ("typescript", 1, true, &["typescript", "tsconfig"], &[]),
-    ("json", 1, true, &["json"], &[]),
-    (
-        "testing",
-        1,
-        true,
-        &[
-            "unit test",
-            "unit tests",
-            "integration test",
-            "integration tests",
-            "test suite",
-        ],
-        &[],
-    ),
-    (
-        "api",
-        1,
-        true,
-        &["rest api", "api endpoint", "graphql"],
-        &["api"],
-    ),
-    (
-        "postgresql",
-        1,
-        true,
-        &["postgres", "postgresql", "psql"],
-        &[],
-    ),
-    (
-        "docker",
-        1,
-        true,
-        &["docker", "dockerfile", "docker compose"],
-        &[],
-    ),
-    (
-        "machine-learning",
-        1,
-        true,
-        &["machine learning", "neural network", "机器学习", "機械学習"],
-        &[],
-    ),
-];
-
-const LANGUAGE_ALIASES: &[(&str, &str)] = &[
-    ("rs", "rust"),
-    ("py", "python"),
-    ("python3", "python"),
-    ("js", "javascript"),
-    ("jsx", "javascript"),
-    ("ts", "typescript"),
-    ("tsx", "typescript"),
-    ("sh", "shell"),
-    ("bash", "shell"),
-    ("zsh", "shell"),
-    ("console", "shell"),
-    ("shell-session", "shell"),
-    ("c++", "cpp"),
-    ("c#", "csharp"),
-    ("golang", "go"),
-    ("yml", "yaml"),
-];
-
-const NON_LANGUAGES: &[&str] = &["text", "txt", "plain", "plaintext", "output", "none", "raw"];
-
-const STOP_WORDS: &[&str] = &[
-    "the",
-    "and",
-    "for",
-    "that",
-    "this",
-    "with",
-    "you",
-    "your",
-    "are",
-    "was",
-    "were",
-    "have",
-    "has",
-    "had",
-    "not",
-    "but",
-    "can",
-    "will",
-    "would",
-    "should",
-    "could",
-    "from",
-    "they",
-    "them",
-    "their",
-    "there",
-    "what",
-    "which",
-    "when",
-    "where",
-    "who",
-    "how",
-    "why",
-    "all",
-    "any",
-    "some",
-    "into",
-    "about",
-    "also",
-    "just",
-    "like",
-    "more",
-    "most",
-    "other",
-    "than",
-    "then",
-    "these",
-    "those",
-    "use",
-    "using",
-    "used",
-    "one",
-    "two",
-    "its",
-    "it's",
-    "our",
-    "out",
-    "get",
-    "got",
-    "here",
-    "does",
-    "did",
-    "don't",
-    "i'm",
-    "let",
-    "make",
-    "need",
-    "want",
-    "each",
-    "very",
-    "much",
-    "such",
-    "only",
-    "same",
-    "user",
-    "assistant",
-    "said",
-    "human",
-];

@@ -29,25 +29,29 @@
 
 mod conversation;
 mod dictionary;
+mod document;
 mod keywords;
 mod markdown;
 mod metadata;
 mod tags;
 mod text;
 mod title;
+mod toml_lite;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::conversation::{role_marker, Role};
 use crate::dictionary::{Dictionary, Platform, TopicHits};
-use crate::markdown::Line;
+use crate::document::Document;
 use crate::metadata::Metadata;
 use crate::tags::TagList;
-use crate::text::Token;
 
 pub use crate::tags::{normalize_tag, DEFAULT_MAX_TAGS, MAX_TAG_LEN};
+
+/// The TOML text of the built-in dictionaries; its header documents the
+/// format that [`Analyzer::with_extra_dictionary`] accepts.
+pub const BUILTIN_DICTIONARY: &str = dictionary::BUILTIN_TOML;
 
 /// What was captured, as the worker has already parsed and bounded it.
 #[derive(Debug, Clone, Copy)]
@@ -168,40 +172,57 @@ impl Analyzer {
     /// The built-in dictionaries only.
     pub fn new() -> Self {
         Analyzer {
-            dictionary: dictionary::builtin(),
+            dictionary: Dictionary::builtin(),
             max_tags: DEFAULT_MAX_TAGS,
         }
     }
 
-    /// The built-in dictionaries extended by a deployment's TOML text.
-    pub fn with_extra_dictionary(_toml: &str) -> Result<Self, DictionaryError> {
-        Ok(Analyzer::new())
+    /// The built-in dictionaries extended by a deployment's TOML text, in the
+    /// format of [`BUILTIN_DICTIONARY`]: new platforms and tags are added,
+    /// known ones extended. Errors name the offending line.
+    pub fn with_extra_dictionary(toml: &str) -> Result<Self, DictionaryError> {
+        let mut analyzer = Analyzer::new();
+        analyzer.dictionary.extend_from_toml(toml)?;
+        Ok(analyzer)
     }
 
-    /// The same analyzer with a different cap on derived tags (user tags are
-    /// never dropped, whatever the cap).
+    /// The same analyzer with a different cap on the number of tags (user
+    /// tags are never dropped, whatever the cap).
     pub fn with_max_tags(mut self, max_tags: usize) -> Self {
         self.max_tags = max_tags;
         self
     }
 
-    /// Title, kind and tags for one capture. Total: never panics.
+    /// Title, kind and tags for one capture. Total: never panics, and takes
+    /// time linear in the input.
     pub fn analyze(&self, input: &CaptureInput<'_>) -> Analysis {
         let metadata = Metadata::from_value(input.metadata);
         let host = metadata.url.and_then(metadata::url_host);
         let platform = self.platform(host.as_deref(), metadata.platform, input.source);
-        let scan = Scan::of(input.content);
+        let lower = text::lowercase(input.content);
+        let mut doc = Document::scan(&lower, &self.dictionary);
         let kind = platform
             .map(|p| p.kind)
             .or_else(|| input.source.and_then(source_kind))
-            .or_else(|| scan.is_conversation().then_some(Kind::Conversation))
+            .or_else(|| doc.is_conversation().then_some(Kind::Conversation))
             .or_else(|| host.is_some().then_some(Kind::WebPage))
             .unwrap_or(Kind::Note);
-        let title = self.title(input, &metadata, platform, kind, host.as_deref());
-        let tags = self.tags(input, &metadata, &scan, platform, kind, host.as_deref());
-        Analysis { title, kind, tags }
+        let capture = Capture {
+            input,
+            metadata: &metadata,
+            platform,
+            kind,
+            host: host.as_deref(),
+        };
+        Analysis {
+            title: self.title(&capture),
+            kind,
+            tags: self.tags(&capture, &mut doc),
+        }
     }
 
+    /// The platform named by the URL host, else by `metadata.platform`, else
+    /// by the source.
     fn platform(
         &self,
         host: Option<&str>,
@@ -214,22 +235,16 @@ impl Analyzer {
             .or_else(|| source.and_then(|s| dictionary.platform_by_name(s)))
     }
 
-    fn title(
-        &self,
-        input: &CaptureInput<'_>,
-        metadata: &Metadata<'_>,
-        platform: Option<&Platform>,
-        kind: Kind,
-        host: Option<&str>,
-    ) -> String {
+    fn title(&self, capture: &Capture<'_, '_>) -> String {
+        let input = capture.input;
         input
             .title
             .and_then(title::explicit)
-            .or_else(|| metadata.title.and_then(|t| self.page_title(t)))
+            .or_else(|| capture.metadata.title.and_then(|t| self.page_title(t)))
             .or_else(|| title::from_content(input.content))
             .unwrap_or_else(|| {
                 let date = input.captured_at.format("%Y-%m-%d");
-                match (kind, platform, host) {
+                match (capture.kind, capture.platform, capture.host) {
                     (Kind::WebPage, _, Some(host)) => format!("{host} · {date}"),
                     (Kind::WebPage, _, None) => format!("Web page · {date}"),
                     (Kind::Note, _, _) => format!("Note · {date}"),
@@ -239,67 +254,48 @@ impl Analyzer {
             })
     }
 
-    fn tags(
-        &self,
-        input: &CaptureInput<'_>,
-        metadata: &Metadata<'_>,
-        scan: &Scan,
-        platform: Option<&Platform>,
-        kind: Kind,
-        host: Option<&str>,
-    ) -> Vec<String> {
+    /// Tags in order of salience: the user's, the platform's, dictionary
+    /// topics, code languages, keywords, content flags, conversation size
+    /// and capture month, until the cap.
+    fn tags(&self, capture: &Capture<'_, '_>, doc: &mut Document<'_>) -> Vec<String> {
+        let Capture {
+            input,
+            metadata,
+            platform,
+            kind,
+            host,
+        } = *capture;
         let mut tags = TagList::new(self.max_tags);
         for tag in input.tags {
             tags.push_user(tag);
         }
-        match (platform, host) {
-            (Some(platform), _) => platform.tags.iter().for_each(|t| {
-                tags.offer(t);
-            }),
-            (None, Some(host)) => {
-                if let Some(site) = metadata::site_name(host) {
-                    tags.offer(site);
-                }
-            }
+        match (platform, host.and_then(metadata::site_name)) {
+            (Some(platform), _) => platform.tags.iter().for_each(|t| tags.offer(t)),
+            (None, Some(site)) => tags.offer(site),
             (None, None) => {}
         }
-
-        let lower = text::lowercase(input.content);
-        let (tokens, mut consumed) = tokenize(&lower);
-        let has_code = !scan.languages.is_empty() || scan.fences > 0 || metadata.code_blocks;
-        for topic in self.topics(&tokens, &mut consumed, has_code) {
+        let has_code = doc.fences > 0 || metadata.code_blocks;
+        for topic in self.topics(doc, has_code) {
             tags.offer(topic);
         }
-        let languages = scan
-            .languages
-            .iter()
-            .map(String::as_str)
-            .chain(metadata.code_languages.iter().copied());
-        for language in languages {
+        for language in doc.languages.iter().chain(&metadata.code_languages) {
             if let Some(language) = self.language(language) {
                 tags.offer(&format!("lang-{language}"));
             }
         }
-        let keywords = keywords::keywords(
-            &tokens,
-            &consumed,
-            &self.dictionary.stop_words,
-            MAX_KEYWORD_TAGS,
-        );
-        for keyword in keywords {
+        for keyword in keywords::keywords(doc, &self.dictionary, MAX_KEYWORD_TAGS) {
             tags.offer(&keyword);
         }
-        if has_code {
-            tags.offer("has-code");
-        }
-        if metadata.images || scan.images {
-            tags.offer("has-images");
-        }
-        if metadata.artifacts {
-            tags.offer("has-artifacts");
+        let flags = [
+            (has_code, "has-code"),
+            (metadata.images || doc.images, "has-images"),
+            (metadata.artifacts, "has-artifacts"),
+        ];
+        for (_, flag) in flags.iter().filter(|(set, _)| *set) {
+            tags.offer(flag);
         }
         if kind.is_conversation() {
-            let messages = metadata.message_count.unwrap_or(scan.turns);
+            let messages = metadata.message_count.unwrap_or(doc.turns());
             if let Some(size) = conversation_size(messages) {
                 tags.offer(size);
             }
@@ -308,14 +304,11 @@ impl Analyzer {
         tags.into_vec()
     }
 
-    /// Dictionary tags that qualify, most hits first.
-    fn topics<'d>(
-        &'d self,
-        tokens: &[Token<'_>],
-        consumed: &mut [bool],
-        has_code: bool,
-    ) -> Vec<&'d str> {
-        let hits = self.dictionary.match_terms(tokens, consumed);
+    /// Dictionary tags that qualify, most hits first. Ambiguous terms count
+    /// only when the text is technical: it has code, or a strong match of a
+    /// technical tag.
+    fn topics(&self, doc: &mut Document<'_>, has_code: bool) -> Vec<&str> {
+        let hits = self.dictionary.match_terms(doc);
         let topics = &self.dictionary.topics;
         let technical = has_code
             || hits
@@ -363,83 +356,22 @@ impl Analyzer {
     fn language(&self, info: &str) -> Option<String> {
         let lower = text::lowercase(info.trim());
         let name = lower.trim_start_matches("language-");
-        if name.is_empty() || self.dictionary.non_languages.contains(name) {
+        if name.is_empty() || self.dictionary.ignored_languages.contains(name) {
             return None;
         }
-        Some(
-            self.dictionary
-                .language_aliases
-                .get(name)
-                .map_or(name, String::as_str)
-                .to_owned(),
-        )
+        let aliases = &self.dictionary.language_aliases;
+        Some(aliases.get(name).map_or(name, String::as_str).to_owned())
     }
 }
 
-/// What one pass over the content's lines finds.
-#[derive(Debug, Default)]
-struct Scan {
-    /// Code-fence languages in order of first appearance, lower-case.
-    languages: Vec<String>,
-    fences: usize,
-    images: bool,
-    user_turns: usize,
-    assistant_turns: usize,
-    turns: u64,
-}
-
-impl Scan {
-    fn of(content: &str) -> Scan {
-        let mut scan = Scan::default();
-        for line in markdown::lines(content) {
-            match line {
-                Line::FenceOpen { language } => {
-                    scan.fences += 1;
-                    if !language.is_empty() && !scan.languages.iter().any(|l| l == language) {
-                        scan.languages.push(language.to_owned());
-                    }
-                }
-                Line::Prose(line) => {
-                    if let Some((role, _)) = role_marker(line) {
-                        scan.turns += 1;
-                        match role {
-                            Role::User => scan.user_turns += 1,
-                            Role::Assistant => scan.assistant_turns += 1,
-                        }
-                    }
-                    scan.images |= line.contains("![");
-                }
-                Line::Code(_) => {}
-            }
-        }
-        scan
-    }
-
-    fn is_conversation(&self) -> bool {
-        self.user_turns > 0 && self.assistant_turns > 0
-    }
-}
-
-/// Tokens of the lower-cased content, role markers left out, with code
-/// tokens pre-marked as consumed so that only prose yields keywords.
-fn tokenize(lower: &str) -> (Vec<Token<'_>>, Vec<bool>) {
-    let mut tokens = Vec::new();
-    let mut consumed = Vec::new();
-    for line in markdown::lines(lower) {
-        let (text, is_code) = match line {
-            Line::Prose(line) => (role_marker(line).map_or(line, |(_, rest)| rest), false),
-            Line::Code(line) => (line, true),
-            Line::FenceOpen { .. } => continue,
-        };
-        for (i, mut token) in text::tokens(text).enumerate() {
-            if i == 0 {
-                token.joined = false;
-            }
-            tokens.push(token);
-            consumed.push(is_code);
-        }
-    }
-    (tokens, consumed)
+/// What is known about a capture before its text is analysed.
+#[derive(Clone, Copy)]
+struct Capture<'i, 'a> {
+    input: &'i CaptureInput<'a>,
+    metadata: &'i Metadata<'a>,
+    platform: Option<&'i Platform>,
+    kind: Kind,
+    host: Option<&'i str>,
 }
 
 fn source_kind(source: &str) -> Option<Kind> {

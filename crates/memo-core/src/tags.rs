@@ -78,16 +78,15 @@ impl TagList {
         }
     }
 
-    /// Offers a derived tag; returns false once the list is full.
-    pub fn offer(&mut self, raw: &str) -> bool {
+    /// Offers a derived tag, taken if new and the list is not full.
+    pub fn offer(&mut self, raw: &str) {
         if self.is_full() {
-            return false;
+            return;
         }
         let tag = normalize_tag(raw);
         if !tag.is_empty() && !self.contains(&tag) {
             self.tags.push(tag);
         }
-        !self.is_full()
     }
 
     pub fn is_full(&self) -> bool {
@@ -125,7 +124,7 @@ mod tests {
         for t in ["One", "two", "THREE", "one"] {
             list.push_user(t);
         }
-        assert!(!list.offer("four"));
+        list.offer("four");
         assert_eq!(list.into_vec(), ["one", "two", "three"]);
     }
 }

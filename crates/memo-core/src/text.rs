@@ -14,6 +14,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Token<'t> {
     pub text: &'t str,
+    /// Byte offset of the token in the tokenised text.
+    pub start: usize,
     /// Only spaces, hyphens or underscores separate this token from the
     /// previous one, so a phrase may run across the gap.
     pub joined: bool,
@@ -35,6 +37,14 @@ pub(crate) fn is_cjk(c: char) -> bool {
     )
 }
 
+pub(crate) fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+pub(crate) fn is_katakana(c: char) -> bool {
+    matches!(c as u32, 0x30A0..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9D)
+}
+
 /// A character that belongs inside a word of a spaced script.
 #[inline]
 pub(crate) fn is_word_char(c: char) -> bool {
@@ -48,7 +58,7 @@ pub(crate) fn is_word_char(c: char) -> bool {
 /// Separators a phrase may run across.
 #[inline]
 fn is_phrase_gap(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '-' | '_' | '\u{a0}' | '\u{3000}')
+    matches!(c, ' ' | '\t' | '-' | '_' | '/' | '\u{a0}' | '\u{3000}')
 }
 
 #[inline]
@@ -98,6 +108,7 @@ impl<'t> Iterator for Tokens<'t> {
         if is_cjk(first) {
             return Some(Token {
                 text: &text[start..self.pos],
+                start,
                 joined,
                 cjk: true,
             });
@@ -106,6 +117,7 @@ impl<'t> Iterator for Tokens<'t> {
         self.pos = self.suffix_end();
         Some(Token {
             text: &text[start..self.pos],
+            start,
             joined,
             cjk: false,
         })
