@@ -1,1 +1,24 @@
+//! Memo: a memory-capture service as a Cloudflare Worker.
+//!
+//! A request enters at [`fetch`], is routed in [`router`], authenticated in
+//! [`auth`] (and by the database in the same statement), parsed into
+//! [`domain`] types, titled and tagged by the `memo-core` crate, and stored or
+//! found by the SQL in [`db`]. Handlers live in [`routes`], a module per
+//! resource; every failure is an [`error::ApiError`].
 
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod router;
+pub mod routes;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    console_error_panic_hook::set_once();
+    Ok(router::handle(req, env).await)
+}

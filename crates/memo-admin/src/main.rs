@@ -1,1 +1,110 @@
-fn main() {}
+//! `memo-admin`: the native administration CLI for Memo.
+//!
+//! Applies the SQL migrations in `migrations/`, creates tenants and API keys,
+//! lists and revokes keys. It talks to Postgres directly (`DATABASE_URL`), never
+//! through the worker, so it also works before the worker is deployed.
+
+mod keys;
+mod migrate;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "memo-admin", version, about)]
+struct Cli {
+    /// Postgres connection string, e.g. postgres://user:pw@127.0.0.1:5432/memo
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply every migration not yet applied, in order, each in its own transaction.
+    Migrate,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Ensure a tenant and a working key whose clear text is kept in FILE (for local development).
+    DevKey {
+        #[arg(long, default_value = "dev")]
+        tenant: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant (does nothing if it exists) and print its id.
+    Create { name: String },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create a key for a tenant; prints only the new key on stdout.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List keys by prefix (the keys themselves are never stored).
+    List {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Revoke the key with this prefix.
+    Revoke { prefix: String },
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("memo-admin: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn run(cli: Cli) -> Result<(), AnyError> {
+    let (mut client, connection) =
+        tokio_postgres::connect(&cli.database_url, tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(connection);
+    match cli.command {
+        Command::Migrate => {
+            for name in migrate::apply(&mut client).await? {
+                eprintln!("applied {name}");
+            }
+        }
+        Command::Tenant(TenantCommand::Create { name }) => {
+            println!("{}", keys::ensure_tenant(&client, &name).await?);
+        }
+        Command::Key(KeyCommand::Create { tenant, name }) => {
+            println!("{}", keys::create(&client, &tenant, name.as_deref()).await?);
+        }
+        Command::Key(KeyCommand::List { tenant }) => {
+            for key in keys::list(&client, tenant.as_deref()).await? {
+                println!("{key}");
+            }
+        }
+        Command::Key(KeyCommand::Revoke { prefix }) => keys::revoke(&client, &prefix).await?,
+        Command::DevKey { tenant, file } => {
+            println!("{}", keys::ensure_dev_key(&client, &tenant, &file).await?);
+        }
+    }
+    drop(client);
+    driver.await??;
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Postgres access: one fresh connection per request through the Hyperdrive
+//! binding `DB`, and every SQL statement the API runs.
+//!
+//! Nothing is shared across requests: workerd forbids I/O on behalf of another
+//! request, and Hyperdrive pools for us in production. Each API call runs one
+//! statement after connecting, sent with `query_typed` (an unnamed statement,
+//! so no separate prepare round trip). Every statement authenticates the
+//! caller itself through the [`authed!`] common table expression.
+
+pub mod memories;
+pub mod search;
+pub mod stats;
+
+use crate::auth::KeyHash;
+use crate::config::Config;
+use crate::error::ApiError;
+use futures_util::future::{select, Either};
+use std::future::Future;
+use std::pin::pin;
+use std::time::Duration;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, Row};
+use worker::postgres_tls::PassthroughTls;
+use worker::{Delay, Env, SecureTransport, Socket};
+
+/// Prefixes a statement with the caller's authentication: `caller` holds the
+/// tenant of the API key hashed in `$1` (no row for an unknown or revoked
+/// key), and `touch` records its use at most once per five minutes so a busy
+/// key does not turn every read into a write of `api_keys`.
+///
+/// Statements select `from caller left join ...`, so no row at all means the
+/// key is not valid (401), while a row of NULLs means "authorised, nothing
+/// found".
+macro_rules! authed {
+    ($($sql:expr),+ $(,)?) => {
+        concat!(
+            "with caller as (
+                 select k.id as key_id, k.tenant_id, k.last_used_at
+                 from api_keys k
+                 where k.key_hash = $1 and k.revoked_at is null),
+             touch as (
+                 update api_keys set last_used_at = now()
+                 where id = (select key_id from caller)
+                   and (last_used_at is null or last_used_at < now() - interval '5 minutes'))
+             ",
+            $($sql),+
+        )
+    };
+}
+pub(crate) use authed;
+
+pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
+
+/// A live connection for the length of one request.
+pub struct Db {
+    client: Client,
+    query_timeout: Duration,
+    retry_after_seconds: u32,
+    /// Time spent connecting (socket + startup + auth), for `/v1/stats`.
+    pub connect_ms: f64,
+}
+
+impl Db {
+    pub async fn connect(env: &Env, config: &Config) -> Result<Db, ApiError> {
+        let unavailable = |detail: String| ApiError::DatabaseUnavailable {
+            detail,
+            retry_after_seconds: config.retry_after_seconds,
+        };
+        let started = worker::Date::now().as_millis();
+        let hyperdrive = env
+            .hyperdrive("DB")
+            .map_err(|e| ApiError::Internal(format!("hyperdrive binding DB: {e}")))?;
+        let pg_config = hyperdrive
+            .connection_string()
+            .parse::<tokio_postgres::Config>()
+            .map_err(|e| ApiError::Internal(format!("hyperdrive connection string: {e}")))?;
+        let connecting = async {
+            let socket = Socket::builder()
+                .secure_transport(SecureTransport::StartTls)
+                .connect(hyperdrive.host(), hyperdrive.port())
+                .map_err(|e| unavailable(format!("socket: {e}")))?;
+            pg_config
+                .connect_raw(socket, PassthroughTls)
+                .await
+                .map_err(|e| classify(e, config.retry_after_seconds))
+        };
+        let timeout = Duration::from_millis(config.db_connect_timeout_ms);
+        let (client, connection) = within(timeout, connecting)
+            .await
+            .ok_or_else(|| unavailable(format!("connect timed out after {timeout:?}")))??;
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(error) = connection.await {
+                worker::console_warn!("postgres connection ended with an error: {error}");
+            }
+        });
+        Ok(Db {
+            client,
+            query_timeout: Duration::from_millis(config.db_query_timeout_ms),
+            retry_after_seconds: config.retry_after_seconds,
+            connect_ms: (worker::Date::now().as_millis() - started) as f64,
+        })
+    }
+
+    /// Runs one statement, bounded by the query timeout.
+    pub async fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
+        match within(self.query_timeout, self.client.query_typed(sql, params)).await {
+            Some(result) => result.map_err(|e| classify(e, self.retry_after_seconds)),
+            None => Err(ApiError::DatabaseUnavailable {
+                detail: format!("statement timed out after {:?}", self.query_timeout),
+                retry_after_seconds: self.retry_after_seconds,
+            }),
+        }
+    }
+
+    /// Runs an authenticated statement: no row at all means the key is invalid.
+    pub async fn query_authed(
+        &self,
+        key: &KeyHash,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Vec<Row>, ApiError> {
+        let mut all: Vec<Param<'_>> = Vec::with_capacity(params.len() + 1);
+        all.push((key.as_param(), Type::BYTEA));
+        all.extend_from_slice(params);
+        let rows = self.query(sql, &all).await?;
+        if rows.is_empty() {
+            return Err(ApiError::Unauthorized);
+        }
+        Ok(rows)
+    }
+}
+
+/// `Some(output)` if `future` finishes within `timeout`.
+async fn within<F: Future>(timeout: Duration, future: F) -> Option<F::Output> {
+    match select(pin!(future), pin!(Delay::from(timeout))).await {
+        Either::Left((output, _)) => Some(output),
+        Either::Right(_) => None,
+    }
+}
+
+/// Connection trouble and server overload are "unavailable, retry"; anything
+/// else is a bug to log.
+fn classify(error: tokio_postgres::Error, retry_after_seconds: u32) -> ApiError {
+    let transient = match error.code() {
+        Some(code) => {
+            let code = code.code();
+            code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+        }
+        None => {
+            error.is_closed()
+                || std::error::Error::source(&error)
+                    .is_some_and(|source| source.is::<std::io::Error>())
+        }
+    };
+    if transient {
+        ApiError::DatabaseUnavailable {
+            detail: error.to_string(),
+            retry_after_seconds,
+        }
+    } else {
+        ApiError::Internal(format!("postgres: {error}"))
+    }
+}

@@ -1,0 +1,46 @@
+//! SQL for the caller's statistics.
+
+use super::{authed, Db};
+use crate::auth::KeyHash;
+use crate::error::ApiError;
+use serde_json::Value;
+use tokio_postgres::types::Type;
+
+pub struct Stats {
+    pub total: i64,
+    pub last_24h: i64,
+    /// `{kind: count}`
+    pub by_kind: Value,
+    /// `{source: count}`; memories without a source count as `unknown`.
+    pub by_source: Value,
+    /// `[{tag, count}]`, most used first.
+    pub top_tags: Value,
+}
+
+pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiError> {
+    const SQL: &str = authed!(
+        ", mine as (select m.kind, m.source, m.tags, m.created_at from caller join memories m on m.tenant_id = caller.tenant_id)
+         select
+             (select count(*) from mine) as total,
+             (select count(*) from mine where created_at > now() - interval '24 hours') as last_24h,
+             (select coalesce(jsonb_object_agg(kind, n), '{}') from
+                 (select kind, count(*) as n from mine group by kind) k) as by_kind,
+             (select coalesce(jsonb_object_agg(source, n), '{}') from
+                 (select coalesce(source, 'unknown') as source, count(*) as n from mine group by 1) s) as by_source,
+             (select coalesce(jsonb_agg(jsonb_build_object('tag', tag, 'count', n) order by n desc, tag), '[]') from
+                 (select tag, count(*) as n from mine, unnest(mine.tags) as tag
+                  group by tag order by n desc, tag limit $2) t) as top_tags
+         from caller"
+    );
+    let rows = db
+        .query_authed(key, SQL, &[(&top_tags, Type::INT8)])
+        .await?;
+    let row = &rows[0];
+    Ok(Stats {
+        total: row.get("total"),
+        last_24h: row.get("last_24h"),
+        by_kind: row.get("by_kind"),
+        by_source: row.get("by_source"),
+        top_tags: row.get("top_tags"),
+    })
+}

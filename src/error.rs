@@ -1,0 +1,196 @@
+//! The one error type of the API: every failure a handler can meet maps to a
+//! status, a stable `code` and a JSON body, so handlers just use `?`.
+//!
+//! Internal details (SQL errors, binding problems) are logged with the request
+//! id and never sent to the client.
+
+use serde::Serialize;
+
+/// A rejected field: which one, and why, in words a client developer can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    InvalidJson(String),
+    Unauthorized,
+    NotFound,
+    MethodNotAllowed {
+        allow: &'static str,
+    },
+    PayloadTooLarge {
+        limit: usize,
+    },
+    UnsupportedMediaType,
+    InvalidField(FieldError),
+    /// Postgres could not be reached or answered in time; `detail` is logged only.
+    DatabaseUnavailable {
+        detail: String,
+        retry_after_seconds: u32,
+    },
+    /// A bug or a broken deployment; `detail` is logged only.
+    Internal(String),
+}
+
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        ApiError::InvalidField(error)
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(error: worker::Error) -> Self {
+        ApiError::Internal(format!("worker: {error}"))
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::InvalidJson(_) => 400,
+            ApiError::Unauthorized => 401,
+            ApiError::NotFound => 404,
+            ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::UnsupportedMediaType => 415,
+            ApiError::InvalidField(_) => 422,
+            ApiError::DatabaseUnavailable { .. } => 503,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidJson(_) => "invalid_json",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::InvalidField(_) => "invalid_field",
+            ApiError::DatabaseUnavailable { .. } => "database_unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ApiError::InvalidJson(why) => format!("request body is not valid JSON: {why}"),
+            ApiError::Unauthorized => {
+                "a valid API key is required (Authorization: Bearer <key> or X-API-Key: <key>)"
+                    .into()
+            }
+            ApiError::NotFound => "no such resource".into(),
+            ApiError::MethodNotAllowed { allow } => {
+                format!("method not allowed here; allowed: {allow}")
+            }
+            ApiError::PayloadTooLarge { limit } => {
+                format!("request body exceeds the limit of {limit} bytes (MAX_BODY_BYTES)")
+            }
+            ApiError::UnsupportedMediaType => "request body must be application/json".into(),
+            ApiError::InvalidField(error) => error.message.clone(),
+            ApiError::DatabaseUnavailable { .. } => {
+                "the database is unavailable; retry later".into()
+            }
+            ApiError::Internal(_) => "internal error".into(),
+        }
+    }
+
+    /// What the log line should carry beyond the code, if anything.
+    pub fn log_detail(&self) -> Option<&str> {
+        match self {
+            ApiError::DatabaseUnavailable { detail, .. } | ApiError::Internal(detail) => {
+                Some(detail)
+            }
+            _ => None,
+        }
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> String {
+        let message = self.message();
+        let field = match self {
+            ApiError::InvalidField(error) => Some(error.field.as_str()),
+            _ => None,
+        };
+        let body = Body {
+            error: ErrorBody {
+                code: self.code(),
+                message: &message,
+                field,
+            },
+        };
+        serde_json::to_string(&body).expect("error bodies always serialise")
+    }
+
+    /// Extra headers this error requires (RFC 9110: 401, 405, 503).
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ApiError::Unauthorized => vec![("WWW-Authenticate", "Bearer realm=\"memo\"".into())],
+            ApiError::MethodNotAllowed { allow } => vec![("Allow", (*allow).into())],
+            ApiError::DatabaseUnavailable {
+                retry_after_seconds,
+                ..
+            } => {
+                vec![("Retry-After", retry_after_seconds.to_string())]
+            }
+            _ => vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_field_names_the_field() {
+        let error = ApiError::from(FieldError::new("tags[2]", "tag is too long"));
+        assert_eq!(error.status(), 422);
+        let body: serde_json::Value = serde_json::from_str(&error.body()).unwrap();
+        assert_eq!(body["error"]["code"], "invalid_field");
+        assert_eq!(body["error"]["field"], "tags[2]");
+    }
+
+    #[test]
+    fn internal_details_are_not_sent() {
+        let error = ApiError::Internal("relation memories does not exist".into());
+        assert!(!error.body().contains("relation"));
+        assert_eq!(error.log_detail(), Some("relation memories does not exist"));
+    }
+
+    #[test]
+    fn unavailable_says_when_to_retry() {
+        let error = ApiError::DatabaseUnavailable {
+            detail: "refused".into(),
+            retry_after_seconds: 7,
+        };
+        assert_eq!(error.status(), 503);
+        assert_eq!(error.headers(), vec![("Retry-After", "7".to_owned())]);
+    }
+}

@@ -1,0 +1,115 @@
+//! The old aiohttp server's routes, with its response shapes, so its clients
+//! keep working once they send an API key. They use the same parsing,
+//! analysis and SQL as `/v1`.
+
+use super::search::SearchRequest;
+use super::Ctx;
+use crate::auth::KeyHash;
+use crate::db::memories as sql;
+use crate::domain::memory::Memory;
+use crate::domain::paging::PageLimit;
+use crate::error::{ApiError, FieldError};
+use crate::http::{json, query_params};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::json;
+use worker::{Request, Response};
+
+/// Characters of content the old `/search` returned per result.
+const CONTENT_PREVIEW_CHARS: usize = 200;
+
+/// `POST /memory` → `{success, memory_id, message}`
+pub async fn capture(req: &mut Request, cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
+    let memory = super::memories::capture(req, cx, key).await?;
+    json(
+        200,
+        &json!({"success": true, "memory_id": memory.id, "message": format!("Memory captured: {}", memory.title)}),
+    )
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    id: uuid::Uuid,
+    title: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    tags: &'a [String],
+    created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<String>,
+}
+
+impl<'a> Summary<'a> {
+    fn of(memory: &'a Memory, content: Option<String>) -> Self {
+        Summary {
+            id: memory.id,
+            title: &memory.title,
+            kind: &memory.kind,
+            tags: &memory.tags,
+            created_at: memory.created_at,
+            content,
+        }
+    }
+}
+
+/// `GET /memories?limit&offset` → `{total, limit, offset, memories}`
+pub async fn list(req: &Request, cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
+    let params = query_params(req)?;
+    let limit = PageLimit::parse(params.get("limit").map(String::as_str), &cx.config.limits)?;
+    let offset = match params.get("offset") {
+        None => 0,
+        Some(raw) => raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| {
+                FieldError::new("offset", "offset must be a whole number of at least 0")
+            })?,
+    };
+    let db = cx.db().await?;
+    let (total, memories) = sql::list_by_offset(&db, key, limit, offset).await?;
+    let memories: Vec<_> = memories.iter().map(|m| Summary::of(m, None)).collect();
+    json(
+        200,
+        &json!({"total": total, "limit": limit.get(), "offset": offset, "memories": memories}),
+    )
+}
+
+/// `GET /search?q&limit` → `{query, count, results}`, now ranked full-text.
+pub async fn search(req: &Request, cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
+    let request = SearchRequest::parse(req, cx)?;
+    let (hits, _) = request.run(cx, key).await?;
+    let results: Vec<_> = hits
+        .iter()
+        .map(|hit| {
+            let preview = hit
+                .memory
+                .content
+                .chars()
+                .take(CONTENT_PREVIEW_CHARS)
+                .collect();
+            Summary::of(&hit.memory, Some(preview))
+        })
+        .collect();
+    json(
+        200,
+        &json!({"query": request.text.as_str(), "count": results.len(), "results": results}),
+    )
+}
+
+/// `GET /` → `{status, service, version, timestamp, database}`
+pub async fn status(cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
+    let db = cx.db().await?;
+    sql::check_key(&db, key).await?;
+    json(
+        200,
+        &json!({
+            "status": "healthy",
+            "service": "memo",
+            "version": env!("CARGO_PKG_VERSION"),
+            "timestamp": cx.now.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "database": "connected",
+        }),
+    )
+}

@@ -1,0 +1,49 @@
+//! `GET /v1/stats`: counts for the caller, and how long the database took.
+
+use super::Ctx;
+use crate::auth::KeyHash;
+use crate::error::ApiError;
+use crate::http::json;
+use serde::Serialize;
+use serde_json::Value;
+use worker::Response;
+
+/// How many tags `top_tags` lists.
+const TOP_TAGS: i64 = 10;
+
+#[derive(Serialize)]
+struct Stats {
+    total: i64,
+    last_24h: i64,
+    by_kind: Value,
+    by_source: Value,
+    top_tags: Value,
+    db: Timings,
+}
+
+#[derive(Serialize)]
+struct Timings {
+    connect_ms: f64,
+    query_ms: f64,
+}
+
+pub async fn stats(cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
+    let db = cx.db().await?;
+    let started = worker::Date::now().as_millis();
+    let stats = crate::db::stats::stats(&db, key, TOP_TAGS).await?;
+    let query_ms = (worker::Date::now().as_millis() - started) as f64;
+    json(
+        200,
+        &Stats {
+            total: stats.total,
+            last_24h: stats.last_24h,
+            by_kind: stats.by_kind,
+            by_source: stats.by_source,
+            top_tags: stats.top_tags,
+            db: Timings {
+                connect_ms: db.connect_ms,
+                query_ms,
+            },
+        },
+    )
+}
