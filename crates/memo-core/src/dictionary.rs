@@ -3,6 +3,9 @@
 //! words — loaded from TOML (see `data/dictionary.toml` for the format).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
+
+use crate::fast_hash::{FastMap, FastSet};
 
 use crate::document::Document;
 use crate::tags::normalize_tag;
@@ -55,13 +58,13 @@ pub(crate) struct Dictionary {
     pub platforms: Vec<Platform>,
     pub topics: Vec<Topic>,
     /// First token of a term → index into `term_groups`.
-    term_index: HashMap<String, u32>,
+    term_index: FastMap<String, u32>,
     term_groups: Vec<Vec<Term>>,
     /// Code-fence info strings mapped to canonical language names.
     pub language_aliases: HashMap<String, String>,
     /// Info strings that name no language (`text`, `output`).
     pub ignored_languages: HashSet<String>,
-    stop_words: HashSet<String>,
+    stop_words: FastSet<String>,
 }
 
 /// Occurrences of one topic's terms in a document.
@@ -75,14 +78,20 @@ pub(crate) struct TopicHits {
 }
 
 impl Dictionary {
-    /// The built-in dictionary.
-    pub fn builtin() -> Dictionary {
-        let mut dictionary = Dictionary::default();
-        // The built-in text is checked by the tests; should it ever fail to
-        // load, analysis goes on with what was loaded rather than panic.
-        let loaded = dictionary.extend_from_toml(BUILTIN_TOML);
-        debug_assert!(loaded.is_ok(), "built-in dictionary: {loaded:?}");
-        dictionary
+    /// The built-in dictionary, parsed once per process and shared.
+    pub fn builtin() -> Arc<Dictionary> {
+        static BUILTIN: OnceLock<Arc<Dictionary>> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                let mut dictionary = Dictionary::default();
+                // The built-in text is checked by the tests; should it ever
+                // fail to load, analysis goes on with what was loaded rather
+                // than panic.
+                let loaded = dictionary.extend_from_toml(BUILTIN_TOML);
+                debug_assert!(loaded.is_ok(), "built-in dictionary: {loaded:?}");
+                Arc::new(dictionary)
+            })
+            .clone()
     }
 
     /// Adds the tables of a TOML dictionary text; a known platform or tag is
@@ -434,7 +443,7 @@ mod tests {
 
     #[test]
     fn extends_and_overrides() {
-        let mut dictionary = Dictionary::builtin();
+        let mut dictionary = Dictionary::clone(&Dictionary::builtin());
         let extra = r#"
 [platforms.chatgpt]
 hosts = ["chat.example-proxy.net"]

@@ -4,10 +4,9 @@
 //! Each distinct word is looked up in the dictionary and the stop-word list
 //! once, when first seen, so the per-token cost is a single hash lookup.
 
-use std::collections::HashMap;
-
 use crate::conversation::{role_marker, Role};
 use crate::dictionary::Dictionary;
+use crate::fast_hash::FastMap;
 use crate::markdown::{self, Line};
 use crate::text::{self, Token};
 
@@ -60,7 +59,7 @@ impl<'t> Document<'t> {
             user_turns: 0,
             assistant_turns: 0,
         };
-        let mut ids: HashMap<&'t str, u32> = HashMap::new();
+        let mut ids: FastMap<&'t str, u32> = FastMap::default();
         for line in markdown::lines(text) {
             let (body, code) = match line {
                 Line::FenceOpen { language } => {

@@ -7,10 +7,10 @@
 //! character pairs within longer runs.
 
 use std::cmp::Reverse;
-use std::collections::HashMap;
 
 use crate::dictionary::Dictionary;
 use crate::document::{Document, Placed};
+use crate::fast_hash::FastMap;
 use crate::text::{is_han, is_katakana};
 
 /// Occurrences a keyword needs.
@@ -38,7 +38,7 @@ struct Tally {
 /// Tokens inside code or matched by the dictionary are left out.
 pub(crate) fn keywords(doc: &Document<'_>, dictionary: &Dictionary, max: usize) -> Vec<String> {
     let mut words: Vec<Tally> = vec![Tally { count: 0, first: 0 }; doc.words.len()];
-    let mut phrases: HashMap<(u32, u32), Tally> = HashMap::new();
+    let mut phrases: FastMap<(u32, u32), Tally> = FastMap::default();
     let mut previous: Option<u32> = None;
     for (i, placed) in doc.tokens.iter().enumerate() {
         let usable = !placed.code && !placed.matched && doc.word(placed).keyword;
@@ -114,8 +114,8 @@ pub(crate) fn keywords(doc: &Document<'_>, dictionary: &Dictionary, max: usize) 
 }
 
 /// Candidate terms of the ideographic prose, with their tallies.
-fn ideographic_terms<'t>(doc: &Document<'t>, dictionary: &Dictionary) -> HashMap<&'t str, Tally> {
-    let mut terms: HashMap<&'t str, Tally> = HashMap::new();
+fn ideographic_terms<'t>(doc: &Document<'t>, dictionary: &Dictionary) -> FastMap<&'t str, Tally> {
+    let mut terms: FastMap<&'t str, Tally> = FastMap::default();
     let mut run: Vec<(usize, &Placed<'t>)> = Vec::new();
     let mut flush = |run: &mut Vec<(usize, &Placed<'t>)>| {
         for segment in run.split(|(_, p)| segment_break(p, dictionary)) {
@@ -130,7 +130,7 @@ fn ideographic_terms<'t>(doc: &Document<'t>, dictionary: &Dictionary) -> HashMap
         let adjacent = run.last().is_some_and(|(_, last)| {
             last.token.start + last.token.text.len() == placed.token.start
         });
-        if !ideographic || !adjacent {
+        if !run.is_empty() && (!ideographic || !adjacent) {
             flush(&mut run);
         }
         if ideographic {

@@ -30,6 +30,7 @@
 mod conversation;
 mod dictionary;
 mod document;
+mod fast_hash;
 mod keywords;
 mod markdown;
 mod metadata;
@@ -37,6 +38,8 @@ mod tags;
 mod text;
 mod title;
 mod toml_lite;
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -158,7 +161,7 @@ const MAX_KEYWORD_TAGS: usize = 3;
 /// The analysis engine with its dictionaries loaded.
 #[derive(Debug, Clone)]
 pub struct Analyzer {
-    dictionary: Dictionary,
+    dictionary: Arc<Dictionary>,
     max_tags: usize,
 }
 
@@ -169,7 +172,8 @@ impl Default for Analyzer {
 }
 
 impl Analyzer {
-    /// The built-in dictionaries only.
+    /// The built-in dictionaries only. Cheap: they are parsed once per
+    /// process and shared.
     pub fn new() -> Self {
         Analyzer {
             dictionary: Dictionary::builtin(),
@@ -181,9 +185,12 @@ impl Analyzer {
     /// format of [`BUILTIN_DICTIONARY`]: new platforms and tags are added,
     /// known ones extended. Errors name the offending line.
     pub fn with_extra_dictionary(toml: &str) -> Result<Self, DictionaryError> {
-        let mut analyzer = Analyzer::new();
-        analyzer.dictionary.extend_from_toml(toml)?;
-        Ok(analyzer)
+        let mut dictionary = Dictionary::clone(&Dictionary::builtin());
+        dictionary.extend_from_toml(toml)?;
+        Ok(Analyzer {
+            dictionary: Arc::new(dictionary),
+            max_tags: DEFAULT_MAX_TAGS,
+        })
     }
 
     /// The same analyzer with a different cap on the number of tags (user

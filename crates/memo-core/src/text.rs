@@ -63,7 +63,11 @@ fn is_phrase_gap(c: char) -> bool {
 
 #[inline]
 fn char_at(text: &str, at: usize) -> Option<char> {
-    text.get(at..).and_then(|rest| rest.chars().next())
+    match text.as_bytes().get(at) {
+        Some(&b) if b.is_ascii() => Some(char::from(b)),
+        Some(_) => text.get(at..).and_then(|rest| rest.chars().next()),
+        None => None,
+    }
 }
 
 /// Iterator over the tokens of lower-cased text.
@@ -86,7 +90,7 @@ impl<'t> Iterator for Tokens<'t> {
         let mut previous_is_space = self.pos == 0;
         let (start, first) = loop {
             let c = char_at(text, self.pos)?;
-            if is_word_char(c) || is_cjk(c) {
+            if is_word_char(c) || (!c.is_ascii() && is_cjk(c)) {
                 break (self.pos, c);
             }
             let len = c.len_utf8();
@@ -174,13 +178,26 @@ impl Tokens<'_> {
     }
 }
 
-/// Lower-cases text, taking the cheap path for ASCII.
+/// Lower-cases text: ASCII runs byte by byte, other characters by their
+/// Unicode lower-case mapping (without the context rule for final sigma,
+/// which matching does not need).
 pub(crate) fn lowercase(text: &str) -> String {
-    if text.is_ascii() {
-        text.to_ascii_lowercase()
-    } else {
-        text.to_lowercase()
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(ascii);
+        out.extend(run.chars().map(|c| c.to_ascii_lowercase()));
+        let mut chars = tail.chars();
+        if let Some(c) = chars.next() {
+            out.extend(c.to_lowercase());
+        }
+        rest = chars.as_str();
     }
+    out
 }
 
 #[cfg(test)]
@@ -224,6 +241,15 @@ mod tests {
         let t: Vec<_> = tokens("machine learning. deep\nlearning").collect();
         let joined: Vec<_> = t.iter().map(|t| t.joined).collect();
         assert_eq!(joined, [true, true, false, false]);
+    }
+
+    #[test]
+    fn lowercases_every_script() {
+        assert_eq!(
+            lowercase("ÄRGER über Straße ΣΟΦΊΑ İ Rust"),
+            "ärger über straße σοφία i̇ rust"
+        );
+        assert_eq!(lowercase("MiXeD 中文 ASCII"), "mixed 中文 ascii");
     }
 
     #[test]
