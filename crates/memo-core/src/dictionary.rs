@@ -65,6 +65,7 @@ pub(crate) struct Dictionary {
     /// Info strings that name no language (`text`, `output`).
     pub ignored_languages: HashSet<String>,
     stop_words: FastSet<String>,
+    generic_words: FastSet<String>,
 }
 
 /// Occurrences of one topic's terms in a document.
@@ -75,6 +76,9 @@ pub(crate) struct TopicHits {
     pub ambiguous: u32,
     /// Token index of the first occurrence.
     pub first: usize,
+    /// Whether a match inside code was counted: code counts once per topic,
+    /// since an identifier repeated in code says no more than one use.
+    pub counted_in_code: bool,
 }
 
 impl Dictionary {
@@ -135,6 +139,11 @@ impl Dictionary {
             }),
             ["stop_words"] => table.entries.iter().try_for_each(|entry| {
                 self.stop_words
+                    .extend(strings(entry)?.iter().map(|s| lowercase(s)));
+                Ok(())
+            }),
+            ["generic_words"] => table.entries.iter().try_for_each(|entry| {
+                self.generic_words
                     .extend(strings(entry)?.iter().map(|s| lowercase(s)));
                 Ok(())
             }),
@@ -271,13 +280,20 @@ impl Dictionary {
         self.term_index.get(word).copied()
     }
 
+    /// A word never used in keyword tags ("the", "und", "的").
     pub fn is_stop_word(&self, word: &str) -> bool {
         self.stop_words.contains(word)
     }
 
+    /// A word too common to be a keyword tag alone, though it may be part
+    /// of a two-word one ("shop" in "online-shop").
+    pub fn is_generic_word(&self, word: &str) -> bool {
+        self.generic_words.contains(word)
+    }
+
     /// Counts term occurrences per topic, longest match first, left to
     /// right, and marks matched tokens. A match credits every topic that has
-    /// that exact term; non-technical topics count only outside code.
+    /// that exact term; inside code only technical topics count, once each.
     pub fn match_terms(&self, doc: &mut Document<'_>) -> Vec<TopicHits> {
         let mut hits: Vec<TopicHits> = Vec::new();
         let mut i = 0;
@@ -316,10 +332,17 @@ impl Dictionary {
                             strong: 0,
                             ambiguous: 0,
                             first: i,
+                            counted_in_code: false,
                         });
                         hits.len() - 1
                     }
                 };
+                if in_code {
+                    if hits[index].counted_in_code {
+                        continue;
+                    }
+                    hits[index].counted_in_code = true;
+                }
                 if term.ambiguous {
                     hits[index].ambiguous += 1;
                 } else {

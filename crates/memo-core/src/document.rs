@@ -28,8 +28,10 @@ pub(crate) struct Word<'t> {
     pub text: &'t str,
     /// The dictionary terms that start with this word.
     pub terms: Option<u32>,
-    /// Could be a keyword: a content word that is not a stop word.
-    pub keyword: bool,
+    /// Can be part of a keyword phrase: a content word, not a stop word.
+    pub in_phrase: bool,
+    /// Can be a keyword on its own: also not a generic word.
+    pub alone: bool,
 }
 
 /// The lower-cased content, tokenised and scanned.
@@ -38,6 +40,7 @@ pub(crate) struct Document<'t> {
     pub text: &'t str,
     pub tokens: Vec<Placed<'t>>,
     pub words: Vec<Word<'t>>,
+    ids: FastMap<&'t str, u32>,
     /// Code-fence languages in order of first appearance.
     pub languages: Vec<&'t str>,
     pub fences: usize,
@@ -53,13 +56,13 @@ impl<'t> Document<'t> {
             text,
             tokens: Vec::with_capacity(text.len() / 6),
             words: Vec::new(),
+            ids: FastMap::default(),
             languages: Vec::new(),
             fences: 0,
             images: false,
             user_turns: 0,
             assistant_turns: 0,
         };
-        let mut ids: FastMap<&'t str, u32> = FastMap::default();
         for line in markdown::lines(text) {
             let (body, code) = match line {
                 Line::FenceOpen { language } => {
@@ -89,13 +92,15 @@ impl<'t> Document<'t> {
                 token.start += offset;
                 token.joined &= i > 0;
                 let next_id = doc.words.len() as u32;
-                let word = *ids.entry(token.text).or_insert_with(|| {
+                let word = *doc.ids.entry(token.text).or_insert_with(|| {
+                    let in_phrase = !token.cjk
+                        && is_keyword_candidate(token.text)
+                        && !dictionary.is_stop_word(token.text);
                     doc.words.push(Word {
                         text: token.text,
                         terms: dictionary.terms_starting_with(token.text),
-                        keyword: !token.cjk
-                            && is_keyword_candidate(token.text)
-                            && !dictionary.is_stop_word(token.text),
+                        in_phrase,
+                        alone: in_phrase && !dictionary.is_generic_word(token.text),
                     });
                     next_id
                 });
@@ -121,14 +126,22 @@ impl<'t> Document<'t> {
     pub fn word(&self, token: &Placed<'_>) -> &Word<'t> {
         &self.words[token.word as usize]
     }
+
+    /// The id of a lower-case word, if the document has it.
+    pub fn word_id(&self, word: &str) -> Option<u32> {
+        self.ids.get(word).copied()
+    }
 }
 
 /// Shortest keyword, in characters, for spaced scripts.
 const MIN_KEYWORD_CHARS: usize = 3;
 
-/// A word worth a keyword tag: long enough, mostly letters, not a file name,
-/// host, version number or symbol-bearing name.
+/// A word worth a keyword tag: starts with a letter, long enough, mostly
+/// letters, not a file name, host, version number or symbol-bearing name.
 fn is_keyword_candidate(word: &str) -> bool {
+    if !word.starts_with(char::is_alphabetic) {
+        return false;
+    }
     let mut chars = 0;
     let mut digits = 0;
     for c in word.chars() {

@@ -1,10 +1,15 @@
-//! Keyword tags for topics no dictionary knows: the most frequent content
-//! words and two-word phrases of the prose, counted against a stop-word
-//! list, without stemming.
+//! Keyword tags for topics no dictionary knows: the most salient content
+//! words and two-word phrases of the prose, counted against stop-word and
+//! generic-word lists, without stemming.
+//!
+//! Salience is frequency plus a bonus for appearing in the title. A phrase
+//! that recurs outranks its words, and a word's occurrences inside chosen
+//! phrases do not count again for the word alone (so "light energy" and
+//! "chemical energy" are kept, not "energy").
 //!
 //! Ideographic text has no spaces, so there the candidates are katakana
-//! words, short runs of Han characters between function characters, and Han
-//! character pairs within longer runs.
+//! words, runs of two to four Han characters between function characters,
+//! and the Han character pairs within runs.
 
 use std::cmp::Reverse;
 
@@ -13,11 +18,13 @@ use crate::document::{Document, Placed};
 use crate::fast_hash::FastMap;
 use crate::text::{is_han, is_katakana};
 
-/// Occurrences a keyword needs.
-const MIN_COUNT: u32 = 2;
+/// Occurrences a phrase needs.
+const MIN_PHRASE_COUNT: u32 = 2;
+/// Occurrences a single word needs, or one fewer when it is in the title.
+const MIN_WORD_COUNT: u32 = 3;
 /// A phrase counts this many times a single word: it is more specific.
 const PHRASE_WEIGHT: u32 = 2;
-/// Han runs up to this many characters are taken whole as a word.
+/// Han runs up to this many characters are also taken whole as a word.
 const MAX_HAN_WORD_CHARS: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,93 +41,202 @@ struct Tally {
     first: usize,
 }
 
+impl Tally {
+    const NEW: Tally = Tally {
+        count: 0,
+        first: usize::MAX,
+    };
+
+    fn add(&mut self, at: usize) {
+        self.count += 1;
+        self.first = self.first.min(at);
+    }
+}
+
+/// What the title says, to weigh candidates by.
+pub(crate) struct Title<'a> {
+    /// The title, lower-cased.
+    pub text: &'a str,
+    /// Ids of the document's words that appear in the title.
+    pub words: &'a [u32],
+}
+
 /// Up to `max` keywords of the document's prose, most salient first.
 /// Tokens inside code or matched by the dictionary are left out.
-pub(crate) fn keywords(doc: &Document<'_>, dictionary: &Dictionary, max: usize) -> Vec<String> {
-    let mut words: Vec<Tally> = vec![Tally { count: 0, first: 0 }; doc.words.len()];
-    let mut phrases: FastMap<(u32, u32), Tally> = FastMap::default();
-    let mut previous: Option<u32> = None;
-    for (i, placed) in doc.tokens.iter().enumerate() {
-        let usable = !placed.code && !placed.matched && doc.word(placed).keyword;
-        if !usable {
-            previous = None;
-            continue;
-        }
-        let tally = &mut words[placed.word as usize];
-        if tally.count == 0 {
-            tally.first = i;
-        }
-        tally.count += 1;
-        if let (Some(before), true) = (previous, placed.token.joined) {
-            if before != placed.word {
-                phrases
-                    .entry((before, placed.word))
-                    .or_insert(Tally {
-                        count: 0,
-                        first: i - 1,
-                    })
-                    .count += 1;
-            }
-        }
-        previous = Some(placed.word);
-    }
-    let ideographic = ideographic_terms(doc, dictionary);
+pub(crate) fn keywords(
+    doc: &Document<'_>,
+    dictionary: &Dictionary,
+    title: &Title<'_>,
+    max: usize,
+) -> Vec<String> {
+    let mut ranked = rank_words_and_phrases(doc, title);
+    ranked.extend(rank_ideographic_terms(doc, dictionary, title));
+    ranked.sort_unstable_by_key(|&(salience, first, candidate)| {
+        (Reverse(salience), first, candidate)
+    });
 
-    let mut ranked: Vec<(u32, usize, Candidate<'_>)> = Vec::new();
-    for (word, tally) in words.iter().enumerate() {
-        if tally.count >= MIN_COUNT {
-            ranked.push((tally.count, tally.first, Candidate::Word(word as u32)));
-        }
-    }
-    for (&(a, b), tally) in &phrases {
-        if tally.count >= MIN_COUNT {
-            ranked.push((
-                tally.count * PHRASE_WEIGHT,
-                tally.first,
-                Candidate::Phrase(a, b),
-            ));
-        }
-    }
-    for (&term, tally) in &ideographic {
-        if tally.count >= MIN_COUNT {
-            ranked.push((tally.count, tally.first, Candidate::Ideographic(term)));
-        }
-    }
-    ranked.sort_unstable_by_key(|&(score, first, candidate)| (Reverse(score), first, candidate));
-
-    let mut chosen_words: Vec<u32> = Vec::new();
+    // A phrase shuts out its words as keywords of their own, a word chosen
+    // alone shuts out the phrases with it, and phrases that overlap a chosen
+    // one are left out; overlapping ideographic terms are kept once.
+    let mut alone: Vec<u32> = Vec::new();
+    let mut in_phrases: Vec<u32> = Vec::new();
+    let mut phrases: Vec<(u32, u32)> = Vec::new();
+    let mut ideographic: Vec<&str> = Vec::new();
     let mut chosen: Vec<String> = Vec::new();
     for (_, _, candidate) in ranked {
         if chosen.len() >= max {
             break;
         }
         match candidate {
-            Candidate::Word(w) if !chosen_words.contains(&w) => {
-                chosen_words.push(w);
+            Candidate::Word(w) if !alone.contains(&w) && !in_phrases.contains(&w) => {
+                alone.push(w);
                 chosen.push(doc.words[w as usize].text.to_owned());
             }
-            Candidate::Phrase(a, b) if !chosen_words.contains(&a) && !chosen_words.contains(&b) => {
-                chosen_words.extend([a, b]);
-                chosen.push(format!(
-                    "{}-{}",
-                    doc.words[a as usize].text, doc.words[b as usize].text
-                ));
+            Candidate::Phrase(a, b)
+                if !alone.contains(&a)
+                    && !alone.contains(&b)
+                    && !phrases.iter().any(|&chosen| overlaps(doc, chosen, (a, b))) =>
+            {
+                phrases.push((a, b));
+                in_phrases.extend([a, b]);
+                let (a, b) = (doc.words[a as usize].text, doc.words[b as usize].text);
+                chosen.push(format!("{a}-{b}"));
             }
-            Candidate::Ideographic(term) => chosen.push(term.to_owned()),
+            Candidate::Ideographic(term)
+                if !ideographic
+                    .iter()
+                    .any(|c| c.contains(term) || term.contains(c)) =>
+            {
+                ideographic.push(term);
+                chosen.push(term.to_owned());
+            }
             _ => {}
         }
     }
     chosen
 }
 
-/// Candidate terms of the ideographic prose, with their tallies.
-fn ideographic_terms<'t>(doc: &Document<'t>, dictionary: &Dictionary) -> FastMap<&'t str, Tally> {
-    let mut terms: FastMap<&'t str, Tally> = FastMap::default();
+/// Whether two phrases overlap: windows of one longer phrase ("junior
+/// data" and "data analyst"), or the same phrase in singular and plural
+/// ("cherry blossom", "cherry blossoms"). Phrases that share only their
+/// head ("long run", "easy run") do not.
+fn overlaps(doc: &Document<'_>, (a, b): (u32, u32), (c, d): (u32, u32)) -> bool {
+    let text = |w: u32| doc.words[w as usize].text;
+    let plural_of = |plural: &str, singular: &str| {
+        plural
+            .strip_suffix('s')
+            .is_some_and(|stem| stem == singular || stem.strip_suffix('e') == Some(singular))
+    };
+    let variants = |x: u32, y: u32| plural_of(text(x), text(y)) || plural_of(text(y), text(x));
+    b == c || a == d || (a == c && variants(b, d))
+}
+
+type Ranked<'t> = (u32, usize, Candidate<'t>);
+
+/// Phrases that recur, and words that stand out beyond those phrases.
+fn rank_words_and_phrases<'t>(doc: &Document<'t>, title: &Title<'_>) -> Vec<Ranked<'t>> {
+    let mut words: Vec<Tally> = vec![Tally::NEW; doc.words.len()];
+    let mut phrases: FastMap<(u32, u32), Tally> = FastMap::default();
+    let mut previous: Option<u32> = None;
+    for (i, placed) in doc.tokens.iter().enumerate() {
+        if placed.code || placed.matched || !doc.word(placed).in_phrase {
+            previous = None;
+            continue;
+        }
+        words[placed.word as usize].add(i);
+        if let (Some(before), true) = (previous, placed.token.joined) {
+            if before != placed.word {
+                phrases
+                    .entry((before, placed.word))
+                    .or_insert(Tally::NEW)
+                    .add(i - 1);
+            }
+        }
+        previous = Some(placed.word);
+    }
+    let in_title = |word: u32| u32::from(title.words.contains(&word));
+    let alone = |word: u32| doc.words[word as usize].alone;
+
+    let mut ranked = Vec::new();
+    for (&(a, b), tally) in &phrases {
+        if tally.count < MIN_PHRASE_COUNT {
+            continue;
+        }
+        // The head of an English noun phrase is its last word: a generic
+        // head ("junior data") makes a weaker phrase than a specific one
+        // ("data analyst").
+        let generic_head = u32::from(!alone(b));
+        let salience = tally.count * PHRASE_WEIGHT + in_title(a) * in_title(b) - generic_head;
+        ranked.push((salience, tally.first, Candidate::Phrase(a, b)));
+        for word in [a, b] {
+            let residual = &mut words[word as usize].count;
+            *residual = residual.saturating_sub(tally.count);
+        }
+    }
+    for (word, tally) in words.iter().enumerate() {
+        let word = word as u32;
+        let salience = tally.count + in_title(word);
+        if alone(word) && tally.count >= 2 && salience >= MIN_WORD_COUNT {
+            ranked.push((salience, tally.first, Candidate::Word(word)));
+        }
+    }
+    ranked
+}
+
+/// Ideographic terms that recur; a Han pair inside a recurring whole word
+/// counts only for its occurrences elsewhere.
+fn rank_ideographic_terms<'t>(
+    doc: &Document<'t>,
+    dictionary: &Dictionary,
+    title: &Title<'_>,
+) -> Vec<Ranked<'t>> {
+    let mut terms = ideographic_terms(doc, dictionary);
+    let qualifies = |term: &str, tally: &Tally| {
+        tally.count >= 2 && tally.count + u32::from(title.text.contains(term)) >= MIN_WORD_COUNT
+    };
+    let whole_words: Vec<(&str, u32)> = terms
+        .iter()
+        .filter(|(term, (tally, whole))| *whole && qualifies(term, tally))
+        .map(|(&term, (tally, _))| (term, tally.count))
+        .collect();
+    for (word, count) in whole_words {
+        for (at, c) in word.char_indices() {
+            let Some(next) = word[at + c.len_utf8()..].chars().next() else {
+                break;
+            };
+            let pair = &word[at..at + c.len_utf8() + next.len_utf8()];
+            if pair.len() == word.len() {
+                continue;
+            }
+            if let Some((tally, _)) = terms.get_mut(pair) {
+                tally.count = tally.count.saturating_sub(count);
+            }
+        }
+    }
+    terms
+        .into_iter()
+        .filter(|(term, (tally, _))| qualifies(term, tally))
+        .map(|(term, (tally, _))| {
+            let salience = tally.count + u32::from(title.text.contains(term));
+            (salience, tally.first, Candidate::Ideographic(term))
+        })
+        .collect()
+}
+
+/// Candidate terms of the ideographic prose: their tallies, and whether the
+/// term is a whole word rather than a character pair within a longer run.
+fn ideographic_terms<'t>(
+    doc: &Document<'t>,
+    dictionary: &Dictionary,
+) -> FastMap<&'t str, (Tally, bool)> {
+    let mut terms: FastMap<&'t str, (Tally, bool)> = FastMap::default();
     let mut run: Vec<(usize, &Placed<'t>)> = Vec::new();
     let mut flush = |run: &mut Vec<(usize, &Placed<'t>)>| {
         for segment in run.split(|(_, p)| segment_break(p, dictionary)) {
-            for (term, first) in segment_terms(doc.text, segment) {
-                terms.entry(term).or_insert(Tally { count: 0, first }).count += 1;
+            for (term, first, whole) in segment_terms(doc.text, segment) {
+                let (tally, is_whole) = terms.entry(term).or_insert((Tally::NEW, false));
+                tally.add(first);
+                *is_whole |= whole;
             }
         }
         run.clear();
@@ -150,14 +266,18 @@ fn segment_break(placed: &Placed<'_>, dictionary: &Dictionary) -> bool {
 }
 
 /// The terms of one segment of adjacent ideographs: a katakana word, a short
-/// Han word, or the character pairs of a longer Han run.
-fn segment_terms<'t>(text: &'t str, segment: &[(usize, &Placed<'t>)]) -> Vec<(&'t str, usize)> {
-    let slice = |from: usize, to: usize| {
+/// Han word, and the character pairs of a Han run longer than two.
+fn segment_terms<'t>(
+    text: &'t str,
+    segment: &[(usize, &Placed<'t>)],
+) -> Vec<(&'t str, usize, bool)> {
+    let slice = |from: usize, to: usize, whole: bool| {
         let (_, first) = segment[from];
         let (_, last) = segment[to];
         (
             &text[first.token.start..last.token.start + last.token.text.len()],
             segment[from].0,
+            whole,
         )
     };
     let mut terms = Vec::new();
@@ -173,9 +293,10 @@ fn segment_terms<'t>(text: &'t str, segment: &[(usize, &Placed<'t>)]) -> Vec<(&'
         }
         let len = end - start + 1;
         if len >= 2 && (katakana || len <= MAX_HAN_WORD_CHARS) {
-            terms.push(slice(start, end));
-        } else if len > MAX_HAN_WORD_CHARS {
-            terms.extend((start..end).map(|i| slice(i, i + 1)));
+            terms.push(slice(start, end, true));
+        }
+        if !katakana && len > 2 {
+            terms.extend((start..end).map(|i| slice(i, i + 1, false)));
         }
         start = end + 1;
     }
@@ -189,7 +310,15 @@ mod tests {
     fn run(text: &str) -> Vec<String> {
         let dictionary = Dictionary::builtin();
         let doc = Document::scan(text, &dictionary);
-        keywords(&doc, &dictionary, 3)
+        let first_line = text.lines().next().unwrap_or("");
+        let title_words: Vec<u32> = crate::text::tokens(first_line)
+            .filter_map(|t| doc.word_id(t.text))
+            .collect();
+        let title = Title {
+            text: first_line,
+            words: &title_words,
+        };
+        keywords(&doc, &dictionary, &title, 3)
     }
 
     #[test]

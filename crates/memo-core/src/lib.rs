@@ -221,11 +221,9 @@ impl Analyzer {
             kind,
             host: host.as_deref(),
         };
-        Analysis {
-            title: self.title(&capture),
-            kind,
-            tags: self.tags(&capture, &mut doc),
-        }
+        let title = self.title(&capture);
+        let tags = self.tags(&capture, &mut doc, &title);
+        Analysis { title, kind, tags }
     }
 
     /// The platform named by the URL host, else by `metadata.platform`, else
@@ -264,7 +262,7 @@ impl Analyzer {
     /// Tags in order of salience: the user's, the platform's, dictionary
     /// topics, code languages, keywords, content flags, conversation size
     /// and capture month, until the cap.
-    fn tags(&self, capture: &Capture<'_, '_>, doc: &mut Document<'_>) -> Vec<String> {
+    fn tags(&self, capture: &Capture<'_, '_>, doc: &mut Document<'_>, title: &str) -> Vec<String> {
         let Capture {
             input,
             metadata,
@@ -290,7 +288,15 @@ impl Analyzer {
                 tags.offer(&format!("lang-{language}"));
             }
         }
-        for keyword in keywords::keywords(doc, &self.dictionary, MAX_KEYWORD_TAGS) {
+        let title_lower = text::lowercase(title);
+        let title_words: Vec<u32> = text::tokens(&title_lower)
+            .filter_map(|t| doc.word_id(t.text))
+            .collect();
+        let title = keywords::Title {
+            text: &title_lower,
+            words: &title_words,
+        };
+        for keyword in keywords::keywords(doc, &self.dictionary, &title, MAX_KEYWORD_TAGS) {
             tags.offer(&keyword);
         }
         let flags = [

@@ -2,9 +2,9 @@
 //! extraction.
 //!
 //! Words are runs of alphanumeric characters in any script. A few joiners keep
-//! technical names whole: an inner `.` or apostrophe between word characters
-//! (`node.js`, `don't`), a trailing `++` or `#` (`c++`, `c#`) and a leading
-//! `.` after a space (`.net`). Ideographs and kana have no spaces between
+//! compounds and technical names whole: an inner `.`, `-` or apostrophe
+//! between word characters (`node.js`, `pour-over`, `don't`), a trailing `++`
+//! or `#` (`c++`, `c#`) and a leading `.` after a space (`.net`). Ideographs and kana have no spaces between
 //! words, so each one is a token of its own and phrases are matched as
 //! sequences of them. Tokens never span a line break or sentence punctuation;
 //! [`Token::joined`] tells whether a phrase may continue from the previous
@@ -138,7 +138,7 @@ impl Tokens<'_> {
             match bytes.get(end) {
                 Some(b) if b.is_ascii_alphanumeric() => end += 1,
                 Some(b) if b.is_ascii() => {
-                    let joiner = matches!(b, b'.' | b'\'');
+                    let joiner = matches!(b, b'.' | b'\'' | b'-');
                     if joiner && char_at(text, end + 1).is_some_and(is_word_char) {
                         end += 1;
                     } else {
@@ -211,8 +211,8 @@ mod tests {
     #[test]
     fn splits_on_punctuation_and_space() {
         assert_eq!(
-            words("hello, world! foo-bar"),
-            ["hello", "world", "foo", "bar"]
+            words("hello, world! foo-bar - baz--qux"),
+            ["hello", "world", "foo-bar", "baz", "qux"]
         );
     }
 

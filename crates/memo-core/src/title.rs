@@ -204,12 +204,44 @@ pub(crate) fn from_content(content: &str) -> Option<String> {
         }
         (false, None) => candidates.into_iter().next()?,
     };
-    (!chosen.is_empty()).then(|| cut(&chosen, MAX_DERIVED_TITLE_CHARS))
+    let chosen = chosen
+        .strip_suffix('.')
+        .filter(|c| !c.ends_with('.'))
+        .unwrap_or(&chosen);
+    (!chosen.is_empty()).then(|| cut_at_sentence(chosen, MAX_DERIVED_TITLE_CHARS))
+}
+
+/// Sentence ends a title may stop after.
+const SENTENCE_ENDS: [char; 8] = ['.', '?', '!', '。', '？', '！', '؟', '…'];
+
+/// Cuts a long line after its last sentence that fits, if that keeps at
+/// least a third of the budget; else on a word boundary.
+fn cut_at_sentence(text: &str, max_chars: usize) -> String {
+    let mut sentence_end = None;
+    for (chars, (at, c)) in text.char_indices().enumerate() {
+        if chars >= max_chars {
+            break;
+        }
+        let next = text[at + c.len_utf8()..].chars().next();
+        if SENTENCE_ENDS.contains(&c)
+            && next.is_none_or(char::is_whitespace)
+            && chars + 1 >= max_chars / 3
+        {
+            sentence_end = Some(at + c.len_utf8());
+        }
+    }
+    match sentence_end {
+        Some(end) if text.chars().count() > max_chars => {
+            let sentence = &text[..end];
+            sentence.strip_suffix('.').unwrap_or(sentence).to_owned()
+        }
+        _ => cut(text, max_chars),
+    }
 }
 
 /// The plain text of a line if it can be a title.
 fn meaningful(line: &str) -> Option<String> {
-    let block = markdown::strip_block_prefix(line);
+    let block = strip_comment_marker(markdown::strip_block_prefix(line));
     if block.is_empty() || is_only_url(block) {
         return None;
     }
@@ -225,6 +257,15 @@ fn meaningful(line: &str) -> Option<String> {
         return None;
     }
     Some(plain.to_owned())
+}
+
+/// Drops a leading code-comment marker, as in a pasted file's first line
+/// (`-- migration`, `// notes`).
+fn strip_comment_marker(line: &str) -> &str {
+    ["-- ", "// ", "/* ", "<!-- "]
+        .iter()
+        .find_map(|marker| line.strip_prefix(marker))
+        .map_or(line, str::trim_start)
 }
 
 fn is_only_url(line: &str) -> bool {
@@ -361,6 +402,21 @@ mod tests {
         assert_eq!(from_content(text).as_deref(), Some("Why is this slow"));
         assert_eq!(from_content("```\ncode only\n```"), None);
         assert_eq!(from_content("thanks!!"), None);
+    }
+
+    #[test]
+    fn prefers_a_whole_sentence() {
+        let text = "User: Can you review my cover letter for a data analyst role? I have one internship and a degree.";
+        assert_eq!(
+            from_content(text).as_deref(),
+            Some("Can you review my cover letter for a data analyst role?")
+        );
+        assert_eq!(from_content("Short note.").as_deref(), Some("Short note"));
+        assert_eq!(from_content("Wait...").as_deref(), Some("Wait..."));
+        assert_eq!(
+            from_content("-- 0001_init.sql: tables").as_deref(),
+            Some("0001_init.sql: tables")
+        );
     }
 
     #[test]
