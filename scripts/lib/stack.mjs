@@ -1,0 +1,137 @@
+// The whole local stack, as `npm run dev` and the integration tests use it:
+// Postgres (embedded, or DATABASE_URL), migrations, a tenant and key, and
+// `wrangler dev` serving the worker with the Hyperdrive binding pointed at
+// that Postgres.
+import { spawn, spawnSync } from "node:child_process";
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { startPostgres } from "./postgres.mjs";
+import { log, root, run, toolEnv } from "./toolchain.mjs";
+
+/** A TCP port that is free right now on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const adminBinary = path.join(root, "target", "debug", "memo-admin");
+
+export function buildAdmin() {
+  run("cargo", ["build", "--quiet", "-p", "memo-admin"]);
+}
+
+/** Runs memo-admin against `databaseUrl`; returns its stdout, trimmed. */
+export function admin(databaseUrl, args) {
+  const result = spawnSync(adminBinary, args, {
+    cwd: root,
+    env: toolEnv({ DATABASE_URL: databaseUrl }),
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (result.status !== 0) throw new Error(`memo-admin ${args[0]} failed (exit ${result.status})`);
+  return result.stdout.trim();
+}
+
+/** Waits until /health answers (200 only, unless `healthy` is false). */
+async function waitForHealth(baseUrl, child, timeoutMs, healthy) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (code ${child.exitCode})`);
+    try {
+      const response = await fetch(`${baseUrl}/health`);
+      if (response.status === 200 || !healthy) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the worker did not become healthy within ${timeoutMs / 1000} s`);
+}
+
+/** Stops a process started with `detached: true`, and its children. */
+function stopGroup(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", resolve);
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      resolve();
+    }
+    setTimeout(() => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, 5000).unref();
+  });
+}
+
+/** Starts `wrangler dev` for the built worker on 127.0.0.1:`port`. */
+export async function startWorker({ databaseUrl, port, stateDir, logFile, vars = {}, healthy = true, timeoutMs = 300_000 }) {
+  const inspectorPort = await freePort();
+  const args = [
+    "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
+    "--persist-to", stateDir, "--show-interactive-dev-session=false",
+    ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+  ];
+  const output = logFile ? createWriteStream(logFile) : null;
+  const child = spawn(path.join(root, "node_modules", ".bin", "wrangler"), args, {
+    cwd: root,
+    detached: true,
+    env: toolEnv({ CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_DB: databaseUrl }),
+    stdio: ["ignore", output ? "pipe" : "inherit", output ? "pipe" : "inherit"],
+  });
+  if (output) {
+    child.stdout.pipe(output);
+    child.stderr.pipe(output);
+  }
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(baseUrl, child, timeoutMs, healthy);
+  } catch (error) {
+    await stopGroup(child);
+    if (logFile) process.stderr.write(readFileSync(logFile, "utf8").slice(-4000));
+    throw error;
+  }
+  return { baseUrl, stop: () => stopGroup(child) };
+}
+
+/**
+ * Postgres + migrations + key + worker. `databaseUrl` given: use that
+ * Postgres; otherwise start an embedded one in `dataDir` on `pgPort`.
+ */
+export async function startStack({ databaseUrl, dataDir, pgPort, port, stateDir, keyFile, logFile, durable, vars }) {
+  const stops = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+  };
+  try {
+    let url = databaseUrl;
+    if (!url) {
+      mkdirSync(path.dirname(dataDir), { recursive: true });
+      const pg = await startPostgres({ dataDir, port: pgPort, durable });
+      stops.push(pg.stop);
+      url = pg.url;
+    }
+    buildAdmin();
+    admin(url, ["migrate"]);
+    const apiKey = admin(url, ["dev-key", "--file", keyFile]);
+    const worker = await startWorker({ databaseUrl: url, port, stateDir, logFile, vars });
+    stops.push(worker.stop);
+    log(`worker on ${worker.baseUrl}`);
+    return { baseUrl: worker.baseUrl, databaseUrl: url, apiKey, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

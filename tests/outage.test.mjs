@@ -1,0 +1,43 @@
+// With Postgres unreachable, every route answers a JSON 503 with
+// Retry-After in bounded time, never a 500 and never a hang.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import path from "node:path";
+import { freePort, startWorker } from "../scripts/lib/stack.mjs";
+import { root } from "../scripts/lib/toolchain.mjs";
+import { Client, spawnApp } from "./helpers/app.mjs";
+
+let worker;
+before(async () => {
+  await spawnApp(); // the toolchain and build are in place
+  const deadPort = await freePort(); // nothing listens here
+  const scratch = path.join(root, ".dev", `test-outage-${process.pid}`);
+  worker = await startWorker({
+    databaseUrl: `postgres://memo:unused@127.0.0.1:${deadPort}/memo`,
+    port: await freePort(),
+    stateDir: path.join(scratch, "wrangler"),
+    logFile: path.join(scratch, "wrangler.log"),
+    vars: { DB_CONNECT_TIMEOUT_MS: "2000", RETRY_AFTER_SECONDS: "3" },
+    healthy: false,
+  });
+});
+after(() => worker?.stop());
+
+test("health is 503 with the reason and Retry-After", async () => {
+  const response = await new Client(worker.baseUrl, null).get("/health");
+  assert.equal(response.status, 503);
+  assert.equal(response.body.database, "unavailable");
+  assert.equal(response.headers.get("retry-after"), "3");
+});
+
+test("API calls are JSON 503 database_unavailable, promptly", async () => {
+  const client = new Client(worker.baseUrl, "memo_any-key-at-all");
+  for (const [method, p] of [["POST", "/v1/memories"], ["GET", "/v1/memories"], ["GET", "/v1/search?q=x"], ["POST", "/memory"]]) {
+    const started = Date.now();
+    const r = await client.request(method, p, { json: method === "POST" ? { content: "during an outage" } : undefined });
+    assert.equal(r.status, 503, `${method} ${p}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.error.code, "database_unavailable");
+    assert.equal(r.headers.get("retry-after"), "3");
+    assert.ok(Date.now() - started < 30_000);
+  }
+});
