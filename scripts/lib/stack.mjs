@@ -22,7 +22,7 @@ export function freePort() {
   });
 }
 
-const adminBinary = path.join(root, "target", "debug", "memo-admin");
+const adminBinary = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "debug", "memo-admin");
 
 export function buildAdmin() {
   run("cargo", ["build", "--quiet", "-p", "memo-admin"]);
@@ -36,7 +36,9 @@ export function admin(databaseUrl, args) {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
-  if (result.status !== 0) throw new Error(`memo-admin ${args[0]} failed (exit ${result.status})`);
+  if (result.status !== 0) {
+    throw new Error(`memo-admin ${args[0]} failed (${result.error?.message ?? `exit ${result.status}`})`);
+  }
   return result.stdout.trim();
 }
 

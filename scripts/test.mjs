@@ -1,0 +1,56 @@
+// `npm test`: native unit and property tests, the release wasm build, the
+// browser build of memo-core with its Node tests, then the integration tests
+// against the real stack (embedded Postgres + wrangler dev) on free ports.
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { buildWorker } from "./build-worker.mjs";
+import { freePort, startStack } from "./lib/stack.mjs";
+import { ensureToolchain, log, root, run, toolEnv } from "./lib/toolchain.mjs";
+
+ensureToolchain();
+
+log("native tests: cargo test --workspace");
+run("cargo", ["test", "--workspace", "--quiet"]);
+
+buildWorker();
+
+const coreWasm = path.join(root, "crates", "memo-core-wasm");
+const coreWasmTests = path.join(coreWasm, "tests");
+if (existsSync(path.join(coreWasm, "build.mjs"))) {
+  log("browser build of memo-core");
+  run("node", [path.join(coreWasm, "build.mjs")]);
+}
+
+const scratch = path.join(root, ".dev", `test-run-${process.pid}`);
+log("starting the stack: embedded Postgres, migrations, wrangler dev");
+const stack = await startStack({
+  dataDir: path.join(scratch, "postgres"),
+  pgPort: await freePort(),
+  port: await freePort(),
+  stateDir: path.join(scratch, "wrangler"),
+  keyFile: path.join(scratch, "api-key"),
+  logFile: path.join(scratch, "wrangler.log"),
+  durable: false,
+});
+
+let failed = false;
+try {
+  const files = [
+    ...readdirSync(path.join(root, "tests")).filter((f) => f.endsWith(".test.mjs")).map((f) => path.join("tests", f)),
+    ...(existsSync(coreWasmTests)
+      ? readdirSync(coreWasmTests).filter((f) => f.endsWith(".test.mjs")).map((f) => path.join(coreWasmTests, f))
+      : []),
+  ];
+  log(`integration tests: ${files.length} files against ${stack.baseUrl}`);
+  run("node", ["--test", "--test-reporter=spec", ...files], {
+    env: toolEnv({ MEMO_TEST_BASE_URL: stack.baseUrl, MEMO_TEST_DATABASE_URL: stack.databaseUrl }),
+  });
+} catch (error) {
+  failed = true;
+  log(error.message);
+} finally {
+  await stack.stop();
+  if (!failed) rmSync(scratch, { recursive: true, force: true });
+  else log(`kept ${path.relative(root, scratch)} (wrangler.log) for inspection`);
+}
+process.exit(failed ? 1 : 0);
