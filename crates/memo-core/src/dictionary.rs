@@ -57,9 +57,12 @@ pub(crate) struct Term {
 pub(crate) struct Dictionary {
     pub platforms: Vec<Platform>,
     pub topics: Vec<Topic>,
+    topic_index: FastMap<String, usize>,
     /// First token of a term → index into `term_groups`.
     term_index: FastMap<String, u32>,
     term_groups: Vec<Vec<Term>>,
+    /// (lower-cased term, topic) → where the term is filed.
+    term_slots: FastMap<(String, usize), (u32, usize)>,
     /// Code-fence info strings mapped to canonical language names.
     pub language_aliases: HashMap<String, String>,
     /// Info strings that name no language (`text`, `output`).
@@ -204,9 +207,10 @@ impl Dictionary {
                 table.line
             ));
         }
-        let topic = match self.topics.iter().position(|t| t.tag == tag) {
-            Some(topic) => topic,
+        let topic = match self.topic_index.get(&tag) {
+            Some(&topic) => topic,
             None => {
+                self.topic_index.insert(tag.clone(), self.topics.len());
                 self.topics.push(Topic {
                     tag,
                     min_hits: 1,
@@ -255,24 +259,24 @@ impl Dictionary {
         let lower = lowercase(term);
         let mut words = tokens(&lower).map(|t| t.text.to_owned());
         let Some(first) = words.next() else { return };
-        let term = Term {
-            topic,
-            rest: words.collect(),
-            ambiguous,
-        };
+        let rest: Box<[String]> = words.collect();
+        let key = (lower, topic);
+        if let Some(&(group, index)) = self.term_slots.get(&key) {
+            self.term_groups[group as usize][index].ambiguous = ambiguous;
+            return;
+        }
         let next_group = self.term_groups.len() as u32;
         let group = *self.term_index.entry(first).or_insert(next_group);
         if group == next_group {
             self.term_groups.push(Vec::new());
         }
         let terms = &mut self.term_groups[group as usize];
-        match terms
-            .iter_mut()
-            .find(|t| t.topic == term.topic && t.rest == term.rest)
-        {
-            Some(existing) => existing.ambiguous = term.ambiguous,
-            None => terms.push(term),
-        }
+        self.term_slots.insert(key, (group, terms.len()));
+        terms.push(Term {
+            topic,
+            rest,
+            ambiguous,
+        });
     }
 
     /// The group of terms whose first token is `word`.
@@ -296,6 +300,7 @@ impl Dictionary {
     /// that exact term; inside code only technical topics count, once each.
     pub fn match_terms(&self, doc: &mut Document<'_>) -> Vec<TopicHits> {
         let mut hits: Vec<TopicHits> = Vec::new();
+        let mut slots: Vec<Option<usize>> = vec![None; self.topics.len()];
         let mut i = 0;
         while i < doc.tokens.len() {
             let Some(group) = doc.word(&doc.tokens[i]).terms else {
@@ -324,9 +329,10 @@ impl Dictionary {
                 if in_code && !self.topics[term.topic].technical {
                     continue;
                 }
-                let index = match hits.iter().position(|h| h.topic == term.topic) {
+                let index = match slots[term.topic] {
                     Some(index) => index,
                     None => {
+                        slots[term.topic] = Some(hits.len());
                         hits.push(TopicHits {
                             topic: term.topic,
                             strong: 0,

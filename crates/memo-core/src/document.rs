@@ -67,7 +67,8 @@ impl<'t> Document<'t> {
             let (body, code) = match line {
                 Line::FenceOpen { language } => {
                     doc.fences += 1;
-                    if !language.is_empty() && !doc.languages.contains(&language) {
+                    let known = doc.languages.contains(&language);
+                    if !language.is_empty() && !known && doc.languages.len() < MAX_LANGUAGES {
                         doc.languages.push(language);
                     }
                     continue;
@@ -132,6 +133,9 @@ impl<'t> Document<'t> {
         self.ids.get(word).copied()
     }
 }
+
+/// Distinct code-fence languages kept: more than the tags can hold.
+const MAX_LANGUAGES: usize = 16;
 
 /// Shortest keyword, in characters, for spaced scripts.
 const MIN_KEYWORD_CHARS: usize = 3;

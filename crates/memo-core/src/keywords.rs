@@ -191,9 +191,15 @@ fn rank_ideographic_terms<'t>(
     title: &Title<'_>,
 ) -> Vec<Ranked<'t>> {
     let mut terms = ideographic_terms(doc, dictionary);
-    let qualifies = |term: &str, tally: &Tally| {
-        tally.count >= 2 && tally.count + u32::from(title.text.contains(term)) >= MIN_WORD_COUNT
-    };
+    if terms.is_empty() {
+        return Vec::new();
+    }
+    let title_doc = Document::scan(title.text, dictionary);
+    let title_terms = ideographic_terms(&title_doc, dictionary);
+    let salience =
+        |term: &str, tally: &Tally| tally.count + u32::from(title_terms.contains_key(term));
+    let qualifies =
+        |term: &str, tally: &Tally| tally.count >= 2 && salience(term, tally) >= MIN_WORD_COUNT;
     let whole_words: Vec<(&str, u32)> = terms
         .iter()
         .filter(|(term, (tally, whole))| *whole && qualifies(term, tally))
@@ -217,8 +223,11 @@ fn rank_ideographic_terms<'t>(
         .into_iter()
         .filter(|(term, (tally, _))| qualifies(term, tally))
         .map(|(term, (tally, _))| {
-            let salience = tally.count + u32::from(title.text.contains(term));
-            (salience, tally.first, Candidate::Ideographic(term))
+            (
+                salience(term, &tally),
+                tally.first,
+                Candidate::Ideographic(term),
+            )
         })
         .collect()
 }

@@ -248,14 +248,16 @@ impl Analyzer {
             .or_else(|| capture.metadata.title.and_then(|t| self.page_title(t)))
             .or_else(|| title::from_content(input.content))
             .unwrap_or_else(|| {
-                let date = input.captured_at.format("%Y-%m-%d");
-                match (capture.kind, capture.platform, capture.host) {
-                    (Kind::WebPage, _, Some(host)) => format!("{host} · {date}"),
-                    (Kind::WebPage, _, None) => format!("Web page · {date}"),
-                    (Kind::Note, _, _) => format!("Note · {date}"),
-                    (_, Some(platform), _) => format!("{} conversation · {date}", platform.name),
-                    (_, None, _) => format!("Conversation · {date}"),
-                }
+                let date = input.captured_at.format("%Y-%m-%d").to_string();
+                let what = match (capture.kind, capture.platform, capture.host) {
+                    (Kind::WebPage, _, Some(host)) => host.to_owned(),
+                    (Kind::WebPage, _, None) => "Web page".to_owned(),
+                    (Kind::Note, _, _) => "Note".to_owned(),
+                    (_, Some(platform), _) => format!("{} conversation", platform.name),
+                    (_, None, _) => "Conversation".to_owned(),
+                };
+                let room = title::MAX_DERIVED_TITLE_CHARS.saturating_sub(date.len() + 3);
+                format!("{} · {date}", title::cut(&what, room))
             })
     }
 

@@ -138,7 +138,7 @@ pub(crate) fn plain_inline(line: &str) -> String {
         }
         if let Some(after) = rest
             .strip_prefix("<http")
-            .and_then(|r| r.find('>').map(|end| &r[end + 1..]))
+            .and_then(|r| find_near(r, b'>', MAX_LINK_TARGET).map(|end| &r[end + 1..]))
         {
             rest = after;
             continue;
@@ -190,18 +190,29 @@ fn is_emphasis(before: &str, after: &str, marker: char) -> bool {
     !(word(prev) && word(next) || space(prev) && space(next))
 }
 
+/// Longest link text and link target looked for, in bytes, so that a line
+/// full of brackets takes linear time.
+const MAX_LINK_TEXT: usize = 512;
+const MAX_LINK_TARGET: usize = 2048;
+
+/// The index of the ASCII byte `b` within the first `window` bytes of `s`
+/// (always a character boundary, as UTF-8 never reuses ASCII bytes).
+fn find_near(s: &str, b: u8, window: usize) -> Option<usize> {
+    s.as_bytes().iter().take(window).position(|&c| c == b)
+}
+
 /// `[text](target)` or `![alt](target)` at the start of `s`: the text and
 /// what follows the link.
 fn link(s: &str) -> Option<(&str, &str)> {
     let s = s.strip_prefix('!').unwrap_or(s);
     let inner = s.strip_prefix('[')?;
-    let close = inner.find(']')?;
+    let close = find_near(inner, b']', MAX_LINK_TEXT)?;
     let text = &inner[..close];
     if text.contains('[') {
         return None;
     }
     let target = inner[close + 1..].strip_prefix('(')?;
-    let end = target.find(')')?;
+    let end = find_near(target, b')', MAX_LINK_TARGET)?;
     Some((text, &target[end + 1..]))
 }
 

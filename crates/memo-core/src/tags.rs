@@ -1,5 +1,7 @@
 //! Tag normalisation and the ordered, bounded tag list.
 
+use crate::fast_hash::FastSet;
+
 /// Longest tag, in bytes (tags are mostly ASCII; a multi-byte tag is cut on a
 /// character boundary).
 pub const MAX_TAG_LEN: usize = 64;
@@ -43,6 +45,8 @@ pub fn normalize_tag(raw: &str) -> String {
         } else if tag.len() + c.len_utf8() <= MAX_TAG_LEN {
             // Combining marks stay with their base letter.
             tag.push(c);
+        } else {
+            break;
         }
     }
     tag
@@ -59,6 +63,7 @@ fn is_combining_mark(c: char) -> bool {
 #[derive(Debug)]
 pub(crate) struct TagList {
     tags: Vec<String>,
+    seen: FastSet<String>,
     max: usize,
 }
 
@@ -66,16 +71,14 @@ impl TagList {
     pub fn new(max: usize) -> Self {
         TagList {
             tags: Vec::new(),
+            seen: FastSet::default(),
             max,
         }
     }
 
     /// Adds a tag the user gave: kept even beyond the cap.
     pub fn push_user(&mut self, raw: &str) {
-        let tag = normalize_tag(raw);
-        if !tag.is_empty() && !self.contains(&tag) {
-            self.tags.push(tag);
-        }
+        self.push(normalize_tag(raw));
     }
 
     /// Offers a derived tag, taken if new and the list is not full.
@@ -83,18 +86,18 @@ impl TagList {
         if self.is_full() {
             return;
         }
-        let tag = normalize_tag(raw);
-        if !tag.is_empty() && !self.contains(&tag) {
-            self.tags.push(tag);
-        }
+        self.push(normalize_tag(raw));
     }
 
     pub fn is_full(&self) -> bool {
         self.tags.len() >= self.max
     }
 
-    pub fn contains(&self, tag: &str) -> bool {
-        self.tags.iter().any(|t| t == tag)
+    /// Appends a normalised tag unless it is empty or already there.
+    fn push(&mut self, tag: String) {
+        if !tag.is_empty() && self.seen.insert(tag.clone()) {
+            self.tags.push(tag);
+        }
     }
 
     pub fn into_vec(self) -> Vec<String> {

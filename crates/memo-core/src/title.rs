@@ -156,9 +156,22 @@ const INTERFACE_NOISE: &[&str] = &[
     "thumbs down",
 ];
 
+/// How much of a line is looked at for a title, in bytes: far more than a
+/// title needs, and a bound on the work per line.
+const MAX_LINE_BYTES: usize = 4096;
+
+/// The start of `text`, at most `max` bytes, cut on a character boundary.
+pub(crate) fn prefix(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// Plain text of an explicit title, or `None` when it is blank.
 pub(crate) fn explicit(title: &str) -> Option<String> {
-    let plain = markdown::plain_inline(title);
+    let plain = markdown::plain_inline(prefix(title, MAX_LINE_BYTES));
     (!plain.is_empty()).then(|| cut(&plain, MAX_EXPLICIT_TITLE_CHARS))
 }
 
@@ -207,7 +220,8 @@ pub(crate) fn from_content(content: &str) -> Option<String> {
     let chosen = chosen
         .strip_suffix('.')
         .filter(|c| !c.ends_with('.'))
-        .unwrap_or(&chosen);
+        .unwrap_or(&chosen)
+        .trim_end();
     (!chosen.is_empty()).then(|| cut_at_sentence(chosen, MAX_DERIVED_TITLE_CHARS))
 }
 
@@ -233,7 +247,11 @@ fn cut_at_sentence(text: &str, max_chars: usize) -> String {
     match sentence_end {
         Some(end) if text.chars().count() > max_chars => {
             let sentence = &text[..end];
-            sentence.strip_suffix('.').unwrap_or(sentence).to_owned()
+            sentence
+                .strip_suffix('.')
+                .unwrap_or(sentence)
+                .trim_end()
+                .to_owned()
         }
         _ => cut(text, max_chars),
     }
@@ -241,6 +259,7 @@ fn cut_at_sentence(text: &str, max_chars: usize) -> String {
 
 /// The plain text of a line if it can be a title.
 fn meaningful(line: &str) -> Option<String> {
+    let line = prefix(line, MAX_LINE_BYTES);
     let block = strip_comment_marker(markdown::strip_block_prefix(line));
     if block.is_empty() || is_only_url(block) {
         return None;
@@ -292,17 +311,16 @@ fn is_greeting(text: &str) -> bool {
 }
 
 /// Drops an opening greeting sentence: "Hi Claude! How do I…" → "How do I…".
-fn strip_leading_greeting(text: &str) -> &str {
-    let Some(end) = text.find(['!', '.', ',', '，', '！', '。']) else {
-        return text;
-    };
-    let (head, tail) = text.split_at(end);
-    let tail = tail[tail.chars().next().map_or(0, char::len_utf8)..].trim_start();
-    if !tail.is_empty() && is_greeting(head) {
-        strip_leading_greeting(tail)
-    } else {
-        text
+fn strip_leading_greeting(mut text: &str) -> &str {
+    while let Some(end) = text.find(['!', '.', ',', '，', '！', '。']) {
+        let (head, tail) = text.split_at(end);
+        let tail = tail[tail.chars().next().map_or(0, char::len_utf8)..].trim_start();
+        if tail.is_empty() || !is_greeting(head) {
+            break;
+        }
+        text = tail;
     }
+    text
 }
 
 fn is_question_or_request(text: &str) -> bool {

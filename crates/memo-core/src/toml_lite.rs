@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use crate::fast_hash::FastSet;
+
 /// A parsed value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Value {
@@ -80,36 +82,43 @@ type Parsed<T> = Result<T, ParseError>;
 
 impl Parser<'_> {
     fn document(&mut self) -> Parsed<Vec<Table>> {
-        let mut tables = vec![Table {
+        let mut tables = Vec::new();
+        let mut current = Table {
             path: Vec::new(),
             line: 1,
             entries: Vec::new(),
-        }];
+        };
+        let mut table_paths: FastSet<Vec<String>> = FastSet::default();
+        let mut keys: FastSet<String> = FastSet::default();
         loop {
-            self.skip_blank_lines();
+            self.skip_whitespace_and_comments();
             match self.peek() {
-                None => return Ok(tables),
+                None => {
+                    tables.push(current);
+                    return Ok(tables);
+                }
                 Some('[') => {
                     let line = self.line;
                     let path = self.header()?;
-                    if tables.iter().any(|t| t.path == path) {
-                        return self
-                            .fail_at(line, format!("table [{}] defined twice", path.join(".")));
+                    if !table_paths.insert(path.clone()) {
+                        let name = path.join(".");
+                        return self.fail_at(line, format!("table [{name}] defined twice"));
                     }
-                    tables.push(Table {
+                    let table = Table {
                         path,
                         line,
                         entries: Vec::new(),
-                    });
+                    };
+                    tables.push(std::mem::replace(&mut current, table));
+                    keys.clear();
                 }
                 Some(_) => {
                     let entry = self.entry()?;
-                    let table = tables.last_mut().expect("the root table is always there");
-                    if table.entries.iter().any(|e| e.key == entry.key) {
-                        return self
-                            .fail_at(entry.line, format!("key `{}` defined twice", entry.key));
+                    if !keys.insert(entry.key.clone()) {
+                        let key = &entry.key;
+                        return self.fail_at(entry.line, format!("key `{key}` defined twice"));
                     }
-                    table.entries.push(entry);
+                    current.entries.push(entry);
                 }
             }
             self.end_of_line()?;
@@ -302,10 +311,6 @@ impl Parser<'_> {
             Some('\r') if self.rest().starts_with("\r\n") => Ok(()),
             Some(c) => self.fail(format!("unexpected `{c}` after value")),
         }
-    }
-
-    fn skip_blank_lines(&mut self) {
-        self.skip_whitespace_and_comments();
     }
 
     fn skip_whitespace_and_comments(&mut self) {
