@@ -1,16 +1,31 @@
 // `npm run admin -- <args>`: memo-admin against DATABASE_URL, or against the
-// embedded development Postgres (started for the command if not running).
+// embedded development Postgres: the running one if `npm run dev` is up,
+// otherwise started for the command and stopped after it.
+import net from "node:net";
 import path from "node:path";
 import { admin, buildAdmin } from "./lib/stack.mjs";
-import { startPostgres } from "./lib/postgres.mjs";
+import { localUrl, startPostgres } from "./lib/postgres.mjs";
 import { ensureToolchain, root } from "./lib/toolchain.mjs";
+
+function listening(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
 
 ensureToolchain();
 buildAdmin();
+const pgPort = Number(process.env.PG_PORT ?? 54329);
 let url = process.env.DATABASE_URL;
 let stop = async () => {};
-if (!url) {
-  const pg = await startPostgres({ dataDir: path.join(root, ".dev", "postgres"), port: Number(process.env.PG_PORT ?? 54329) });
+if (!url && (await listening(pgPort))) {
+  url = localUrl(pgPort);
+} else if (!url) {
+  const pg = await startPostgres({ dataDir: path.join(root, ".dev", "postgres"), port: pgPort });
   url = pg.url;
   stop = pg.stop;
 }

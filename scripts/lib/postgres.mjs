@@ -41,6 +41,10 @@ export async function startPostgres({ dataDir, port, durable = true, quiet = tru
   }
   await pg.start();
   if (fresh) await pg.createDatabase(DATABASE);
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
-  return { url, stop: () => pg.stop() };
+  return { url: localUrl(port), stop: () => pg.stop() };
+}
+
+/** The address of the embedded cluster on `port`. */
+export function localUrl(port) {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
 }
