@@ -32,6 +32,8 @@ if (!url && (await listening(pgPort))) {
 try {
   const out = admin(url, process.argv.slice(2));
   if (out) console.log(out);
+} catch {
+  process.exitCode = 1; // memo-admin has said why
 } finally {
   await stop();
 }
