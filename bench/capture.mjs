@@ -12,7 +12,6 @@ import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildWorker } from "../scripts/build-worker.mjs";
-import { freePort, startStack } from "../scripts/lib/stack.mjs";
 import { ensureToolchain, log, root } from "../scripts/lib/toolchain.mjs";
 
 const { values } = parseArgs({
@@ -71,6 +70,8 @@ function wrk(url, connections, key) {
 
 need("wrk", "apt-get install wrk");
 ensureToolchain();
+// Only now are the npm packages these modules import sure to be installed.
+const { freePort, startStack } = await import("../scripts/lib/stack.mjs");
 ensurePython();
 buildWorker();
 

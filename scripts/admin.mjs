@@ -3,8 +3,6 @@
 // otherwise started for the command and stopped after it.
 import net from "node:net";
 import path from "node:path";
-import { admin, buildAdmin } from "./lib/stack.mjs";
-import { localUrl, startPostgres } from "./lib/postgres.mjs";
 import { ensureToolchain, root } from "./lib/toolchain.mjs";
 
 function listening(port) {
@@ -18,6 +16,9 @@ function listening(port) {
 }
 
 ensureToolchain();
+// Only now are the npm packages these modules import sure to be installed.
+const { admin, buildAdmin } = await import("./lib/stack.mjs");
+const { localUrl, startPostgres } = await import("./lib/postgres.mjs");
 buildAdmin();
 const pgPort = Number(process.env.PG_PORT ?? 54329);
 let url = process.env.DATABASE_URL;

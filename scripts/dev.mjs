@@ -3,10 +3,11 @@
 // stops everything it started.
 import path from "node:path";
 import { buildWorker } from "./build-worker.mjs";
-import { startStack } from "./lib/stack.mjs";
 import { ensureToolchain, log, root } from "./lib/toolchain.mjs";
 
 ensureToolchain();
+// Only now are the npm packages these modules import sure to be installed.
+const { startStack } = await import("./lib/stack.mjs");
 buildWorker();
 const dev = path.join(root, ".dev");
 const keyFile = path.join(dev, "api-key");

@@ -4,10 +4,11 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { buildWorker } from "./build-worker.mjs";
-import { freePort, startStack } from "./lib/stack.mjs";
 import { ensureToolchain, log, root, run, toolEnv } from "./lib/toolchain.mjs";
 
 ensureToolchain();
+// Only now are the npm packages these modules import sure to be installed.
+const { freePort, startStack } = await import("./lib/stack.mjs");
 
 log("native tests: cargo test --workspace");
 run("cargo", ["test", "--workspace", "--quiet"]);

@@ -22,6 +22,11 @@ impl KeyHash {
         &self.0
     }
 
+    /// A name for this key's rate-limit counter that reveals nothing of it.
+    pub fn bucket(&self) -> String {
+        self.0[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The digest as a `bytea` statement parameter.
     pub fn as_param(&self) -> &Vec<u8> {
         &self.0

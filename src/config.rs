@@ -60,7 +60,17 @@ pub struct Config {
     /// `DB_QUERY_TIMEOUT_MS`: give up on one statement after this long.
     pub db_query_timeout_ms: u64,
     /// `RETRY_AFTER_SECONDS`: what 503 answers tell clients to wait.
-    pub retry_after_seconds: u32,
+    pub retry_after_seconds: u64,
+    /// `RATE_LIMIT_ENABLED`: check the `RATE_LIMITER` binding per API key.
+    pub rate_limit_enabled: bool,
+    /// `RATE_LIMIT_RETRY_AFTER_SECONDS`: what 429 answers tell clients to
+    /// wait; the binding's period.
+    pub rate_limit_retry_after_seconds: u64,
+    /// `CORS_ALLOWED_ORIGINS`: browser origins allowed to call the API,
+    /// separated by commas or spaces: exact origins such as
+    /// `https://app.example.com`, or extension origins such as
+    /// `chrome-extension://<id>` and `moz-extension://<id>`.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -70,53 +80,73 @@ impl Default for Config {
             db_connect_timeout_ms: 5_000,
             db_query_timeout_ms: 10_000,
             retry_after_seconds: 5,
+            rate_limit_enabled: true,
+            rate_limit_retry_after_seconds: 60,
+            cors_allowed_origins: Vec::new(),
         }
     }
 }
 
+/// Overwrites `slot` with the variable `name` if it is set; a set value that
+/// does not parse, or a number that is zero, is an error naming it: a typo in
+/// a deployment must not silently fall back to a default.
+fn read<T: std::str::FromStr + PartialEq + Default>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    slot: &mut T,
+) -> Result<(), String> {
+    if let Some(raw) = lookup(name) {
+        *slot = raw
+            .trim()
+            .parse::<T>()
+            .ok()
+            .filter(|value| *value != T::default())
+            .ok_or_else(|| format!("variable {name} has an invalid value {raw:?}"))?;
+    }
+    Ok(())
+}
+
 impl Config {
-    /// Builds the configuration from a variable lookup. A variable that is set
-    /// but not a positive whole number is an error naming it: a typo in a
-    /// deployment must not silently fall back to a default.
+    /// Builds the configuration from a variable lookup.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let mut config = Config::default();
-        let read = |name: &str, slot: &mut usize| -> Result<(), String> {
-            if let Some(raw) = lookup(name) {
-                *slot = raw
-                    .trim()
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| {
-                        format!("variable {name} must be a positive integer, got {raw:?}")
-                    })?;
-            }
-            Ok(())
-        };
+        let l = &lookup;
         let limits = &mut config.limits;
-        read("MAX_BODY_BYTES", &mut limits.max_body_bytes)?;
-        read("MAX_CONTENT_BYTES", &mut limits.max_content_bytes)?;
-        read("MAX_TITLE_CHARS", &mut limits.max_title_chars)?;
-        read("MAX_TAGS", &mut limits.max_tags)?;
-        read("MAX_TAG_CHARS", &mut limits.max_tag_chars)?;
-        read("MAX_SOURCE_CHARS", &mut limits.max_source_chars)?;
-        read("MAX_URL_CHARS", &mut limits.max_url_chars)?;
-        read("MAX_METADATA_BYTES", &mut limits.max_metadata_bytes)?;
-        read("MAX_METADATA_DEPTH", &mut limits.max_metadata_depth)?;
-        read("MAX_QUERY_CHARS", &mut limits.max_query_chars)?;
-        read("MAX_PAGE_SIZE", &mut limits.max_page_size)?;
-        read("DEFAULT_PAGE_SIZE", &mut limits.default_page_size)?;
-        let mut timeouts = [
-            config.db_connect_timeout_ms as usize,
-            config.db_query_timeout_ms as usize,
-            config.retry_after_seconds as usize,
-        ];
-        read("DB_CONNECT_TIMEOUT_MS", &mut timeouts[0])?;
-        read("DB_QUERY_TIMEOUT_MS", &mut timeouts[1])?;
-        read("RETRY_AFTER_SECONDS", &mut timeouts[2])?;
-        config.db_connect_timeout_ms = timeouts[0] as u64;
-        config.db_query_timeout_ms = timeouts[1] as u64;
-        config.retry_after_seconds = u32::try_from(timeouts[2]).unwrap_or(u32::MAX);
+        read(l, "MAX_BODY_BYTES", &mut limits.max_body_bytes)?;
+        read(l, "MAX_CONTENT_BYTES", &mut limits.max_content_bytes)?;
+        read(l, "MAX_TITLE_CHARS", &mut limits.max_title_chars)?;
+        read(l, "MAX_TAGS", &mut limits.max_tags)?;
+        read(l, "MAX_TAG_CHARS", &mut limits.max_tag_chars)?;
+        read(l, "MAX_SOURCE_CHARS", &mut limits.max_source_chars)?;
+        read(l, "MAX_URL_CHARS", &mut limits.max_url_chars)?;
+        read(l, "MAX_METADATA_BYTES", &mut limits.max_metadata_bytes)?;
+        read(l, "MAX_METADATA_DEPTH", &mut limits.max_metadata_depth)?;
+        read(l, "MAX_QUERY_CHARS", &mut limits.max_query_chars)?;
+        read(l, "MAX_PAGE_SIZE", &mut limits.max_page_size)?;
+        read(l, "DEFAULT_PAGE_SIZE", &mut limits.default_page_size)?;
+        read(l, "DB_CONNECT_TIMEOUT_MS", &mut config.db_connect_timeout_ms)?;
+        read(l, "DB_QUERY_TIMEOUT_MS", &mut config.db_query_timeout_ms)?;
+        read(l, "RETRY_AFTER_SECONDS", &mut config.retry_after_seconds)?;
+        read(l, "RATE_LIMIT_RETRY_AFTER_SECONDS", &mut config.rate_limit_retry_after_seconds)?;
+        if let Some(raw) = lookup("RATE_LIMIT_ENABLED") {
+            config.rate_limit_enabled = match raw.trim() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(format!("variable RATE_LIMIT_ENABLED must be true or false, got {raw:?}")),
+            };
+        }
+        if let Some(raw) = lookup("CORS_ALLOWED_ORIGINS") {
+            config.cors_allowed_origins = raw
+                .split([',', ' ', '\n', '\t'])
+                .filter(|origin| !origin.is_empty())
+                .map(|origin| origin.trim_end_matches('/').to_owned())
+                .collect();
+            if config.cors_allowed_origins.iter().any(|o| o == "*") {
+                return Err(
+                    "CORS_ALLOWED_ORIGINS lists origins; \"*\" is not allowed for an API of private data".into()
+                );
+            }
+        }
         if config.limits.default_page_size > config.limits.max_page_size {
             return Err("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE".into());
         }
@@ -135,22 +165,34 @@ mod tests {
 
     #[test]
     fn set_variables_override() {
-        let config =
-            Config::from_lookup(|name| (name == "MAX_TAGS").then(|| "5".to_owned())).unwrap();
+        let config = Config::from_lookup(|name| (name == "MAX_TAGS").then(|| "5".to_owned())).unwrap();
         assert_eq!(config.limits.max_tags, 5);
-        let config =
-            Config::from_lookup(|name| (name == "DB_QUERY_TIMEOUT_MS").then(|| "250".to_owned()))
-                .unwrap();
+        let config = Config::from_lookup(|name| (name == "DB_QUERY_TIMEOUT_MS").then(|| "250".to_owned())).unwrap();
         assert_eq!(config.db_query_timeout_ms, 250);
     }
 
     #[test]
+    fn cors_origins_are_a_list_without_wildcards() {
+        let config = Config::from_lookup(|name| {
+            (name == "CORS_ALLOWED_ORIGINS")
+                .then(|| "https://a.example/, chrome-extension://abc  moz-extension://d".into())
+        })
+        .unwrap();
+        assert_eq!(config.cors_allowed_origins, ["https://a.example", "chrome-extension://abc", "moz-extension://d"]);
+        assert!(Config::from_lookup(|name| (name == "CORS_ALLOWED_ORIGINS").then(|| "*".into())).is_err());
+    }
+
+    #[test]
+    fn rate_limit_switch_is_strict() {
+        let off = Config::from_lookup(|name| (name == "RATE_LIMIT_ENABLED").then(|| "false".into())).unwrap();
+        assert!(!off.rate_limit_enabled);
+        assert!(Config::from_lookup(|name| (name == "RATE_LIMIT_ENABLED").then(|| "no".into())).is_err());
+    }
+
+    #[test]
     fn malformed_variables_are_named() {
-        let error = Config::from_lookup(|name| (name == "MAX_TAGS").then(|| "lots".to_owned()))
-            .unwrap_err();
+        let error = Config::from_lookup(|name| (name == "MAX_TAGS").then(|| "lots".to_owned())).unwrap_err();
         assert!(error.contains("MAX_TAGS"), "{error}");
-        assert!(
-            Config::from_lookup(|name| (name == "MAX_PAGE_SIZE").then(|| "0".to_owned())).is_err()
-        );
+        assert!(Config::from_lookup(|name| (name == "MAX_PAGE_SIZE").then(|| "0".to_owned())).is_err());
     }
 }

@@ -15,10 +15,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
+        FieldError { field: field.into(), message: message.into() }
     }
 }
 
@@ -35,10 +32,14 @@ pub enum ApiError {
     },
     UnsupportedMediaType,
     InvalidField(FieldError),
+    /// The key made more requests than the `RATE_LIMITER` binding allows.
+    RateLimited {
+        retry_after_seconds: u64,
+    },
     /// Postgres could not be reached or answered in time; `detail` is logged only.
     DatabaseUnavailable {
         detail: String,
-        retry_after_seconds: u32,
+        retry_after_seconds: u64,
     },
     /// A bug or a broken deployment; `detail` is logged only.
     Internal(String),
@@ -79,6 +80,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::UnsupportedMediaType => 415,
             ApiError::InvalidField(_) => 422,
+            ApiError::RateLimited { .. } => 429,
             ApiError::DatabaseUnavailable { .. } => 503,
             ApiError::Internal(_) => 500,
         }
@@ -93,6 +95,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::InvalidField(_) => "invalid_field",
+            ApiError::RateLimited { .. } => "rate_limited",
             ApiError::DatabaseUnavailable { .. } => "database_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -102,8 +105,7 @@ impl ApiError {
         match self {
             ApiError::InvalidJson(why) => format!("request body is not valid JSON: {why}"),
             ApiError::Unauthorized => {
-                "a valid API key is required (Authorization: Bearer <key> or X-API-Key: <key>)"
-                    .into()
+                "a valid API key is required (Authorization: Bearer <key> or X-API-Key: <key>)".into()
             }
             ApiError::NotFound => "no such resource".into(),
             ApiError::MethodNotAllowed { allow } => {
@@ -114,9 +116,10 @@ impl ApiError {
             }
             ApiError::UnsupportedMediaType => "request body must be application/json".into(),
             ApiError::InvalidField(error) => error.message.clone(),
-            ApiError::DatabaseUnavailable { .. } => {
-                "the database is unavailable; retry later".into()
+            ApiError::RateLimited { retry_after_seconds } => {
+                format!("too many requests for this API key; retry after {retry_after_seconds} s")
             }
+            ApiError::DatabaseUnavailable { .. } => "the database is unavailable; retry later".into(),
             ApiError::Internal(_) => "internal error".into(),
         }
     }
@@ -124,9 +127,7 @@ impl ApiError {
     /// What the log line should carry beyond the code, if anything.
     pub fn log_detail(&self) -> Option<&str> {
         match self {
-            ApiError::DatabaseUnavailable { detail, .. } | ApiError::Internal(detail) => {
-                Some(detail)
-            }
+            ApiError::DatabaseUnavailable { detail, .. } | ApiError::Internal(detail) => Some(detail),
             _ => None,
         }
     }
@@ -138,25 +139,16 @@ impl ApiError {
             ApiError::InvalidField(error) => Some(error.field.as_str()),
             _ => None,
         };
-        let body = Body {
-            error: ErrorBody {
-                code: self.code(),
-                message: &message,
-                field,
-            },
-        };
+        let body = Body { error: ErrorBody { code: self.code(), message: &message, field } };
         serde_json::to_string(&body).expect("error bodies always serialise")
     }
 
-    /// Extra headers this error requires (RFC 9110: 401, 405, 503).
+    /// Extra headers this error requires (RFC 9110: 401, 405, 429, 503).
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         match self {
             ApiError::Unauthorized => vec![("WWW-Authenticate", "Bearer realm=\"memo\"".into())],
             ApiError::MethodNotAllowed { allow } => vec![("Allow", (*allow).into())],
-            ApiError::DatabaseUnavailable {
-                retry_after_seconds,
-                ..
-            } => {
+            ApiError::DatabaseUnavailable { retry_after_seconds, .. } => {
                 vec![("Retry-After", retry_after_seconds.to_string())]
             }
             _ => vec![],
@@ -186,10 +178,7 @@ mod tests {
 
     #[test]
     fn unavailable_says_when_to_retry() {
-        let error = ApiError::DatabaseUnavailable {
-            detail: "refused".into(),
-            retry_after_seconds: 7,
-        };
+        let error = ApiError::DatabaseUnavailable { detail: "refused".into(), retry_after_seconds: 7 };
         assert_eq!(error.status(), 503);
         assert_eq!(error.headers(), vec![("Retry-After", "7".to_owned())]);
     }

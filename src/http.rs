@@ -14,22 +14,12 @@ use worker::{Request, Response};
 /// declared length over the limit and stopping as soon as the stream passes it.
 pub async fn json_body(req: &mut Request, limits: &Limits) -> Result<Map<String, Value>, ApiError> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     if mime != "application/json" && !mime.ends_with("+json") {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let too_large = ApiError::PayloadTooLarge {
-        limit: limits.max_body_bytes,
-    };
-    let declared = req
-        .headers()
-        .get("content-length")?
-        .and_then(|v| v.trim().parse::<usize>().ok());
+    let too_large = ApiError::PayloadTooLarge { limit: limits.max_body_bytes };
+    let declared = req.headers().get("content-length")?.and_then(|v| v.trim().parse::<usize>().ok());
     if declared.is_some_and(|n| n > limits.max_body_bytes) {
         return Err(too_large);
     }
@@ -51,12 +41,9 @@ pub fn query_params(req: &Request) -> Result<HashMap<String, String>, ApiError> 
 }
 
 pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
-    let body = serde_json::to_vec(value)
-        .map_err(|e| ApiError::Internal(format!("serialising a response: {e}")))?;
+    let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(format!("serialising a response: {e}")))?;
     let response = Response::from_bytes(body)?.with_status(status);
-    response
-        .headers()
-        .set("content-type", "application/json; charset=utf-8")?;
+    response.headers().set("content-type", "application/json; charset=utf-8")?;
     Ok(response)
 }
 

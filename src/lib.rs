@@ -8,10 +8,12 @@
 
 pub mod auth;
 pub mod config;
+pub mod cors;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod rate_limit;
 pub mod router;
 pub mod routes;
 

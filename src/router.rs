@@ -4,7 +4,9 @@
 
 use crate::auth::presented_key;
 use crate::config::Config;
+use crate::cors;
 use crate::error::ApiError;
+use crate::rate_limit;
 use crate::routes::{self, health, legacy, memories, search, stats, Ctx};
 use chrono::{DateTime, Utc};
 use worker::{Env, Method, Request, Response};
@@ -24,6 +26,10 @@ pub enum Endpoint<'a> {
     LegacyCapture,
     LegacyList,
     LegacySearch,
+    /// A CORS preflight (`OPTIONS`) for a path allowing these methods.
+    Preflight {
+        allow: &'static str,
+    },
 }
 
 impl Endpoint<'_> {
@@ -42,53 +48,58 @@ impl Endpoint<'_> {
             Endpoint::LegacyCapture => "legacy.capture",
             Endpoint::LegacyList => "legacy.list",
             Endpoint::LegacySearch => "legacy.search",
+            Endpoint::Preflight { .. } => "preflight",
         }
     }
 }
 
 /// Maps a method and path to an endpoint: 404 for unknown paths, 405 (with
-/// the allowed methods) for known paths with another method.
+/// the allowed methods) for known paths with another method, a preflight for
+/// `OPTIONS` on any known path.
 pub fn resolve<'a>(method: &Method, path: &'a str) -> Result<Endpoint<'a>, ApiError> {
     use Endpoint::*;
+    use Method::{Delete, Get, Patch, Post};
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let (allow, endpoint) = match (segments.as_slice(), method) {
-        (["health"], Method::Get) => ("GET", Some(Health)),
-        (["health"], _) => ("GET", None),
-        ([], Method::Get) => ("GET", Some(LegacyStatus)),
-        ([], _) => ("GET", None),
-        (["memory"], Method::Post) => ("POST", Some(LegacyCapture)),
-        (["memory"], _) => ("POST", None),
-        (["memories"], Method::Get) => ("GET", Some(LegacyList)),
-        (["memories"], _) => ("GET", None),
-        (["search"], Method::Get) => ("GET", Some(LegacySearch)),
-        (["search"], _) => ("GET", None),
-        (["v1", "memories"], Method::Get) => ("GET, POST", Some(ListMemories)),
-        (["v1", "memories"], Method::Post) => ("GET, POST", Some(CaptureMemory)),
-        (["v1", "memories"], _) => ("GET, POST", None),
-        (["v1", "memories", id], Method::Get) => ("GET, PATCH, DELETE", Some(GetMemory(id))),
-        (["v1", "memories", id], Method::Patch) => ("GET, PATCH, DELETE", Some(PatchMemory(id))),
-        (["v1", "memories", id], Method::Delete) => ("GET, PATCH, DELETE", Some(DeleteMemory(id))),
-        (["v1", "memories", _], _) => ("GET, PATCH, DELETE", None),
-        (["v1", "search"], Method::Get) => ("GET", Some(Search)),
-        (["v1", "search"], _) => ("GET", None),
-        (["v1", "stats"], Method::Get) => ("GET", Some(Stats)),
-        (["v1", "stats"], _) => ("GET", None),
+    // Per path: the methods it allows, each with its endpoint.
+    let methods: Vec<(Method, Endpoint<'a>)> = match segments.as_slice() {
+        ["health"] => vec![(Get, Health)],
+        [] => vec![(Get, LegacyStatus)],
+        ["memory"] => vec![(Post, LegacyCapture)],
+        ["memories"] => vec![(Get, LegacyList)],
+        ["search"] => vec![(Get, LegacySearch)],
+        ["v1", "memories"] => vec![(Get, ListMemories), (Post, CaptureMemory)],
+        ["v1", "memories", id] => vec![(Get, GetMemory(id)), (Patch, PatchMemory(id)), (Delete, DeleteMemory(id))],
+        ["v1", "search"] => vec![(Get, Search)],
+        ["v1", "stats"] => vec![(Get, Stats)],
         _ => return Err(ApiError::NotFound),
     };
-    endpoint.ok_or(ApiError::MethodNotAllowed { allow })
+    let allow = match methods.len() {
+        1 if methods[0].0 == Post => "POST, OPTIONS",
+        1 => "GET, OPTIONS",
+        2 => "GET, POST, OPTIONS",
+        _ => "GET, PATCH, DELETE, OPTIONS",
+    };
+    if *method == Method::Options {
+        return Ok(Preflight { allow });
+    }
+    methods
+        .into_iter()
+        .find(|(m, _)| m == method)
+        .map(|(_, endpoint)| endpoint)
+        .ok_or(ApiError::MethodNotAllowed { allow })
 }
 
-async fn dispatch(
-    req: &mut Request,
-    cx: &Ctx,
-    endpoint: Endpoint<'_>,
-) -> Result<Response, ApiError> {
-    if endpoint == Endpoint::Health {
-        return health::health(cx).await;
+async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result<Response, ApiError> {
+    // Health and preflights need no key: browsers send preflights without one.
+    match endpoint {
+        Endpoint::Health => return health::health(cx).await,
+        Endpoint::Preflight { .. } => return Ok(Response::empty()?.with_status(204)),
+        _ => {}
     }
     let key = presented_key(req.headers())?;
+    rate_limit::check(&cx.env, &cx.config, &key).await?;
     match endpoint {
-        Endpoint::Health => unreachable!("answered above without a key"),
+        Endpoint::Health | Endpoint::Preflight { .. } => unreachable!("answered above without a key"),
         Endpoint::CaptureMemory => memories::create(req, cx, &key).await,
         Endpoint::ListMemories => memories::list(req, cx, &key).await,
         Endpoint::GetMemory(id) => memories::get(cx, &key, id).await,
@@ -113,17 +124,18 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
     let request_id = request_id(&req);
     let path = req.path();
     let method = req.method();
+    let origin = req.headers().get("origin").ok().flatten();
+    let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
     let mut route = "unmatched";
+    let mut preflight_allow = None;
     let result = async {
-        let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))
-            .map_err(|e| ApiError::Internal(format!("configuration: {e}")))?;
+        let config = config.clone().map_err(|e| ApiError::Internal(format!("configuration: {e}")))?;
         let endpoint = resolve(&method, &path)?;
         route = endpoint.name();
-        let cx = routes::Ctx {
-            env,
-            config,
-            now: now(),
-        };
+        if let Endpoint::Preflight { allow } = endpoint {
+            preflight_allow = Some(allow);
+        }
+        let cx = routes::Ctx { env, config, now: now() };
         dispatch(&mut req, &cx, endpoint).await
     }
     .await;
@@ -132,6 +144,13 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         Err(error) => (error_response(&error), Some(error)),
     };
     let response = with_common_headers(response, &request_id);
+    let allowed = config.as_ref().map(|c| c.cors_allowed_origins.as_slice()).unwrap_or_default();
+    if let Some(origin) = cors::allowed_origin(origin.as_deref(), allowed) {
+        let _ = cors::apply(response.headers(), origin);
+        if let Some(allow) = preflight_allow {
+            let _ = cors::apply_preflight(response.headers(), allow);
+        }
+    }
     let log = serde_json::json!({
         "request_id": request_id,
         "method": method.to_string(),
@@ -152,19 +171,13 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
 fn error_response(error: &ApiError) -> Response {
     let build = || -> worker::Result<Response> {
         let response = Response::from_bytes(error.body().into_bytes())?.with_status(error.status());
-        response
-            .headers()
-            .set("content-type", "application/json; charset=utf-8")?;
+        response.headers().set("content-type", "application/json; charset=utf-8")?;
         for (name, value) in error.headers() {
             response.headers().set(name, &value)?;
         }
         Ok(response)
     };
-    build().unwrap_or_else(|_| {
-        Response::empty()
-            .expect("an empty response")
-            .with_status(error.status())
-    })
+    build().unwrap_or_else(|_| Response::empty().expect("an empty response").with_status(error.status()))
 }
 
 /// Personal data must not be cached by browsers or intermediaries, nor
@@ -174,19 +187,17 @@ fn with_common_headers(response: Response, request_id: &str) -> Response {
     let _ = headers.set("cache-control", "no-store");
     let _ = headers.set("x-content-type-options", "nosniff");
     let _ = headers.set("x-request-id", request_id);
+    // Answers differ by Origin (CORS), so shared caches must not mix them.
+    let _ = headers.set("vary", "Origin");
     response
 }
 
 /// Cloudflare's ray id when there is one, else a random id.
 fn request_id(req: &Request) -> String {
-    req.headers()
-        .get("cf-ray")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| {
-            let random = (js_sys::Math::random() * 2f64.powi(53)) as u64;
-            format!("{random:014x}")
-        })
+    req.headers().get("cf-ray").ok().flatten().unwrap_or_else(|| {
+        let random = (js_sys::Math::random() * 2f64.powi(53)) as u64;
+        format!("{random:014x}")
+    })
 }
 
 #[cfg(test)]
@@ -196,39 +207,36 @@ mod tests {
     #[test]
     fn routes_resolve() {
         assert_eq!(resolve(&Method::Get, "/health").unwrap(), Endpoint::Health);
-        assert_eq!(
-            resolve(&Method::Post, "/v1/memories").unwrap(),
-            Endpoint::CaptureMemory
-        );
-        assert_eq!(
-            resolve(&Method::Get, "/v1/memories/").unwrap(),
-            Endpoint::ListMemories
-        );
-        assert_eq!(
-            resolve(&Method::Patch, "/v1/memories/abc").unwrap(),
-            Endpoint::PatchMemory("abc")
-        );
+        assert_eq!(resolve(&Method::Post, "/v1/memories").unwrap(), Endpoint::CaptureMemory);
+        assert_eq!(resolve(&Method::Get, "/v1/memories/").unwrap(), Endpoint::ListMemories);
+        assert_eq!(resolve(&Method::Patch, "/v1/memories/abc").unwrap(), Endpoint::PatchMemory("abc"));
         assert_eq!(resolve(&Method::Get, "/").unwrap(), Endpoint::LegacyStatus);
-        assert_eq!(
-            resolve(&Method::Post, "/memory").unwrap(),
-            Endpoint::LegacyCapture
-        );
+        assert_eq!(resolve(&Method::Post, "/memory").unwrap(), Endpoint::LegacyCapture);
     }
 
     #[test]
     fn unknown_paths_and_wrong_methods() {
         assert_eq!(resolve(&Method::Get, "/nope").unwrap_err().status(), 404);
-        assert_eq!(
-            resolve(&Method::Get, "/v1/memories/a/b")
-                .unwrap_err()
-                .status(),
-            404
-        );
+        assert_eq!(resolve(&Method::Get, "/v1/memories/a/b").unwrap_err().status(), 404);
         let error = resolve(&Method::Put, "/v1/memories/abc").unwrap_err();
         assert_eq!(error.status(), 405);
+        assert_eq!(error.headers(), vec![("Allow", "GET, PATCH, DELETE, OPTIONS".to_owned())]);
         assert_eq!(
-            error.headers(),
-            vec![("Allow", "GET, PATCH, DELETE".to_owned())]
+            resolve(&Method::Post, "/health").unwrap_err().headers(),
+            vec![("Allow", "GET, OPTIONS".to_owned())]
         );
+        assert_eq!(
+            resolve(&Method::Get, "/memory").unwrap_err().headers(),
+            vec![("Allow", "POST, OPTIONS".to_owned())]
+        );
+    }
+
+    #[test]
+    fn options_is_a_preflight_on_every_known_path() {
+        for path in ["/", "/health", "/memory", "/memories", "/search", "/v1/memories", "/v1/memories/x", "/v1/search"]
+        {
+            assert!(matches!(resolve(&Method::Options, path), Ok(Endpoint::Preflight { .. })), "{path}");
+        }
+        assert_eq!(resolve(&Method::Options, "/nope").unwrap_err().status(), 404);
     }
 }

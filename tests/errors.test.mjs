@@ -66,7 +66,7 @@ describe("routing", () => {
     assertError(await client.get("/v2/memories"), 404, "not_found");
     const r = await client.request("PUT", "/v1/memories");
     assertError(r, 405, "method_not_allowed");
-    assert.equal(r.headers.get("allow"), "GET, POST");
+    assert.equal(r.headers.get("allow"), "GET, POST, OPTIONS");
   });
 });
 

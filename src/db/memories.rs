@@ -98,11 +98,7 @@ pub async fn insert(db: &Db, key: &KeyHash, new: &Insert<'_>) -> Result<Inserted
     ];
     let rows = db.query_authed(key, SQL, &params).await?;
     let row = &rows[0];
-    Ok(Inserted {
-        id: row.get("id"),
-        created_at: row.get("created_at"),
-        updated_at: row.get("updated_at"),
-    })
+    Ok(Inserted { id: row.get("id"), created_at: row.get("created_at"), updated_at: row.get("updated_at") })
 }
 
 pub async fn get(db: &Db, key: &KeyHash, id: Uuid) -> Result<StoredMemory, ApiError> {
@@ -116,12 +112,7 @@ pub async fn get(db: &Db, key: &KeyHash, id: Uuid) -> Result<StoredMemory, ApiEr
 }
 
 /// Newest first, one page after `cursor`, plus one extra row if more follow.
-pub async fn list(
-    db: &Db,
-    key: &KeyHash,
-    limit: PageLimit,
-    cursor: Option<Cursor>,
-) -> Result<Vec<Memory>, ApiError> {
+pub async fn list(db: &Db, key: &KeyHash, limit: PageLimit, cursor: Option<Cursor>) -> Result<Vec<Memory>, ApiError> {
     const SQL: &str = authed!(
         "select ",
         memory_columns!(),
@@ -135,21 +126,9 @@ pub async fn list(
     );
     let (after, after_id) = (cursor.map(|c| c.created_at), cursor.map(|c| c.id));
     let rows = db
-        .query_authed(
-            key,
-            SQL,
-            &[
-                (&limit.probe(), Type::INT8),
-                (&after, Type::TIMESTAMPTZ),
-                (&after_id, Type::UUID),
-            ],
-        )
+        .query_authed(key, SQL, &[(&limit.probe(), Type::INT8), (&after, Type::TIMESTAMPTZ), (&after_id, Type::UUID)])
         .await?;
-    Ok(rows
-        .iter()
-        .filter_map(memory_from_row)
-        .map(|stored| stored.memory)
-        .collect())
+    Ok(rows.iter().filter_map(memory_from_row).map(|stored| stored.memory).collect())
 }
 
 /// The changes one PATCH makes. `None` leaves a column as it is.
@@ -166,12 +145,7 @@ pub struct Update<'a> {
 }
 
 /// `Ok(None)`: the memory does not exist, or changed since `if_updated_at`.
-pub async fn update(
-    db: &Db,
-    key: &KeyHash,
-    id: Uuid,
-    change: &Update<'_>,
-) -> Result<Option<Memory>, ApiError> {
+pub async fn update(db: &Db, key: &KeyHash, id: Uuid, change: &Update<'_>) -> Result<Option<Memory>, ApiError> {
     const SQL: &str = authed!(
         ", updated as (
              update memories m set
@@ -234,21 +208,9 @@ pub async fn list_by_offset(
              limit $2 offset $3) m on true
          order by m.created_at desc, m.id desc"
     );
-    let rows = db
-        .query_authed(
-            key,
-            SQL,
-            &[(&(limit.get() as i64), Type::INT8), (&offset, Type::INT8)],
-        )
-        .await?;
+    let rows = db.query_authed(key, SQL, &[(&(limit.get() as i64), Type::INT8), (&offset, Type::INT8)]).await?;
     let total = rows[0].get("total");
-    Ok((
-        total,
-        rows.iter()
-            .filter_map(memory_from_row)
-            .map(|stored| stored.memory)
-            .collect(),
-    ))
+    Ok((total, rows.iter().filter_map(memory_from_row).map(|stored| stored.memory).collect()))
 }
 
 /// Authenticates the key and nothing else (for the old `GET /` status route).

@@ -55,21 +55,17 @@ pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
 pub struct Db {
     client: Client,
     query_timeout: Duration,
-    retry_after_seconds: u32,
+    retry_after_seconds: u64,
     /// Time spent connecting (socket + startup + auth), for `/v1/stats`.
     pub connect_ms: f64,
 }
 
 impl Db {
     pub async fn connect(env: &Env, config: &Config) -> Result<Db, ApiError> {
-        let unavailable = |detail: String| ApiError::DatabaseUnavailable {
-            detail,
-            retry_after_seconds: config.retry_after_seconds,
-        };
+        let unavailable =
+            |detail: String| ApiError::DatabaseUnavailable { detail, retry_after_seconds: config.retry_after_seconds };
         let started = worker::Date::now().as_millis();
-        let hyperdrive = env
-            .hyperdrive("DB")
-            .map_err(|e| ApiError::Internal(format!("hyperdrive binding DB: {e}")))?;
+        let hyperdrive = env.hyperdrive("DB").map_err(|e| ApiError::Internal(format!("hyperdrive binding DB: {e}")))?;
         let pg_config = hyperdrive
             .connection_string()
             .parse::<tokio_postgres::Config>()
@@ -79,10 +75,7 @@ impl Db {
                 .secure_transport(SecureTransport::StartTls)
                 .connect(hyperdrive.host(), hyperdrive.port())
                 .map_err(|e| unavailable(format!("socket: {e}")))?;
-            pg_config
-                .connect_raw(socket, PassthroughTls)
-                .await
-                .map_err(|e| classify(e, config.retry_after_seconds))
+            pg_config.connect_raw(socket, PassthroughTls).await.map_err(|e| classify(e, config.retry_after_seconds))
         };
         let timeout = Duration::from_millis(config.db_connect_timeout_ms);
         let (client, connection) = within(timeout, connecting)
@@ -113,12 +106,7 @@ impl Db {
     }
 
     /// Runs an authenticated statement: no row at all means the key is invalid.
-    pub async fn query_authed(
-        &self,
-        key: &KeyHash,
-        sql: &str,
-        params: &[Param<'_>],
-    ) -> Result<Vec<Row>, ApiError> {
+    pub async fn query_authed(&self, key: &KeyHash, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
         let mut all: Vec<Param<'_>> = Vec::with_capacity(params.len() + 1);
         all.push((key.as_param(), Type::BYTEA));
         all.extend_from_slice(params);
@@ -140,23 +128,18 @@ async fn within<F: Future>(timeout: Duration, future: F) -> Option<F::Output> {
 
 /// Connection trouble and server overload are "unavailable, retry"; anything
 /// else is a bug to log.
-fn classify(error: tokio_postgres::Error, retry_after_seconds: u32) -> ApiError {
+fn classify(error: tokio_postgres::Error, retry_after_seconds: u64) -> ApiError {
     let transient = match error.code() {
         Some(code) => {
             let code = code.code();
             code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
         }
         None => {
-            error.is_closed()
-                || std::error::Error::source(&error)
-                    .is_some_and(|source| source.is::<std::io::Error>())
+            error.is_closed() || std::error::Error::source(&error).is_some_and(|source| source.is::<std::io::Error>())
         }
     };
     if transient {
-        ApiError::DatabaseUnavailable {
-            detail: error.to_string(),
-            retry_after_seconds,
-        }
+        ApiError::DatabaseUnavailable { detail: error.to_string(), retry_after_seconds }
     } else {
         ApiError::Internal(format!("postgres: {error}"))
     }

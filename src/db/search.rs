@@ -18,10 +18,7 @@ pub struct Hit {
 
 impl Hit {
     pub fn cursor(&self) -> Cursor {
-        Cursor {
-            score: Some(self.score),
-            ..self.memory.cursor()
-        }
+        Cursor { score: Some(self.score), ..self.memory.cursor() }
     }
 }
 
@@ -78,11 +75,7 @@ pub async fn search(
         .iter()
         .filter_map(|row| {
             let stored = memory_from_row(row)?;
-            Some(Hit {
-                memory: stored.memory,
-                score: row.get("score"),
-                snippet: row.get("snippet"),
-            })
+            Some(Hit { memory: stored.memory, score: row.get("score"), snippet: row.get("snippet") })
         })
         .collect())
 }

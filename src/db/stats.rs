@@ -32,9 +32,7 @@ pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiEr
                   group by tag order by n desc, tag limit $2) t) as top_tags
          from caller"
     );
-    let rows = db
-        .query_authed(key, SQL, &[(&top_tags, Type::INT8)])
-        .await?;
+    let rows = db.query_authed(key, SQL, &[(&top_tags, Type::INT8)]).await?;
     let row = &rows[0];
     Ok(Stats {
         total: row.get("total"),

@@ -22,25 +22,13 @@ pub struct NewMemory {
 impl NewMemory {
     pub fn parse(mut body: Map<String, Value>, limits: &Limits) -> Result<NewMemory, FieldError> {
         let content = Content::parse(body.remove("content"), limits)?;
-        let source = body
-            .remove("source")
-            .map(|v| Source::parse(v, limits))
-            .transpose()?
-            .flatten();
+        let source = body.remove("source").map(|v| Source::parse(v, limits)).transpose()?.flatten();
         let title = match body.remove("title") {
             None | Some(Value::Null) => None,
             Some(value) => Some(Title::parse(value, limits)?),
         };
-        let tags = body
-            .remove("tags")
-            .map(|v| Tags::parse(v, limits))
-            .transpose()?
-            .unwrap_or_default();
-        let metadata = body
-            .remove("metadata")
-            .map(|v| Metadata::parse(v, limits))
-            .transpose()?
-            .unwrap_or_default();
+        let tags = body.remove("tags").map(|v| Tags::parse(v, limits)).transpose()?.unwrap_or_default();
+        let metadata = body.remove("metadata").map(|v| Metadata::parse(v, limits)).transpose()?.unwrap_or_default();
         let url = match body.remove("url") {
             None | Some(Value::Null) => None,
             Some(Value::String(text)) => Some(PageUrl::parse("url", &text, limits)?),
@@ -48,42 +36,20 @@ impl NewMemory {
         }
         // Extensions put the page address in metadata; a malformed one there
         // is kept in metadata but not promoted to the memory's url.
-        .or_else(|| {
-            metadata
-                .str("url")
-                .and_then(|text| PageUrl::parse("metadata.url", text, limits).ok())
-        });
+        .or_else(|| metadata.str("url").and_then(|text| PageUrl::parse("metadata.url", text, limits).ok()));
         let captured_at = match body.remove("captured_at") {
             None | Some(Value::Null) => None,
             Some(Value::String(text)) => Some(parse_timestamp("captured_at", &text)?),
-            Some(_) => {
-                return Err(FieldError::new(
-                    "captured_at",
-                    "captured_at must be an RFC 3339 timestamp string",
-                ))
-            }
+            Some(_) => return Err(FieldError::new("captured_at", "captured_at must be an RFC 3339 timestamp string")),
         };
-        Ok(NewMemory {
-            content,
-            source,
-            title,
-            tags,
-            metadata,
-            url,
-            captured_at,
-        })
+        Ok(NewMemory { content, source, title, tags, metadata, url, captured_at })
     }
 }
 
 pub fn parse_timestamp(field: &str, text: &str) -> Result<DateTime<Utc>, FieldError> {
-    DateTime::parse_from_rfc3339(text.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            FieldError::new(
-                field,
-                format!("{field} must be an RFC 3339 timestamp such as 2026-11-26T14:00:00Z"),
-            )
-        })
+    DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        FieldError::new(field, format!("{field} must be an RFC 3339 timestamp such as 2026-11-26T14:00:00Z"))
+    })
 }
 
 #[cfg(test)]
@@ -92,9 +58,7 @@ mod tests {
     use serde_json::json;
 
     fn parse(body: Value) -> Result<NewMemory, FieldError> {
-        let Value::Object(map) = body else {
-            panic!("test bodies are objects")
-        };
+        let Value::Object(map) = body else { panic!("test bodies are objects") };
         NewMemory::parse(map, &Limits::default())
     }
 
@@ -121,42 +85,12 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         assert_eq!(parse(json!({})).unwrap_err().field, "content");
-        assert_eq!(
-            parse(json!({"content": "x", "title": 1}))
-                .unwrap_err()
-                .field,
-            "title"
-        );
-        assert_eq!(
-            parse(json!({"content": "x", "source": []}))
-                .unwrap_err()
-                .field,
-            "source"
-        );
-        assert_eq!(
-            parse(json!({"content": "x", "metadata": "m"}))
-                .unwrap_err()
-                .field,
-            "metadata"
-        );
-        assert_eq!(
-            parse(json!({"content": "x", "url": "ftp://x"}))
-                .unwrap_err()
-                .field,
-            "url"
-        );
-        assert_eq!(
-            parse(json!({"content": "x", "captured_at": "yesterday"}))
-                .unwrap_err()
-                .field,
-            "captured_at"
-        );
-        assert_eq!(
-            parse(json!({"content": "x", "tags": ["a", ""]}))
-                .unwrap_err()
-                .field,
-            "tags[1]"
-        );
+        assert_eq!(parse(json!({"content": "x", "title": 1})).unwrap_err().field, "title");
+        assert_eq!(parse(json!({"content": "x", "source": []})).unwrap_err().field, "source");
+        assert_eq!(parse(json!({"content": "x", "metadata": "m"})).unwrap_err().field, "metadata");
+        assert_eq!(parse(json!({"content": "x", "url": "ftp://x"})).unwrap_err().field, "url");
+        assert_eq!(parse(json!({"content": "x", "captured_at": "yesterday"})).unwrap_err().field, "captured_at");
+        assert_eq!(parse(json!({"content": "x", "tags": ["a", ""]})).unwrap_err().field, "tags[1]");
     }
 
     #[test]
@@ -168,11 +102,7 @@ mod tests {
 
     #[test]
     fn captured_at_is_normalised_to_utc() {
-        let memory =
-            parse(json!({"content": "x", "captured_at": "2026-11-26T15:00:00+01:00"})).unwrap();
-        assert_eq!(
-            memory.captured_at.unwrap().to_rfc3339(),
-            "2026-11-26T14:00:00+00:00"
-        );
+        let memory = parse(json!({"content": "x", "captured_at": "2026-11-26T15:00:00+01:00"})).unwrap();
+        assert_eq!(memory.captured_at.unwrap().to_rfc3339(), "2026-11-26T14:00:00+00:00");
     }
 }

@@ -8,10 +8,7 @@ use serde_json::Value;
 /// can never turn into a database error.
 fn reject_nul(field: &str, text: &str) -> Result<(), FieldError> {
     if text.contains('\0') {
-        return Err(FieldError::new(
-            field,
-            format!("{field} must not contain NUL (U+0000) characters"),
-        ));
+        return Err(FieldError::new(field, format!("{field} must not contain NUL (U+0000) characters")));
     }
     Ok(())
 }
@@ -73,10 +70,7 @@ impl Title {
         if chars > limits.max_title_chars {
             return Err(FieldError::new(
                 "title",
-                format!(
-                    "title is {chars} characters; the limit is {} (MAX_TITLE_CHARS)",
-                    limits.max_title_chars
-                ),
+                format!("title is {chars} characters; the limit is {} (MAX_TITLE_CHARS)", limits.max_title_chars),
             ));
         }
         Ok(Title(folded))
@@ -102,11 +96,7 @@ impl Tags {
         if items.len() > limits.max_tags {
             return Err(FieldError::new(
                 "tags",
-                format!(
-                    "{} tags given; the limit is {} (MAX_TAGS)",
-                    items.len(),
-                    limits.max_tags
-                ),
+                format!("{} tags given; the limit is {} (MAX_TAGS)", items.len(), limits.max_tags),
             ));
         }
         let mut tags: Vec<String> = Vec::with_capacity(items.len());
@@ -114,19 +104,13 @@ impl Tags {
             let field = format!("tags[{index}]");
             let tag = normalise_tag(&expect_string(&field, item)?);
             if tag.is_empty() {
-                return Err(FieldError::new(
-                    field,
-                    "a tag must contain a letter or a digit",
-                ));
+                return Err(FieldError::new(field, "a tag must contain a letter or a digit"));
             }
             let chars = tag.chars().count();
             if chars > limits.max_tag_chars {
                 return Err(FieldError::new(
                     field,
-                    format!(
-                        "tag is {chars} characters; the limit is {} (MAX_TAG_CHARS)",
-                        limits.max_tag_chars
-                    ),
+                    format!("tag is {chars} characters; the limit is {} (MAX_TAG_CHARS)", limits.max_tag_chars),
                 ));
             }
             if !tags.contains(&tag) {
@@ -180,10 +164,7 @@ impl Source {
         if chars > limits.max_source_chars {
             return Err(FieldError::new(
                 "source",
-                format!(
-                    "source is {chars} characters; the limit is {} (MAX_SOURCE_CHARS)",
-                    limits.max_source_chars
-                ),
+                format!("source is {chars} characters; the limit is {} (MAX_SOURCE_CHARS)", limits.max_source_chars),
             ));
         }
         Ok((!text.is_empty()).then(|| Source(text.to_owned())))
@@ -203,27 +184,15 @@ impl PageUrl {
         let text = text.trim();
         reject_nul(field, text)?;
         let lower = text.to_ascii_lowercase();
-        let rest = lower
-            .strip_prefix("https://")
-            .or_else(|| lower.strip_prefix("http://"));
-        let host_present = rest.is_some_and(|r| {
-            r.split(['/', '?', '#'])
-                .next()
-                .is_some_and(|h| !h.is_empty())
-        });
+        let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+        let host_present = rest.is_some_and(|r| r.split(['/', '?', '#']).next().is_some_and(|h| !h.is_empty()));
         if !host_present || text.chars().any(char::is_whitespace) {
-            return Err(FieldError::new(
-                field,
-                format!("{field} must be an absolute http or https URL"),
-            ));
+            return Err(FieldError::new(field, format!("{field} must be an absolute http or https URL")));
         }
         if text.chars().count() > limits.max_url_chars {
             return Err(FieldError::new(
                 field,
-                format!(
-                    "{field} is longer than {} characters (MAX_URL_CHARS)",
-                    limits.max_url_chars
-                ),
+                format!("{field} is longer than {} characters (MAX_URL_CHARS)", limits.max_url_chars),
             ));
         }
         Ok(PageUrl(text.to_owned()))
@@ -250,25 +219,15 @@ impl Metadata {
         match value {
             Value::Null => return Ok(Metadata::default()),
             Value::Object(_) => {}
-            _ => {
-                return Err(FieldError::new(
-                    "metadata",
-                    "metadata must be a JSON object",
-                ))
-            }
+            _ => return Err(FieldError::new("metadata", "metadata must be a JSON object")),
         }
         let depth = depth_checked(&value, limits.max_metadata_depth)?;
         debug_assert!(depth <= limits.max_metadata_depth);
-        let size = serde_json::to_vec(&value)
-            .map(|v| v.len())
-            .unwrap_or(usize::MAX);
+        let size = serde_json::to_vec(&value).map(|v| v.len()).unwrap_or(usize::MAX);
         if size > limits.max_metadata_bytes {
             return Err(FieldError::new(
                 "metadata",
-                format!(
-                    "metadata is {size} bytes; the limit is {} (MAX_METADATA_BYTES)",
-                    limits.max_metadata_bytes
-                ),
+                format!("metadata is {size} bytes; the limit is {} (MAX_METADATA_BYTES)", limits.max_metadata_bytes),
             ));
         }
         Ok(Metadata(value))
@@ -280,11 +239,7 @@ impl Metadata {
 
     /// A string member, if present and a non-blank string.
     pub fn str(&self, key: &str) -> Option<&str> {
-        self.0
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        self.0.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
     }
 }
 
@@ -329,32 +284,19 @@ mod tests {
 
     #[test]
     fn content_is_required_non_blank_and_bounded() {
-        assert_eq!(
-            Content::parse(None, &limits()).unwrap_err().field,
-            "content"
-        );
+        assert_eq!(Content::parse(None, &limits()).unwrap_err().field, "content");
         assert!(Content::parse(Some(json!("   \n")), &limits()).is_err());
         assert!(Content::parse(Some(json!(42)), &limits()).is_err());
         assert!(Content::parse(Some(json!("a\u{0}b")), &limits()).is_err());
         let big = "x".repeat(limits().max_content_bytes + 1);
         let error = Content::parse(Some(json!(big)), &limits()).unwrap_err();
         assert!(error.message.contains("MAX_CONTENT_BYTES"));
-        assert_eq!(
-            Content::parse(Some(json!(" hi ")), &limits())
-                .unwrap()
-                .as_str(),
-            " hi "
-        );
+        assert_eq!(Content::parse(Some(json!(" hi ")), &limits()).unwrap().as_str(), " hi ");
     }
 
     #[test]
     fn titles_fold_whitespace_and_are_bounded() {
-        assert_eq!(
-            Title::parse(json!("  a \n b "), &limits())
-                .unwrap()
-                .as_str(),
-            "a b"
-        );
+        assert_eq!(Title::parse(json!("  a \n b "), &limits()).unwrap().as_str(), "a b");
         assert!(Title::parse(json!(" "), &limits()).is_err());
         assert!(Title::parse(json!("é".repeat(301)), &limits()).is_err());
         assert!(Title::parse(json!("é".repeat(300)), &limits()).is_ok());
@@ -362,11 +304,7 @@ mod tests {
 
     #[test]
     fn tags_normalise_dedupe_and_name_the_bad_one() {
-        let tags = Tags::parse(
-            json!(["Rust Lang", "rust-lang", "  C++ ", "Ünïcode_Tag"]),
-            &limits(),
-        )
-        .unwrap();
+        let tags = Tags::parse(json!(["Rust Lang", "rust-lang", "  C++ ", "Ünïcode_Tag"]), &limits()).unwrap();
         assert_eq!(tags.as_slice(), ["rust-lang", "c", "ünïcode-tag"]);
         let error = Tags::parse(json!(["ok", "!!!"]), &limits()).unwrap_err();
         assert_eq!(error.field, "tags[1]");
@@ -391,10 +329,7 @@ mod tests {
         for _ in 0..9 {
             deep = json!({ "k": deep });
         }
-        assert!(Metadata::parse(deep, &limits())
-            .unwrap_err()
-            .message
-            .contains("MAX_METADATA_DEPTH"));
+        assert!(Metadata::parse(deep, &limits()).unwrap_err().message.contains("MAX_METADATA_DEPTH"));
         let mut ok = json!("leaf");
         for _ in 0..8 {
             ok = json!({ "k": ok });
@@ -403,10 +338,7 @@ mod tests {
         assert!(Metadata::parse(json!({ "a": "x".repeat(40_000) }), &limits()).is_err());
         assert!(Metadata::parse(json!({ "a\u{0}": 1 }), &limits()).is_err());
         assert!(Metadata::parse(json!([1]), &limits()).is_err());
-        assert_eq!(
-            Metadata::parse(json!(null), &limits()).unwrap(),
-            Metadata::default()
-        );
+        assert_eq!(Metadata::parse(json!(null), &limits()).unwrap(), Metadata::default());
     }
 
     proptest! {

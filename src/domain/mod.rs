@@ -16,9 +16,7 @@ use serde_json::{Map, Value};
 pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::InvalidJson(
-            "the body must be a JSON object".into(),
-        )),
+        Ok(_) => Err(ApiError::InvalidJson("the body must be a JSON object".into())),
         Err(error) => Err(ApiError::InvalidJson(error.to_string())),
     }
 }

@@ -19,20 +19,14 @@ impl PageLimit {
         let Some(raw) = raw else {
             return Ok(PageLimit(limits.default_page_size));
         };
-        raw.trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=limits.max_page_size).contains(n))
-            .map(PageLimit)
-            .ok_or_else(|| {
+        raw.trim().parse::<usize>().ok().filter(|n| (1..=limits.max_page_size).contains(n)).map(PageLimit).ok_or_else(
+            || {
                 FieldError::new(
                     "limit",
-                    format!(
-                        "limit must be a whole number from 1 to {} (MAX_PAGE_SIZE)",
-                        limits.max_page_size
-                    ),
+                    format!("limit must be a whole number from 1 to {} (MAX_PAGE_SIZE)", limits.max_page_size),
                 )
-            })
+            },
+        )
     }
 
     pub fn get(self) -> usize {
@@ -56,11 +50,7 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        let mut text = format!(
-            "{}.{}",
-            self.created_at.timestamp_micros(),
-            self.id.simple()
-        );
+        let mut text = format!("{}.{}", self.created_at.timestamp_micros(), self.id.simple());
         if let Some(score) = self.score {
             text.push_str(&format!(".{:08x}", score.to_bits()));
         }
@@ -72,10 +62,7 @@ impl Cursor {
             return Ok(None);
         };
         Self::decode(raw).map(Some).ok_or_else(|| {
-            FieldError::new(
-                "cursor",
-                "cursor is not one this API returned; pass next_cursor back unchanged",
-            )
+            FieldError::new("cursor", "cursor is not one this API returned; pass next_cursor back unchanged")
         })
     }
 
@@ -87,27 +74,17 @@ impl Cursor {
         let id = Uuid::try_parse(parts.next()?).ok()?;
         let score = match parts.next() {
             None => None,
-            Some(bits) => {
-                Some(f32::from_bits(u32::from_str_radix(bits, 16).ok()?)).filter(|s| s.is_finite())
-            }
+            Some(bits) => Some(f32::from_bits(u32::from_str_radix(bits, 16).ok()?)).filter(|s| s.is_finite()),
         };
         if parts.next().is_some() {
             return None;
         }
-        Some(Cursor {
-            created_at: DateTime::from_timestamp_micros(micros)?,
-            id,
-            score,
-        })
+        Some(Cursor { created_at: DateTime::from_timestamp_micros(micros)?, id, score })
     }
 }
 
 /// The cursor for the next page, if the query found more than a page.
-pub fn next_cursor<T>(
-    items: &mut Vec<T>,
-    limit: PageLimit,
-    key: impl Fn(&T) -> Cursor,
-) -> Option<String> {
+pub fn next_cursor<T>(items: &mut Vec<T>, limit: PageLimit, key: impl Fn(&T) -> Cursor) -> Option<String> {
     if items.len() <= limit.get() {
         return None;
     }
@@ -126,21 +103,13 @@ mod tests {
         assert_eq!(PageLimit::parse(None, &limits).unwrap().get(), 20);
         assert_eq!(PageLimit::parse(Some("100"), &limits).unwrap().get(), 100);
         for bad in ["0", "101", "-1", "ten", ""] {
-            assert_eq!(
-                PageLimit::parse(Some(bad), &limits).unwrap_err().field,
-                "limit"
-            );
+            assert_eq!(PageLimit::parse(Some(bad), &limits).unwrap_err().field, "limit");
         }
     }
 
     #[test]
     fn garbage_cursors_are_field_errors() {
-        for bad in [
-            "x",
-            "!!!",
-            &URL_SAFE_NO_PAD.encode("1.notauuid"),
-            &URL_SAFE_NO_PAD.encode("a.b.c.d"),
-        ] {
+        for bad in ["x", "!!!", &URL_SAFE_NO_PAD.encode("1.notauuid"), &URL_SAFE_NO_PAD.encode("a.b.c.d")] {
             assert_eq!(Cursor::parse(Some(bad)).unwrap_err().field, "cursor");
         }
         assert_eq!(Cursor::parse(None).unwrap(), None);
@@ -149,24 +118,14 @@ mod tests {
     #[test]
     fn next_cursor_only_when_more() {
         let limit = PageLimit(2);
-        let key = |n: &i64| Cursor {
-            created_at: DateTime::from_timestamp_micros(*n).unwrap(),
-            id: Uuid::nil(),
-            score: None,
-        };
+        let key =
+            |n: &i64| Cursor { created_at: DateTime::from_timestamp_micros(*n).unwrap(), id: Uuid::nil(), score: None };
         let mut two = vec![1, 2];
         assert_eq!(next_cursor(&mut two, limit, key), None);
         let mut three = vec![3, 2, 1];
         let cursor = next_cursor(&mut three, limit, key).unwrap();
         assert_eq!(three, vec![3, 2]);
-        assert_eq!(
-            Cursor::parse(Some(&cursor))
-                .unwrap()
-                .unwrap()
-                .created_at
-                .timestamp_micros(),
-            2
-        );
+        assert_eq!(Cursor::parse(Some(&cursor)).unwrap().unwrap().created_at.timestamp_micros(), 2);
     }
 
     proptest! {

@@ -17,14 +17,8 @@ impl MemoryPatch {
     /// look like a successful edit.
     pub fn parse(mut body: Map<String, Value>, limits: &Limits) -> Result<MemoryPatch, FieldError> {
         let patch = MemoryPatch {
-            title: body
-                .remove("title")
-                .map(|v| Title::parse(v, limits))
-                .transpose()?,
-            tags: body
-                .remove("tags")
-                .map(|v| Tags::parse(v, limits))
-                .transpose()?,
+            title: body.remove("title").map(|v| Title::parse(v, limits)).transpose()?,
+            tags: body.remove("tags").map(|v| Tags::parse(v, limits)).transpose()?,
             content: match body.remove("content") {
                 None => None,
                 value => Some(Content::parse(value, limits)?),
@@ -37,10 +31,7 @@ impl MemoryPatch {
             ));
         }
         if patch.title.is_none() && patch.tags.is_none() && patch.content.is_none() {
-            return Err(FieldError::new(
-                "body",
-                "a patch must set at least one of title, tags, content",
-            ));
+            return Err(FieldError::new("body", "a patch must set at least one of title, tags, content"));
         }
         Ok(patch)
     }
@@ -52,9 +43,7 @@ mod tests {
     use serde_json::json;
 
     fn parse(body: Value) -> Result<MemoryPatch, FieldError> {
-        let Value::Object(map) = body else {
-            panic!("test bodies are objects")
-        };
+        let Value::Object(map) = body else { panic!("test bodies are objects") };
         MemoryPatch::parse(map, &Limits::default())
     }
 

@@ -20,10 +20,7 @@ impl SearchText {
         if chars > limits.max_query_chars {
             return Err(FieldError::new(
                 "q",
-                format!(
-                    "q is {chars} characters; the limit is {} (MAX_QUERY_CHARS)",
-                    limits.max_query_chars
-                ),
+                format!("q is {chars} characters; the limit is {} (MAX_QUERY_CHARS)", limits.max_query_chars),
             ));
         }
         Ok(SearchText(text.to_owned()))
@@ -44,9 +41,6 @@ mod tests {
         assert_eq!(SearchText::parse(None, &limits).unwrap_err().field, "q");
         assert!(SearchText::parse(Some("  "), &limits).is_err());
         assert!(SearchText::parse(Some(&"a".repeat(513)), &limits).is_err());
-        assert_eq!(
-            SearchText::parse(Some(" rust "), &limits).unwrap().as_str(),
-            "rust"
-        );
+        assert_eq!(SearchText::parse(Some(" rust "), &limits).unwrap().as_str(), "rust");
     }
 }

@@ -17,15 +17,10 @@ pub async fn health(cx: &Ctx) -> Result<Response, ApiError> {
         Ok(()) => json(200, &json!({"status": "ok", "database": "connected"})),
         Err(error) => {
             let retry_after = cx.config.retry_after_seconds.to_string();
-            let response = json(
-                503,
-                &json!({"status": "degraded", "database": "unavailable", "reason": error.code()}),
-            )?;
+            let response =
+                json(503, &json!({"status": "degraded", "database": "unavailable", "reason": error.code()}))?;
             response.headers().set("retry-after", &retry_after)?;
-            worker::console_warn!(
-                "health: database unavailable: {}",
-                error.log_detail().unwrap_or(error.code())
-            );
+            worker::console_warn!("health: database unavailable: {}", error.log_detail().unwrap_or(error.code()));
             Ok(response)
         }
     }

@@ -63,17 +63,12 @@ pub async fn list(req: &Request, cx: &Ctx, key: &KeyHash) -> Result<Response, Ap
             .parse::<i64>()
             .ok()
             .filter(|n| *n >= 0)
-            .ok_or_else(|| {
-                FieldError::new("offset", "offset must be a whole number of at least 0")
-            })?,
+            .ok_or_else(|| FieldError::new("offset", "offset must be a whole number of at least 0"))?,
     };
     let db = cx.db().await?;
     let (total, memories) = sql::list_by_offset(&db, key, limit, offset).await?;
     let memories: Vec<_> = memories.iter().map(|m| Summary::of(m, None)).collect();
-    json(
-        200,
-        &json!({"total": total, "limit": limit.get(), "offset": offset, "memories": memories}),
-    )
+    json(200, &json!({"total": total, "limit": limit.get(), "offset": offset, "memories": memories}))
 }
 
 /// `GET /search?q&limit` → `{query, count, results}`, now ranked full-text.
@@ -83,19 +78,11 @@ pub async fn search(req: &Request, cx: &Ctx, key: &KeyHash) -> Result<Response, 
     let results: Vec<_> = hits
         .iter()
         .map(|hit| {
-            let preview = hit
-                .memory
-                .content
-                .chars()
-                .take(CONTENT_PREVIEW_CHARS)
-                .collect();
+            let preview = hit.memory.content.chars().take(CONTENT_PREVIEW_CHARS).collect();
             Summary::of(&hit.memory, Some(preview))
         })
         .collect();
-    json(
-        200,
-        &json!({"query": request.text.as_str(), "count": results.len(), "results": results}),
-    )
+    json(200, &json!({"query": request.text.as_str(), "count": results.len(), "results": results}))
 }
 
 /// `GET /` → `{status, service, version, timestamp, database}`

@@ -103,12 +103,7 @@ const PATCH_ATTEMPTS: usize = 3;
 /// `PATCH /v1/memories/{id}`: title and tags set here are the user's and are
 /// kept when content changes later; a content change recomputes whatever the
 /// user has not set.
-pub async fn patch(
-    req: &mut Request,
-    cx: &Ctx,
-    key: &KeyHash,
-    id: &str,
-) -> Result<Response, ApiError> {
+pub async fn patch(req: &mut Request, cx: &Ctx, key: &KeyHash, id: &str) -> Result<Response, ApiError> {
     let id = parse_id(id)?;
     let limits = &cx.config.limits;
     let patch = MemoryPatch::parse(json_body(req, limits).await?, limits)?;
@@ -124,23 +119,14 @@ pub async fn patch(
     };
     let Some(content) = &patch.content else {
         // Title and tags alone need nothing recomputed: one statement.
-        return json(
-            200,
-            &sql::update(&db, key, id, &direct)
-                .await?
-                .ok_or(ApiError::NotFound)?,
-        );
+        return json(200, &sql::update(&db, key, id, &direct).await?.ok_or(ApiError::NotFound)?);
     };
     for _ in 0..PATCH_ATTEMPTS {
         let current = sql::get(&db, key, id).await?;
         let analysis = reanalyse(cx, &current, content, &patch)?;
         let change = Update {
-            title: direct
-                .title
-                .or((!current.title_by_user).then_some(analysis.title.as_str())),
-            tags: direct
-                .tags
-                .or((!current.tags_by_user).then_some(analysis.tags.as_slice())),
+            title: direct.title.or((!current.title_by_user).then_some(analysis.title.as_str())),
+            tags: direct.tags.or((!current.tags_by_user).then_some(analysis.tags.as_slice())),
             content: Some(content.as_str()),
             kind: Some(analysis.kind.as_str()),
             if_updated_at: Some(current.memory.updated_at),
@@ -150,9 +136,7 @@ pub async fn patch(
             return json(200, &memory);
         }
     }
-    Err(ApiError::Internal(format!(
-        "memory {id} kept changing during {PATCH_ATTEMPTS} patch attempts"
-    )))
+    Err(ApiError::Internal(format!("memory {id} kept changing during {PATCH_ATTEMPTS} patch attempts")))
 }
 
 fn reanalyse(
@@ -162,15 +146,8 @@ fn reanalyse(
     patch: &MemoryPatch,
 ) -> Result<memo_core::Analysis, ApiError> {
     let memory = &current.memory;
-    let title = patch
-        .title
-        .as_ref()
-        .map(Title::as_str)
-        .or(current.title_by_user.then_some(memory.title.as_str()));
-    let user_tags = patch
-        .tags
-        .as_ref()
-        .map_or(current.user_tags.as_slice(), |t| t.as_slice());
+    let title = patch.title.as_ref().map(Title::as_str).or(current.title_by_user.then_some(memory.title.as_str()));
+    let user_tags = patch.tags.as_ref().map_or(current.user_tags.as_slice(), |t| t.as_slice());
     Ok(cx.analyzer()?.analyze(&CaptureInput {
         content: content.as_str(),
         source: memory.source.as_deref(),

@@ -34,8 +34,7 @@ impl Ctx {
         static ANALYZER: OnceLock<Result<memo_core::Analyzer, String>> = OnceLock::new();
         ANALYZER
             .get_or_init(|| match self.env.var("TAG_DICTIONARY") {
-                Ok(extra) => memo_core::Analyzer::with_extra_dictionary(&extra.to_string())
-                    .map_err(|e| e.to_string()),
+                Ok(extra) => memo_core::Analyzer::with_extra_dictionary(&extra.to_string()).map_err(|e| e.to_string()),
                 Err(_) => Ok(memo_core::Analyzer::new()),
             })
             .as_ref()

@@ -31,11 +31,7 @@ impl SearchRequest {
     }
 
     /// The page of hits and the cursor of the next page, if any.
-    pub async fn run(
-        &self,
-        cx: &Ctx,
-        key: &KeyHash,
-    ) -> Result<(Vec<Hit>, Option<String>), ApiError> {
+    pub async fn run(&self, cx: &Ctx, key: &KeyHash) -> Result<(Vec<Hit>, Option<String>), ApiError> {
         let db = cx.db().await?;
         let mut hits = sql::search(&db, key, self.text.as_str(), self.limit, self.cursor).await?;
         let next = next_cursor(&mut hits, self.limit, Hit::cursor);
@@ -61,20 +57,7 @@ struct Results<'a> {
 pub async fn search(req: &Request, cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
     let request = SearchRequest::parse(req, cx)?;
     let (hits, next_cursor) = request.run(cx, key).await?;
-    let items = hits
-        .into_iter()
-        .map(|hit| Item {
-            memory: hit.memory,
-            snippet: hit.snippet,
-            score: hit.score,
-        })
-        .collect();
-    json(
-        200,
-        &Results {
-            query: request.text.as_str(),
-            items,
-            next_cursor,
-        },
-    )
+    let items =
+        hits.into_iter().map(|hit| Item { memory: hit.memory, snippet: hit.snippet, score: hit.score }).collect();
+    json(200, &Results { query: request.text.as_str(), items, next_cursor })
 }

@@ -40,10 +40,7 @@ pub async fn stats(cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
             by_kind: stats.by_kind,
             by_source: stats.by_source,
             top_tags: stats.top_tags,
-            db: Timings {
-                connect_ms: db.connect_ms,
-                query_ms,
-            },
+            db: Timings { connect_ms: db.connect_ms, query_ms },
         },
     )
 }
