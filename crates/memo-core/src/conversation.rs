@@ -57,10 +57,8 @@ pub(crate) fn role_marker(line: &str) -> Option<(Role, &str)> {
     let trimmed = line.trim_start().trim_start_matches('>').trim_start();
     let decorated = trimmed.starts_with(['#', '*', '_']);
     let body = trimmed.trim_start_matches(['#', '*', '_', ' ']);
-    let label_len = body
-        .char_indices()
-        .find(|&(_, c)| !(c.is_ascii_alphabetic() || c == ' '))
-        .map_or(body.len(), |(i, _)| i);
+    let label_len =
+        body.char_indices().find(|&(_, c)| !(c.is_ascii_alphabetic() || c == ' ')).map_or(body.len(), |(i, _)| i);
     if label_len == 0 || label_len > MAX_LABEL_LEN + 1 {
         return None;
     }
@@ -74,10 +72,7 @@ pub(crate) fn role_marker(line: &str) -> Option<(Role, &str)> {
     if !(had_colon || bare_heading) {
         return None;
     }
-    let role = ROLE_LABELS
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(label))
-        .map(|&(_, role)| role)?;
+    let role = ROLE_LABELS.iter().find(|(name, _)| name.eq_ignore_ascii_case(label)).map(|&(_, role)| role)?;
     Some((role, rest))
 }
 
@@ -91,15 +86,9 @@ mod tests {
         assert_eq!(role_marker("**You said:**"), Some((Role::User, "")));
         assert_eq!(role_marker("ChatGPT said:"), Some((Role::Assistant, "")));
         assert_eq!(role_marker("## Assistant"), Some((Role::Assistant, "")));
-        assert_eq!(
-            role_marker("**User:** what now?"),
-            Some((Role::User, "what now?"))
-        );
+        assert_eq!(role_marker("**User:** what now?"), Some((Role::User, "what now?")));
         assert_eq!(role_marker("Q: why?"), Some((Role::User, "why?")));
-        assert_eq!(
-            role_marker("A: because"),
-            Some((Role::Assistant, "because"))
-        );
+        assert_eq!(role_marker("A: because"), Some((Role::Assistant, "because")));
     }
 
     #[test]

@@ -115,46 +115,32 @@ impl Dictionary {
         let path: Vec<&str> = table.path.iter().map(String::as_str).collect();
         match path[..] {
             [] => match table.entries.first() {
-                Some(entry) => Err(format!(
-                    "line {}: unknown top-level key `{}`",
-                    entry.line, entry.key
-                )),
+                Some(entry) => Err(format!("line {}: unknown top-level key `{}`", entry.line, entry.key)),
                 None => Ok(()),
             },
             ["platforms", id] => self.load_platform(id, table),
             ["tags", tag] => self.load_topic(tag, table),
-            ["languages"] => table
-                .entries
-                .iter()
-                .try_for_each(|entry| match entry.key.as_str() {
-                    "ignore" => {
-                        self.ignored_languages
-                            .extend(strings(entry)?.iter().map(|s| lowercase(s)));
-                        Ok(())
-                    }
-                    _ => Err(unknown_key(entry, table)),
-                }),
+            ["languages"] => table.entries.iter().try_for_each(|entry| match entry.key.as_str() {
+                "ignore" => {
+                    self.ignored_languages.extend(strings(entry)?.iter().map(|s| lowercase(s)));
+                    Ok(())
+                }
+                _ => Err(unknown_key(entry, table)),
+            }),
             ["languages", "aliases"] => table.entries.iter().try_for_each(|entry| {
                 let language = string(entry)?;
-                self.language_aliases
-                    .insert(lowercase(&entry.key), lowercase(language));
+                self.language_aliases.insert(lowercase(&entry.key), lowercase(language));
                 Ok(())
             }),
             ["stop_words"] => table.entries.iter().try_for_each(|entry| {
-                self.stop_words
-                    .extend(strings(entry)?.iter().map(|s| lowercase(s)));
+                self.stop_words.extend(strings(entry)?.iter().map(|s| lowercase(s)));
                 Ok(())
             }),
             ["generic_words"] => table.entries.iter().try_for_each(|entry| {
-                self.generic_words
-                    .extend(strings(entry)?.iter().map(|s| lowercase(s)));
+                self.generic_words.extend(strings(entry)?.iter().map(|s| lowercase(s)));
                 Ok(())
             }),
-            _ => Err(format!(
-                "line {}: unknown table [{}]",
-                table.line,
-                table.path.join(".")
-            )),
+            _ => Err(format!("line {}: unknown table [{}]", table.line, table.path.join("."))),
         }
     }
 
@@ -163,10 +149,7 @@ impl Dictionary {
             Some(index) => index,
             None => {
                 let Some(kind) = table.entries.iter().find(|e| e.key == "kind") else {
-                    return Err(format!(
-                        "line {}: new platform [platforms.{id}] needs a kind",
-                        table.line
-                    ));
+                    return Err(format!("line {}: new platform [platforms.{id}] needs a kind", table.line));
                 };
                 self.platforms.push(Platform {
                     id: id.to_owned(),
@@ -184,15 +167,9 @@ impl Dictionary {
             match entry.key.as_str() {
                 "name" => platform.name = string(entry)?.to_owned(),
                 "kind" => platform.kind = kind_named(entry)?,
-                "hosts" => platform
-                    .hosts
-                    .extend(strings(entry)?.iter().map(|h| lowercase(h))),
-                "aliases" => platform
-                    .aliases
-                    .extend(strings(entry)?.iter().map(|a| lowercase(a))),
-                "tags" => platform
-                    .tags
-                    .extend(strings(entry)?.iter().map(|t| normalize_tag(t))),
+                "hosts" => platform.hosts.extend(strings(entry)?.iter().map(|h| lowercase(h))),
+                "aliases" => platform.aliases.extend(strings(entry)?.iter().map(|a| lowercase(a))),
+                "tags" => platform.tags.extend(strings(entry)?.iter().map(|t| normalize_tag(t))),
                 _ => return Err(unknown_key(entry, table)),
             }
         }
@@ -202,50 +179,27 @@ impl Dictionary {
     fn load_topic(&mut self, tag: &str, table: &Table) -> Result<(), String> {
         let tag = normalize_tag(tag);
         if tag.is_empty() {
-            return Err(format!(
-                "line {}: [tags.…] needs a tag with letters or digits",
-                table.line
-            ));
+            return Err(format!("line {}: [tags.…] needs a tag with letters or digits", table.line));
         }
         let topic = match self.topic_index.get(&tag) {
             Some(&topic) => topic,
             None => {
                 self.topic_index.insert(tag.clone(), self.topics.len());
-                self.topics.push(Topic {
-                    tag,
-                    min_hits: 1,
-                    technical: false,
-                });
+                self.topics.push(Topic { tag, min_hits: 1, technical: false });
                 self.topics.len() - 1
             }
         };
         for entry in &table.entries {
             match entry.key.as_str() {
-                "terms" => strings(entry)?
-                    .iter()
-                    .for_each(|term| self.add_term(topic, term, false)),
-                "ambiguous" => strings(entry)?
-                    .iter()
-                    .for_each(|term| self.add_term(topic, term, true)),
+                "terms" => strings(entry)?.iter().for_each(|term| self.add_term(topic, term, false)),
+                "ambiguous" => strings(entry)?.iter().for_each(|term| self.add_term(topic, term, true)),
                 "min_hits" => match entry.value {
-                    Value::Integer(n) if (1..=1000).contains(&n) => {
-                        self.topics[topic].min_hits = n as u32
-                    }
-                    _ => {
-                        return Err(format!(
-                            "line {}: min_hits must be an integer from 1 to 1000",
-                            entry.line
-                        ))
-                    }
+                    Value::Integer(n) if (1..=1000).contains(&n) => self.topics[topic].min_hits = n as u32,
+                    _ => return Err(format!("line {}: min_hits must be an integer from 1 to 1000", entry.line)),
                 },
                 "technical" => match entry.value {
                     Value::Boolean(b) => self.topics[topic].technical = b,
-                    _ => {
-                        return Err(format!(
-                            "line {}: technical must be true or false",
-                            entry.line
-                        ))
-                    }
+                    _ => return Err(format!("line {}: technical must be true or false", entry.line)),
                 },
                 _ => return Err(unknown_key(entry, table)),
             }
@@ -272,11 +226,7 @@ impl Dictionary {
         }
         let terms = &mut self.term_groups[group as usize];
         self.term_slots.insert(key, (group, terms.len()));
-        terms.push(Term {
-            topic,
-            rest,
-            ambiguous,
-        });
+        terms.push(Term { topic, rest, ambiguous });
     }
 
     /// The group of terms whose first token is `word`.
@@ -311,21 +261,14 @@ impl Dictionary {
             let following = &doc.tokens[i + 1..];
             let continues = |term: &&Term| {
                 following.len() >= term.rest.len()
-                    && following
-                        .iter()
-                        .zip(term.rest.iter())
-                        .all(|(t, w)| t.token.joined && t.token.text == w)
+                    && following.iter().zip(term.rest.iter()).all(|(t, w)| t.token.joined && t.token.text == w)
             };
             let Some(span) = terms.iter().filter(continues).map(|t| t.rest.len()).max() else {
                 i += 1;
                 continue;
             };
             let in_code = doc.tokens[i].code;
-            for term in terms
-                .iter()
-                .filter(|t| t.rest.len() == span)
-                .filter(continues)
-            {
+            for term in terms.iter().filter(|t| t.rest.len() == span).filter(continues) {
                 if in_code && !self.topics[term.topic].technical {
                     continue;
                 }
@@ -365,18 +308,10 @@ impl Dictionary {
 
     /// The platform whose host is `host` or its closest parent domain.
     pub fn platform_by_host(&self, host: &str) -> Option<&Platform> {
-        let matches =
-            |h: &str| host == h || host.strip_suffix(h).is_some_and(|sub| sub.ends_with('.'));
+        let matches = |h: &str| host == h || host.strip_suffix(h).is_some_and(|sub| sub.ends_with('.'));
         self.platforms
             .iter()
-            .filter_map(|p| {
-                p.hosts
-                    .iter()
-                    .filter(|h| matches(h))
-                    .map(String::len)
-                    .max()
-                    .map(|len| (len, p))
-            })
+            .filter_map(|p| p.hosts.iter().filter(|h| matches(h)).map(String::len).max().map(|len| (len, p)))
             .max_by_key(|&(len, _)| len)
             .map(|(_, p)| p)
     }
@@ -388,42 +323,23 @@ impl Dictionary {
         lower
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
-            .find_map(|word| {
-                self.platforms
-                    .iter()
-                    .find(|p| p.id == word || p.aliases.iter().any(|a| a == word))
-            })
+            .find_map(|word| self.platforms.iter().find(|p| p.id == word || p.aliases.iter().any(|a| a == word)))
     }
 }
 
 fn unknown_key(entry: &Entry, table: &Table) -> String {
-    format!(
-        "line {}: unknown key `{}` in [{}]",
-        entry.line,
-        entry.key,
-        table.path.join(".")
-    )
+    format!("line {}: unknown key `{}` in [{}]", entry.line, entry.key, table.path.join("."))
 }
 
 fn string(entry: &Entry) -> Result<&str, String> {
     match &entry.value {
         Value::String(s) => Ok(s),
-        other => Err(format!(
-            "line {}: `{}` must be a string, not {}",
-            entry.line,
-            entry.key,
-            other.type_name()
-        )),
+        other => Err(format!("line {}: `{}` must be a string, not {}", entry.line, entry.key, other.type_name())),
     }
 }
 
 fn strings(entry: &Entry) -> Result<Vec<&str>, String> {
-    let not_strings = || {
-        format!(
-            "line {}: `{}` must be an array of strings",
-            entry.line, entry.key
-        )
-    };
+    let not_strings = || format!("line {}: `{}` must be an array of strings", entry.line, entry.key);
     let Value::Array(items) = &entry.value else {
         return Err(not_strings());
     };
@@ -440,11 +356,7 @@ fn kind_named(entry: &Entry) -> Result<Kind, String> {
     let name = string(entry)?;
     Kind::from_name(name).ok_or_else(|| {
         let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-        format!(
-            "line {}: unknown kind `{name}` (known: {})",
-            entry.line,
-            known.join(", ")
-        )
+        format!("line {}: unknown kind `{name}` (known: {})", entry.line, known.join(", "))
     })
 }
 
@@ -455,16 +367,11 @@ mod tests {
     #[test]
     fn builtin_dictionary_loads() {
         let mut dictionary = Dictionary::default();
-        dictionary
-            .extend_from_toml(BUILTIN_TOML)
-            .expect("built-in dictionary");
+        dictionary.extend_from_toml(BUILTIN_TOML).expect("built-in dictionary");
         assert!(dictionary.platforms.len() >= 10);
         assert!(dictionary.topics.len() >= 40);
         assert!(dictionary.is_stop_word("the") && dictionary.is_stop_word("und"));
-        assert_eq!(
-            dictionary.language_aliases.get("rs").map(String::as_str),
-            Some("rust")
-        );
+        assert_eq!(dictionary.language_aliases.get("rs").map(String::as_str), Some("rust"));
         for topic in &dictionary.topics {
             assert_eq!(topic.tag, normalize_tag(&topic.tag));
         }
@@ -491,17 +398,10 @@ terms = ["proxmox", "home lab"]
 "#;
         dictionary.extend_from_toml(extra).unwrap();
         assert_eq!(
-            dictionary
-                .platform_by_host("chat.example-proxy.net")
-                .map(|p| p.kind),
+            dictionary.platform_by_host("chat.example-proxy.net").map(|p| p.kind),
             Some(Kind::ChatgptConversation)
         );
-        assert_eq!(
-            dictionary
-                .platform_by_host("kagi.com")
-                .map(|p| p.name.as_str()),
-            Some("Kagi Assistant")
-        );
+        assert_eq!(dictionary.platform_by_host("kagi.com").map(|p| p.name.as_str()), Some("Kagi Assistant"));
         let rust = dictionary.topics.iter().find(|t| t.tag == "rust").unwrap();
         assert!(rust.min_hits == 3 && rust.technical);
         assert!(dictionary.terms_starting_with("proxmox").is_some());
@@ -510,54 +410,21 @@ terms = ["proxmox", "home lab"]
     #[test]
     fn rejects_bad_dictionaries() {
         let error = |text: &str| Dictionary::default().extend_from_toml(text).unwrap_err().0;
-        assert_eq!(
-            error("[colours]\nred = 1"),
-            "line 1: unknown table [colours]"
-        );
-        assert_eq!(
-            error("[tags.x]\nterm = [\"a\"]"),
-            "line 2: unknown key `term` in [tags.x]"
-        );
-        assert_eq!(
-            error("[tags.x]\nterms = \"a\""),
-            "line 2: `terms` must be an array of strings"
-        );
-        assert_eq!(
-            error("[tags.x]\nmin_hits = 0"),
-            "line 2: min_hits must be an integer from 1 to 1000"
-        );
+        assert_eq!(error("[colours]\nred = 1"), "line 1: unknown table [colours]");
+        assert_eq!(error("[tags.x]\nterm = [\"a\"]"), "line 2: unknown key `term` in [tags.x]");
+        assert_eq!(error("[tags.x]\nterms = \"a\""), "line 2: `terms` must be an array of strings");
+        assert_eq!(error("[tags.x]\nmin_hits = 0"), "line 2: min_hits must be an integer from 1 to 1000");
         assert!(error("[platforms.p]\nkind = \"blog\"").starts_with("line 2: unknown kind `blog`"));
-        assert_eq!(
-            error("[platforms.p]\nhosts = []"),
-            "line 1: new platform [platforms.p] needs a kind"
-        );
-        assert_eq!(
-            error("[tags.\"!!\"]"),
-            "line 1: [tags.…] needs a tag with letters or digits"
-        );
+        assert_eq!(error("[platforms.p]\nhosts = []"), "line 1: new platform [platforms.p] needs a kind");
+        assert_eq!(error("[tags.\"!!\"]"), "line 1: [tags.…] needs a tag with letters or digits");
     }
 
     #[test]
     fn most_specific_host_wins() {
         let dictionary = Dictionary::builtin();
-        assert_eq!(
-            dictionary
-                .platform_by_host("gemini.google.com")
-                .map(|p| p.id.as_str()),
-            Some("gemini")
-        );
-        assert_eq!(
-            dictionary
-                .platform_by_host("gist.github.com")
-                .map(|p| p.id.as_str()),
-            Some("github")
-        );
+        assert_eq!(dictionary.platform_by_host("gemini.google.com").map(|p| p.id.as_str()), Some("gemini"));
+        assert_eq!(dictionary.platform_by_host("gist.github.com").map(|p| p.id.as_str()), Some("github"));
         assert_eq!(dictionary.platform_by_host("notgithub.com"), None);
-        assert_eq!(
-            dictionary
-                .platform_by_name("chatgpt-extension-v2")
-                .map(|p| p.id.as_str()),
-            Some("chatgpt")
-        );
+        assert_eq!(dictionary.platform_by_name("chatgpt-extension-v2").map(|p| p.id.as_str()), Some("chatgpt"));
     }
 }

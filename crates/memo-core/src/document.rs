@@ -94,9 +94,8 @@ impl<'t> Document<'t> {
                 token.joined &= i > 0;
                 let next_id = doc.words.len() as u32;
                 let word = *doc.ids.entry(token.text).or_insert_with(|| {
-                    let in_phrase = !token.cjk
-                        && is_keyword_candidate(token.text)
-                        && !dictionary.is_stop_word(token.text);
+                    let in_phrase =
+                        !token.cjk && is_keyword_candidate(token.text) && !dictionary.is_stop_word(token.text);
                     doc.words.push(Word {
                         text: token.text,
                         terms: dictionary.terms_starting_with(token.text),
@@ -105,12 +104,7 @@ impl<'t> Document<'t> {
                     });
                     next_id
                 });
-                doc.tokens.push(Placed {
-                    token,
-                    word,
-                    code,
-                    matched: false,
-                });
+                doc.tokens.push(Placed { token, word, code, matched: false });
             }
         }
         doc

@@ -1,9 +1,10 @@
 //! A small, fast, deterministic hasher for the per-document word tables.
 //!
 //! Keys are short words and pairs of word ids: SipHash's per-call cost
-//! dominates there. Each 8-byte chunk is mixed with a folded 128-bit
-//! multiply. Not meant to resist chosen collisions; the inputs are bounded
-//! and analysed for the user who sent them.
+//! dominates there. Each 8-byte chunk is mixed with a rotate, xor and
+//! multiply. Not meant to resist chosen collisions: the inputs are bounded
+//! and analysed for the user who sent them, and results never depend on
+//! iteration order.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -25,10 +26,13 @@ impl Default for WordHasher {
     }
 }
 
-#[inline]
-fn fold_multiply(x: u64) -> u64 {
-    let product = u128::from(x) * u128::from(MULTIPLIER);
-    (product as u64) ^ ((product >> 64) as u64)
+impl WordHasher {
+    /// Mixes in one 64-bit word with a rotate, xor and multiply: cheap on
+    /// every target, wasm32 included (no 128-bit products).
+    #[inline]
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(23) ^ word).wrapping_mul(MULTIPLIER);
+    }
 }
 
 impl Hasher for WordHasher {
@@ -38,39 +42,40 @@ impl Hasher for WordHasher {
         for chunk in &mut chunks {
             let mut word = [0u8; 8];
             word.copy_from_slice(chunk);
-            self.0 = fold_multiply(self.0 ^ u64::from_le_bytes(word));
+            self.mix(u64::from_le_bytes(word));
         }
         let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.0 = fold_multiply(self.0 ^ u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
-        }
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        self.mix(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
     }
 
     #[inline]
     fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
+        self.mix(u64::from(n));
     }
 
     #[inline]
     fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
+        self.mix(u64::from(n));
     }
 
     #[inline]
     fn write_u64(&mut self, n: u64) {
-        self.0 = fold_multiply(self.0 ^ n);
+        self.mix(n);
     }
 
     #[inline]
     fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
+        self.mix(n as u64);
     }
 
+    /// Spreads the high bits, which the multiplications fill best, over the
+    /// low bits the table indexes by.
     #[inline]
     fn finish(&self) -> u64 {
-        fold_multiply(self.0)
+        let h = self.0;
+        h ^ (h >> 29) ^ (h >> 47)
     }
 }
 
@@ -82,10 +87,8 @@ mod tests {
     #[test]
     fn distinguishes_similar_keys() {
         let build = BuildHasherDefault::<WordHasher>::default();
-        let hashes: Vec<u64> = ["a", "b", "ab", "ba", "abcdefgh", "abcdefghi", ""]
-            .iter()
-            .map(|s| build.hash_one(s))
-            .collect();
+        let hashes: Vec<u64> =
+            ["a", "b", "ab", "ba", "abcdefgh", "abcdefghi", ""].iter().map(|s| build.hash_one(s)).collect();
         for (i, a) in hashes.iter().enumerate() {
             for b in &hashes[i + 1..] {
                 assert_ne!(a, b);

@@ -42,10 +42,7 @@ struct Tally {
 }
 
 impl Tally {
-    const NEW: Tally = Tally {
-        count: 0,
-        first: usize::MAX,
-    };
+    const NEW: Tally = Tally { count: 0, first: usize::MAX };
 
     fn add(&mut self, at: usize) {
         self.count += 1;
@@ -63,17 +60,10 @@ pub(crate) struct Title<'a> {
 
 /// Up to `max` keywords of the document's prose, most salient first.
 /// Tokens inside code or matched by the dictionary are left out.
-pub(crate) fn keywords(
-    doc: &Document<'_>,
-    dictionary: &Dictionary,
-    title: &Title<'_>,
-    max: usize,
-) -> Vec<String> {
+pub(crate) fn keywords(doc: &Document<'_>, dictionary: &Dictionary, title: &Title<'_>, max: usize) -> Vec<String> {
     let mut ranked = rank_words_and_phrases(doc, title);
     ranked.extend(rank_ideographic_terms(doc, dictionary, title));
-    ranked.sort_unstable_by_key(|&(salience, first, candidate)| {
-        (Reverse(salience), first, candidate)
-    });
+    ranked.sort_unstable_by_key(|&(salience, first, candidate)| (Reverse(salience), first, candidate));
 
     // A phrase shuts out its words as keywords of their own, a word chosen
     // alone shuts out the phrases with it, and phrases that overlap a chosen
@@ -102,11 +92,7 @@ pub(crate) fn keywords(
                 let (a, b) = (doc.words[a as usize].text, doc.words[b as usize].text);
                 chosen.push(format!("{a}-{b}"));
             }
-            Candidate::Ideographic(term)
-                if !ideographic
-                    .iter()
-                    .any(|c| c.contains(term) || term.contains(c)) =>
-            {
+            Candidate::Ideographic(term) if !ideographic.iter().any(|c| c.contains(term) || term.contains(c)) => {
                 ideographic.push(term);
                 chosen.push(term.to_owned());
             }
@@ -123,9 +109,7 @@ pub(crate) fn keywords(
 fn overlaps(doc: &Document<'_>, (a, b): (u32, u32), (c, d): (u32, u32)) -> bool {
     let text = |w: u32| doc.words[w as usize].text;
     let plural_of = |plural: &str, singular: &str| {
-        plural
-            .strip_suffix('s')
-            .is_some_and(|stem| stem == singular || stem.strip_suffix('e') == Some(singular))
+        plural.strip_suffix('s').is_some_and(|stem| stem == singular || stem.strip_suffix('e') == Some(singular))
     };
     let variants = |x: u32, y: u32| plural_of(text(x), text(y)) || plural_of(text(y), text(x));
     b == c || a == d || (a == c && variants(b, d))
@@ -146,10 +130,7 @@ fn rank_words_and_phrases<'t>(doc: &Document<'t>, title: &Title<'_>) -> Vec<Rank
         words[placed.word as usize].add(i);
         if let (Some(before), true) = (previous, placed.token.joined) {
             if before != placed.word {
-                phrases
-                    .entry((before, placed.word))
-                    .or_insert(Tally::NEW)
-                    .add(i - 1);
+                phrases.entry((before, placed.word)).or_insert(Tally::NEW).add(i - 1);
             }
         }
         previous = Some(placed.word);
@@ -185,21 +166,15 @@ fn rank_words_and_phrases<'t>(doc: &Document<'t>, title: &Title<'_>) -> Vec<Rank
 
 /// Ideographic terms that recur; a Han pair inside a recurring whole word
 /// counts only for its occurrences elsewhere.
-fn rank_ideographic_terms<'t>(
-    doc: &Document<'t>,
-    dictionary: &Dictionary,
-    title: &Title<'_>,
-) -> Vec<Ranked<'t>> {
+fn rank_ideographic_terms<'t>(doc: &Document<'t>, dictionary: &Dictionary, title: &Title<'_>) -> Vec<Ranked<'t>> {
     let mut terms = ideographic_terms(doc, dictionary);
     if terms.is_empty() {
         return Vec::new();
     }
     let title_doc = Document::scan(title.text, dictionary);
     let title_terms = ideographic_terms(&title_doc, dictionary);
-    let salience =
-        |term: &str, tally: &Tally| tally.count + u32::from(title_terms.contains_key(term));
-    let qualifies =
-        |term: &str, tally: &Tally| tally.count >= 2 && salience(term, tally) >= MIN_WORD_COUNT;
+    let salience = |term: &str, tally: &Tally| tally.count + u32::from(title_terms.contains_key(term));
+    let qualifies = |term: &str, tally: &Tally| tally.count >= 2 && salience(term, tally) >= MIN_WORD_COUNT;
     let whole_words: Vec<(&str, u32)> = terms
         .iter()
         .filter(|(term, (tally, whole))| *whole && qualifies(term, tally))
@@ -222,22 +197,13 @@ fn rank_ideographic_terms<'t>(
     terms
         .into_iter()
         .filter(|(term, (tally, _))| qualifies(term, tally))
-        .map(|(term, (tally, _))| {
-            (
-                salience(term, &tally),
-                tally.first,
-                Candidate::Ideographic(term),
-            )
-        })
+        .map(|(term, (tally, _))| (salience(term, &tally), tally.first, Candidate::Ideographic(term)))
         .collect()
 }
 
 /// Candidate terms of the ideographic prose: their tallies, and whether the
 /// term is a whole word rather than a character pair within a longer run.
-fn ideographic_terms<'t>(
-    doc: &Document<'t>,
-    dictionary: &Dictionary,
-) -> FastMap<&'t str, (Tally, bool)> {
+fn ideographic_terms<'t>(doc: &Document<'t>, dictionary: &Dictionary) -> FastMap<&'t str, (Tally, bool)> {
     let mut terms: FastMap<&'t str, (Tally, bool)> = FastMap::default();
     let mut run: Vec<(usize, &Placed<'t>)> = Vec::new();
     let mut flush = |run: &mut Vec<(usize, &Placed<'t>)>| {
@@ -252,9 +218,8 @@ fn ideographic_terms<'t>(
     };
     for (i, placed) in doc.tokens.iter().enumerate() {
         let ideographic = placed.token.cjk && !placed.code && !placed.matched;
-        let adjacent = run.last().is_some_and(|(_, last)| {
-            last.token.start + last.token.text.len() == placed.token.start
-        });
+        let adjacent =
+            run.last().is_some_and(|(_, last)| last.token.start + last.token.text.len() == placed.token.start);
         if !run.is_empty() && (!ideographic || !adjacent) {
             flush(&mut run);
         }
@@ -276,18 +241,11 @@ fn segment_break(placed: &Placed<'_>, dictionary: &Dictionary) -> bool {
 
 /// The terms of one segment of adjacent ideographs: a katakana word, a short
 /// Han word, and the character pairs of a Han run longer than two.
-fn segment_terms<'t>(
-    text: &'t str,
-    segment: &[(usize, &Placed<'t>)],
-) -> Vec<(&'t str, usize, bool)> {
+fn segment_terms<'t>(text: &'t str, segment: &[(usize, &Placed<'t>)]) -> Vec<(&'t str, usize, bool)> {
     let slice = |from: usize, to: usize, whole: bool| {
         let (_, first) = segment[from];
         let (_, last) = segment[to];
-        (
-            &text[first.token.start..last.token.start + last.token.text.len()],
-            segment[from].0,
-            whole,
-        )
+        (&text[first.token.start..last.token.start + last.token.text.len()], segment[from].0, whole)
     };
     let mut terms = Vec::new();
     let mut start = 0;
@@ -295,9 +253,7 @@ fn segment_terms<'t>(
     while start < segment.len() {
         let katakana = segment[start].1.token.text.chars().all(is_katakana);
         let mut end = start;
-        while end + 1 < segment.len()
-            && segment[end + 1].1.token.text.chars().all(is_katakana) == katakana
-        {
+        while end + 1 < segment.len() && segment[end + 1].1.token.text.chars().all(is_katakana) == katakana {
             end += 1;
         }
         let len = end - start + 1;
@@ -320,13 +276,8 @@ mod tests {
         let dictionary = Dictionary::builtin();
         let doc = Document::scan(text, &dictionary);
         let first_line = text.lines().next().unwrap_or("");
-        let title_words: Vec<u32> = crate::text::tokens(first_line)
-            .filter_map(|t| doc.word_id(t.text))
-            .collect();
-        let title = Title {
-            text: first_line,
-            words: &title_words,
-        };
+        let title_words: Vec<u32> = crate::text::tokens(first_line).filter_map(|t| doc.word_id(t.text)).collect();
+        let title = Title { text: first_line, words: &title_words };
         keywords(&doc, &dictionary, &title, 3)
     }
 
@@ -350,10 +301,6 @@ mod tests {
     fn ideographic_keywords() {
         assert_eq!(run("コーヒーの淹れ方。コーヒーが好きです。"), ["コーヒー"]);
         let chinese = "番茄炒蛋的做法：番茄切块，鸡蛋打散。番茄炒蛋很好吃。";
-        assert!(
-            run(chinese).contains(&"番茄炒蛋".to_owned()),
-            "{:?}",
-            run(chinese)
-        );
+        assert!(run(chinese).contains(&"番茄炒蛋".to_owned()), "{:?}", run(chinese));
     }
 }

@@ -41,7 +41,7 @@ mod toml_lite;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -175,10 +175,7 @@ impl Analyzer {
     /// The built-in dictionaries only. Cheap: they are parsed once per
     /// process and shared.
     pub fn new() -> Self {
-        Analyzer {
-            dictionary: Dictionary::builtin(),
-            max_tags: DEFAULT_MAX_TAGS,
-        }
+        Analyzer { dictionary: Dictionary::builtin(), max_tags: DEFAULT_MAX_TAGS }
     }
 
     /// The built-in dictionaries extended by a deployment's TOML text, in the
@@ -187,10 +184,7 @@ impl Analyzer {
     pub fn with_extra_dictionary(toml: &str) -> Result<Self, DictionaryError> {
         let mut dictionary = Dictionary::clone(&Dictionary::builtin());
         dictionary.extend_from_toml(toml)?;
-        Ok(Analyzer {
-            dictionary: Arc::new(dictionary),
-            max_tags: DEFAULT_MAX_TAGS,
-        })
+        Ok(Analyzer { dictionary: Arc::new(dictionary), max_tags: DEFAULT_MAX_TAGS })
     }
 
     /// The same analyzer with a different cap on the number of tags (user
@@ -214,13 +208,7 @@ impl Analyzer {
             .or_else(|| doc.is_conversation().then_some(Kind::Conversation))
             .or_else(|| host.is_some().then_some(Kind::WebPage))
             .unwrap_or(Kind::Note);
-        let capture = Capture {
-            input,
-            metadata: &metadata,
-            platform,
-            kind,
-            host: host.as_deref(),
-        };
+        let capture = Capture { input, metadata: &metadata, platform, kind, host: host.as_deref() };
         let title = self.title(&capture);
         let tags = self.tags(&capture, &mut doc, &title);
         Analysis { title, kind, tags }
@@ -228,12 +216,7 @@ impl Analyzer {
 
     /// The platform named by the URL host, else by `metadata.platform`, else
     /// by the source.
-    fn platform(
-        &self,
-        host: Option<&str>,
-        platform: Option<&str>,
-        source: Option<&str>,
-    ) -> Option<&Platform> {
+    fn platform(&self, host: Option<&str>, platform: Option<&str>, source: Option<&str>) -> Option<&Platform> {
         let dictionary = &self.dictionary;
         host.and_then(|h| dictionary.platform_by_host(h))
             .or_else(|| platform.and_then(|p| dictionary.platform_by_name(p)))
@@ -248,7 +231,8 @@ impl Analyzer {
             .or_else(|| capture.metadata.title.and_then(|t| self.page_title(t)))
             .or_else(|| title::from_content(input.content))
             .unwrap_or_else(|| {
-                let date = input.captured_at.format("%Y-%m-%d").to_string();
+                let at = input.captured_at;
+                let date = format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day());
                 let what = match (capture.kind, capture.platform, capture.host) {
                     (Kind::WebPage, _, Some(host)) => host.to_owned(),
                     (Kind::WebPage, _, None) => "Web page".to_owned(),
@@ -265,13 +249,7 @@ impl Analyzer {
     /// topics, code languages, keywords, content flags, conversation size
     /// and capture month, until the cap.
     fn tags(&self, capture: &Capture<'_, '_>, doc: &mut Document<'_>, title: &str) -> Vec<String> {
-        let Capture {
-            input,
-            metadata,
-            platform,
-            kind,
-            host,
-        } = *capture;
+        let Capture { input, metadata, platform, kind, host } = *capture;
         let mut tags = TagList::new(self.max_tags);
         for tag in input.tags {
             tags.push_user(tag);
@@ -291,13 +269,8 @@ impl Analyzer {
             }
         }
         let title_lower = text::lowercase(title);
-        let title_words: Vec<u32> = text::tokens(&title_lower)
-            .filter_map(|t| doc.word_id(t.text))
-            .collect();
-        let title = keywords::Title {
-            text: &title_lower,
-            words: &title_words,
-        };
+        let title_words: Vec<u32> = text::tokens(&title_lower).filter_map(|t| doc.word_id(t.text)).collect();
+        let title = keywords::Title { text: &title_lower, words: &title_words };
         for keyword in keywords::keywords(doc, &self.dictionary, &title, MAX_KEYWORD_TAGS) {
             tags.offer(&keyword);
         }
@@ -315,7 +288,8 @@ impl Analyzer {
                 tags.offer(size);
             }
         }
-        tags.offer(&format!("captured-{}", input.captured_at.format("%Y-%m")));
+        let at = input.captured_at;
+        tags.offer(&format!("captured-{:04}-{:02}", at.year(), at.month()));
         tags.into_vec()
     }
 
@@ -325,20 +299,12 @@ impl Analyzer {
     fn topics(&self, doc: &mut Document<'_>, has_code: bool) -> Vec<&str> {
         let hits = self.dictionary.match_terms(doc);
         let topics = &self.dictionary.topics;
-        let technical = has_code
-            || hits
-                .iter()
-                .any(|h| h.strong > 0 && topics[h.topic].technical);
+        let technical = has_code || hits.iter().any(|h| h.strong > 0 && topics[h.topic].technical);
         let count = |h: &TopicHits| h.strong + if technical { h.ambiguous } else { 0 };
-        let mut qualifying: Vec<&TopicHits> = hits
-            .iter()
-            .filter(|h| count(h) >= topics[h.topic].min_hits.max(1))
-            .collect();
+        let mut qualifying: Vec<&TopicHits> =
+            hits.iter().filter(|h| count(h) >= topics[h.topic].min_hits.max(1)).collect();
         qualifying.sort_by_key(|h| (std::cmp::Reverse(count(h)), h.first));
-        qualifying
-            .into_iter()
-            .map(|h| topics[h.topic].tag.as_str())
-            .collect()
+        qualifying.into_iter().map(|h| topics[h.topic].tag.as_str()).collect()
     }
 
     /// A page title from metadata, unless it only names a platform
@@ -348,10 +314,11 @@ impl Analyzer {
         let names_platform = |s: &str| {
             let s = s.trim();
             GENERIC.iter().any(|g| g.eq_ignore_ascii_case(s))
-                || self.dictionary.platforms.iter().any(|p| {
-                    p.name.eq_ignore_ascii_case(s)
-                        || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(s))
-                })
+                || self
+                    .dictionary
+                    .platforms
+                    .iter()
+                    .any(|p| p.name.eq_ignore_ascii_case(s) || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(s)))
         };
         let mut title = title.trim();
         for separator in [" - ", " | ", " – ", " — ", " · "] {
@@ -393,12 +360,7 @@ fn source_kind(source: &str) -> Option<Kind> {
     let lower = text::lowercase(source);
     lower
         .split(|c: char| !c.is_alphanumeric())
-        .find_map(|word| {
-            SOURCE_KINDS
-                .iter()
-                .find(|(name, _)| *name == word)
-                .map(|&(_, kind)| kind)
-        })
+        .find_map(|word| SOURCE_KINDS.iter().find(|(name, _)| *name == word).map(|&(_, kind)| kind))
 }
 
 fn conversation_size(messages: u64) -> Option<&'static str> {

@@ -21,10 +21,7 @@ pub(crate) struct Lines<'t> {
 }
 
 pub(crate) fn lines(text: &str) -> Lines<'_> {
-    Lines {
-        lines: text.split('\n'),
-        open_fence: None,
-    }
+    Lines { lines: text.split('\n'), open_fence: None }
 }
 
 impl<'t> Iterator for Lines<'t> {
@@ -41,9 +38,7 @@ impl<'t> Iterator for Lines<'t> {
             (Some(_), _) => Line::Code(line),
             (None, Some((c, l, info))) => {
                 self.open_fence = Some((c, l));
-                Line::FenceOpen {
-                    language: info.split_whitespace().next().unwrap_or(""),
-                }
+                Line::FenceOpen { language: info.split_whitespace().next().unwrap_or("") }
             }
             (None, None) => Line::Prose(line.strip_suffix('\r').unwrap_or(line)),
         })
@@ -107,10 +102,7 @@ pub(crate) fn strip_block_prefix(line: &str) -> &str {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if (1..=3).contains(&digits) {
             let after = &rest[digits..];
-            if let Some(r) = after
-                .strip_prefix(". ")
-                .or_else(|| after.strip_prefix(") "))
-            {
+            if let Some(r) = after.strip_prefix(". ").or_else(|| after.strip_prefix(") ")) {
                 rest = r.trim_start();
             }
         }
@@ -136,9 +128,8 @@ pub(crate) fn plain_inline(line: &str) -> String {
             rest = after;
             continue;
         }
-        if let Some(after) = rest
-            .strip_prefix("<http")
-            .and_then(|r| find_near(r, b'>', MAX_LINK_TARGET).map(|end| &r[end + 1..]))
+        if let Some(after) =
+            rest.strip_prefix("<http").and_then(|r| find_near(r, b'>', MAX_LINK_TARGET).map(|end| &r[end + 1..]))
         {
             rest = after;
             continue;
@@ -255,14 +246,8 @@ mod tests {
 
     #[test]
     fn plain_inline_text() {
-        assert_eq!(
-            plain_inline("**Bold** and _it_ with [a link](http://x.y) `code`"),
-            "Bold and it with a link code"
-        );
-        assert_eq!(
-            plain_inline("keep snake_case and 2 * 3"),
-            "keep snake_case and 2 * 3"
-        );
+        assert_eq!(plain_inline("**Bold** and _it_ with [a link](http://x.y) `code`"), "Bold and it with a link code");
+        assert_eq!(plain_inline("keep snake_case and 2 * 3"), "keep snake_case and 2 * 3");
         assert_eq!(plain_inline("  spaced \t out  "), "spaced out");
         assert_eq!(plain_inline("see <https://example.com> now"), "see now");
     }

@@ -22,12 +22,7 @@ impl<'a> Metadata<'a> {
         let Some(Value::Object(map)) = value else {
             return Metadata::default();
         };
-        let text = |key: &str| {
-            map.get(key)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
+        let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
         let rich = map.get("richContent").or_else(|| map.get("rich_content"));
         let rich_field = |key: &str| rich.and_then(|r| r.get(key));
         let code_blocks = rich_field("codeBlocks").or_else(|| rich_field("code_blocks"));
@@ -46,10 +41,7 @@ impl<'a> Metadata<'a> {
             url: text("url"),
             platform: text("platform"),
             title: text("title"),
-            message_count: map
-                .get("messageCount")
-                .or_else(|| map.get("message_count"))
-                .and_then(count),
+            message_count: map.get("messageCount").or_else(|| map.get("message_count")).and_then(count),
             code_languages,
             code_blocks: code_blocks.is_some_and(is_present),
             images: rich_field("images").is_some_and(is_present),
@@ -61,9 +53,7 @@ impl<'a> Metadata<'a> {
 /// A count sent as a number or a numeric string.
 fn count(value: &Value) -> Option<u64> {
     match value {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -86,9 +76,7 @@ fn is_present(value: &Value) -> bool {
 pub(crate) fn url_host(url: &str) -> Option<String> {
     let url = url.trim();
     let scheme_end = url.find("://")?;
-    if !url[..scheme_end].eq_ignore_ascii_case("http")
-        && !url[..scheme_end].eq_ignore_ascii_case("https")
-    {
+    if !url[..scheme_end].eq_ignore_ascii_case("http") && !url[..scheme_end].eq_ignore_ascii_case("https") {
         return None;
     }
     let rest = &url[scheme_end + 3..];
@@ -114,16 +102,9 @@ pub(crate) fn site_name(host: &str) -> Option<&str> {
     let [.., second, top] = labels[..] else {
         return None;
     };
-    let second_level_suffix = top.len() == 2
-        && matches!(
-            second,
-            "co" | "com" | "org" | "net" | "gov" | "ac" | "edu" | "ne" | "or"
-        );
-    let name = if second_level_suffix {
-        labels.len().checked_sub(3).map(|i| labels[i])?
-    } else {
-        second
-    };
+    let second_level_suffix =
+        top.len() == 2 && matches!(second, "co" | "com" | "org" | "net" | "gov" | "ac" | "edu" | "ne" | "or");
+    let name = if second_level_suffix { labels.len().checked_sub(3).map(|i| labels[i])? } else { second };
     (!name.is_empty()).then_some(name)
 }
 
@@ -159,14 +140,8 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(
-            url_host("https://www.Example.com:8080/path?q").as_deref(),
-            Some("example.com")
-        );
-        assert_eq!(
-            url_host("http://user@claude.ai/chat/1").as_deref(),
-            Some("claude.ai")
-        );
+        assert_eq!(url_host("https://www.Example.com:8080/path?q").as_deref(), Some("example.com"));
+        assert_eq!(url_host("http://user@claude.ai/chat/1").as_deref(), Some("claude.ai"));
         assert_eq!(url_host("ftp://example.com"), None);
         assert_eq!(url_host("not a url"), None);
         assert_eq!(site_name("blog.example.co.uk"), Some("example"));

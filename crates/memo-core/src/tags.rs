@@ -9,22 +9,14 @@ pub const MAX_TAG_LEN: usize = 64;
 pub const DEFAULT_MAX_TAGS: usize = 12;
 
 /// Spellings whose symbols carry meaning that kebab-case would lose.
-const SYMBOL_SPELLINGS: &[(&str, &str)] = &[
-    ("c++", "cpp"),
-    ("c#", "csharp"),
-    ("f#", "fsharp"),
-    (".net", "dotnet"),
-];
+const SYMBOL_SPELLINGS: &[(&str, &str)] = &[("c++", "cpp"), ("c#", "csharp"), ("f#", "fsharp"), (".net", "dotnet")];
 
 /// Lower-case kebab-case form of a tag: letters and digits of any script,
 /// other characters collapsed to single hyphens, at most [`MAX_TAG_LEN`]
 /// bytes. Empty when nothing is left.
 pub fn normalize_tag(raw: &str) -> String {
     let lower = crate::text::lowercase(raw.trim());
-    if let Some(&(_, spelled)) = SYMBOL_SPELLINGS
-        .iter()
-        .find(|(symbolic, _)| *symbolic == lower)
-    {
+    if let Some(&(_, spelled)) = SYMBOL_SPELLINGS.iter().find(|(symbolic, _)| *symbolic == lower) {
         return spelled.to_owned();
     }
     let mut tag = String::with_capacity(lower.len().min(MAX_TAG_LEN));
@@ -69,11 +61,7 @@ pub(crate) struct TagList {
 
 impl TagList {
     pub fn new(max: usize) -> Self {
-        TagList {
-            tags: Vec::new(),
-            seen: FastSet::default(),
-            max,
-        }
+        TagList { tags: Vec::new(), seen: FastSet::default(), max }
     }
 
     /// Adds a tag the user gave: kept even beyond the cap.

@@ -94,10 +94,7 @@ impl<'t> Iterator for Tokens<'t> {
                 break (self.pos, c);
             }
             let len = c.len_utf8();
-            if c == '.'
-                && previous_is_space
-                && char_at(text, self.pos + len).is_some_and(|n| n.is_ascii_alphabetic())
-            {
+            if c == '.' && previous_is_space && char_at(text, self.pos + len).is_some_and(|n| n.is_ascii_alphabetic()) {
                 // A leading dot as in `.net`: the token starts at the dot.
                 self.pos += len;
                 break (self.pos - len, c);
@@ -110,21 +107,11 @@ impl<'t> Iterator for Tokens<'t> {
             self.pos = start + first.len_utf8();
         }
         if is_cjk(first) {
-            return Some(Token {
-                text: &text[start..self.pos],
-                start,
-                joined,
-                cjk: true,
-            });
+            return Some(Token { text: &text[start..self.pos], start, joined, cjk: true });
         }
         self.pos = self.word_end();
         self.pos = self.suffix_end();
-        Some(Token {
-            text: &text[start..self.pos],
-            start,
-            joined,
-            cjk: false,
-        })
+        Some(Token { text: &text[start..self.pos], start, joined, cjk: false })
     }
 }
 
@@ -147,9 +134,7 @@ impl Tokens<'_> {
                 }
                 Some(_) => match char_at(text, end) {
                     Some(c) if is_word_char(c) => end += c.len_utf8(),
-                    Some('\u{2019}') if char_at(text, end + 3).is_some_and(is_word_char) => {
-                        end += 3
-                    }
+                    Some('\u{2019}') if char_at(text, end + 3).is_some_and(is_word_char) => end += 3,
                     _ => return end,
                 },
                 None => return end,
@@ -185,12 +170,11 @@ pub(crate) fn lowercase(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while !rest.is_empty() {
-        let ascii = rest
-            .bytes()
-            .position(|b| !b.is_ascii())
-            .unwrap_or(rest.len());
+        let ascii = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
         let (run, tail) = rest.split_at(ascii);
-        out.extend(run.chars().map(|c| c.to_ascii_lowercase()));
+        let start = out.len();
+        out.push_str(run);
+        out[start..].make_ascii_lowercase();
         let mut chars = tail.chars();
         if let Some(c) = chars.next() {
             out.extend(c.to_lowercase());
@@ -210,10 +194,7 @@ mod tests {
 
     #[test]
     fn splits_on_punctuation_and_space() {
-        assert_eq!(
-            words("hello, world! foo-bar - baz--qux"),
-            ["hello", "world", "foo-bar", "baz", "qux"]
-        );
+        assert_eq!(words("hello, world! foo-bar - baz--qux"), ["hello", "world", "foo-bar", "baz", "qux"]);
     }
 
     #[test]
@@ -229,10 +210,7 @@ mod tests {
     #[test]
     fn ideographs_are_single_tokens() {
         let t: Vec<_> = tokens("机器学习 rust").collect();
-        assert_eq!(
-            t.iter().map(|t| t.text).collect::<Vec<_>>(),
-            ["机", "器", "学", "习", "rust"]
-        );
+        assert_eq!(t.iter().map(|t| t.text).collect::<Vec<_>>(), ["机", "器", "学", "习", "rust"]);
         assert!(t[1].cjk && t[1].joined);
     }
 
@@ -245,18 +223,12 @@ mod tests {
 
     #[test]
     fn lowercases_every_script() {
-        assert_eq!(
-            lowercase("ÄRGER über Straße ΣΟΦΊΑ İ Rust"),
-            "ärger über straße σοφία i̇ rust"
-        );
+        assert_eq!(lowercase("ÄRGER über Straße ΣΟΦΊΑ İ Rust"), "ärger über straße σοφία i̇ rust");
         assert_eq!(lowercase("MiXeD 中文 ASCII"), "mixed 中文 ascii");
     }
 
     #[test]
     fn handles_other_scripts() {
-        assert_eq!(
-            words("über straße مرحبا بالعالم"),
-            ["über", "straße", "مرحبا", "بالعالم"]
-        );
+        assert_eq!(words("über straße مرحبا بالعالم"), ["über", "straße", "مرحبا", "بالعالم"]);
     }
 }

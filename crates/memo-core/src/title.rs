@@ -145,16 +145,8 @@ const REQUEST_WORDS: &[&str] = &[
 ];
 
 /// Lines that chat pages add around messages when copied.
-const INTERFACE_NOISE: &[&str] = &[
-    "copy code",
-    "copy",
-    "edit",
-    "share",
-    "retry",
-    "regenerate",
-    "thumbs up",
-    "thumbs down",
-];
+const INTERFACE_NOISE: &[&str] =
+    &["copy code", "copy", "edit", "share", "retry", "regenerate", "thumbs up", "thumbs down"];
 
 /// How much of a line is looked at for a title, in bytes: far more than a
 /// title needs, and a bound on the work per line.
@@ -209,19 +201,12 @@ pub(crate) fn from_content(content: &str) -> Option<String> {
     let chosen = match (has_markers, heading) {
         (false, Some(heading)) => markdown::plain_inline(heading),
         (true, _) => {
-            let request = candidates
-                .iter()
-                .position(|c| is_question_or_request(c))
-                .unwrap_or(0);
+            let request = candidates.iter().position(|c| is_question_or_request(c)).unwrap_or(0);
             candidates.into_iter().nth(request)?
         }
         (false, None) => candidates.into_iter().next()?,
     };
-    let chosen = chosen
-        .strip_suffix('.')
-        .filter(|c| !c.ends_with('.'))
-        .unwrap_or(&chosen)
-        .trim_end();
+    let chosen = chosen.strip_suffix('.').filter(|c| !c.ends_with('.')).unwrap_or(&chosen).trim_end();
     (!chosen.is_empty()).then(|| cut_at_sentence(chosen, MAX_DERIVED_TITLE_CHARS))
 }
 
@@ -237,21 +222,14 @@ fn cut_at_sentence(text: &str, max_chars: usize) -> String {
             break;
         }
         let next = text[at + c.len_utf8()..].chars().next();
-        if SENTENCE_ENDS.contains(&c)
-            && next.is_none_or(char::is_whitespace)
-            && chars + 1 >= max_chars / 3
-        {
+        if SENTENCE_ENDS.contains(&c) && next.is_none_or(char::is_whitespace) && chars + 1 >= max_chars / 3 {
             sentence_end = Some(at + c.len_utf8());
         }
     }
     match sentence_end {
         Some(end) if text.chars().count() > max_chars => {
             let sentence = &text[..end];
-            sentence
-                .strip_suffix('.')
-                .unwrap_or(sentence)
-                .trim_end()
-                .to_owned()
+            sentence.strip_suffix('.').unwrap_or(sentence).trim_end().to_owned()
         }
         _ => cut(text, max_chars),
     }
@@ -269,10 +247,7 @@ fn meaningful(line: &str) -> Option<String> {
     if !plain.chars().any(char::is_alphanumeric) || is_greeting(plain) {
         return None;
     }
-    if INTERFACE_NOISE
-        .iter()
-        .any(|noise| plain.eq_ignore_ascii_case(noise))
-    {
+    if INTERFACE_NOISE.iter().any(|noise| plain.eq_ignore_ascii_case(noise)) {
         return None;
     }
     Some(plain.to_owned())
@@ -281,10 +256,7 @@ fn meaningful(line: &str) -> Option<String> {
 /// Drops a leading code-comment marker, as in a pasted file's first line
 /// (`-- migration`, `// notes`).
 fn strip_comment_marker(line: &str) -> &str {
-    ["-- ", "// ", "/* ", "<!-- "]
-        .iter()
-        .find_map(|marker| line.strip_prefix(marker))
-        .map_or(line, str::trim_start)
+    ["-- ", "// ", "/* ", "<!-- "].iter().find_map(|marker| line.strip_prefix(marker)).map_or(line, str::trim_start)
 }
 
 fn is_only_url(line: &str) -> bool {
@@ -294,9 +266,7 @@ fn is_only_url(line: &str) -> bool {
 }
 
 fn words_lowercase(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\'')).filter(|w| !w.is_empty()).map(str::to_lowercase)
 }
 
 fn is_greeting(text: &str) -> bool {
@@ -329,9 +299,7 @@ fn is_question_or_request(text: &str) -> bool {
     }
     let lower = text.to_lowercase();
     REQUEST_WORDS.iter().any(|word| {
-        lower
-            .strip_prefix(word)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| !c.is_alphanumeric()))
+        lower.strip_prefix(word).is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| !c.is_alphanumeric()))
     })
 }
 
@@ -366,11 +334,7 @@ pub(crate) fn cut(text: &str, max_chars: usize) -> String {
         }
     };
     let head = head.trim_end_matches(|c: char| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                ',' | ';' | ':' | '-' | '–' | '—' | '(' | '/' | '、' | '，'
-            )
+        c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '–' | '—' | '(' | '/' | '、' | '，')
     });
     format!("{head}…")
 }
@@ -381,37 +345,25 @@ mod tests {
 
     #[test]
     fn heading_wins_in_notes() {
-        assert_eq!(
-            from_content("intro line\n# The *Real* Title\nbody").as_deref(),
-            Some("The Real Title")
-        );
+        assert_eq!(from_content("intro line\n# The *Real* Title\nbody").as_deref(), Some("The Real Title"));
     }
 
     #[test]
     fn first_meaningful_line_without_heading() {
         let text = "\n---\nhttps://example.com/page\n🎉🎉\nSourdough starter notes\nmore";
-        assert_eq!(
-            from_content(text).as_deref(),
-            Some("Sourdough starter notes")
-        );
+        assert_eq!(from_content(text).as_deref(), Some("Sourdough starter notes"));
     }
 
     #[test]
     fn user_question_in_conversation() {
         let text = "You said:\nHi there!\nI have a Rust project.\nHow do I share state between tokio tasks?\nChatGPT said:\n# Sharing state\nUse Arc<Mutex<T>>.";
-        assert_eq!(
-            from_content(text).as_deref(),
-            Some("How do I share state between tokio tasks?")
-        );
+        assert_eq!(from_content(text).as_deref(), Some("How do I share state between tokio tasks?"));
     }
 
     #[test]
     fn greeting_prefix_is_dropped() {
         let text = "Human: Hello Claude! Can you explain monads simply?\n\nAssistant: Sure.";
-        assert_eq!(
-            from_content(text).as_deref(),
-            Some("Can you explain monads simply?")
-        );
+        assert_eq!(from_content(text).as_deref(), Some("Can you explain monads simply?"));
     }
 
     #[test]
@@ -425,16 +377,10 @@ mod tests {
     #[test]
     fn prefers_a_whole_sentence() {
         let text = "User: Can you review my cover letter for a data analyst role? I have one internship and a degree.";
-        assert_eq!(
-            from_content(text).as_deref(),
-            Some("Can you review my cover letter for a data analyst role?")
-        );
+        assert_eq!(from_content(text).as_deref(), Some("Can you review my cover letter for a data analyst role?"));
         assert_eq!(from_content("Short note.").as_deref(), Some("Short note"));
         assert_eq!(from_content("Wait...").as_deref(), Some("Wait..."));
-        assert_eq!(
-            from_content("-- 0001_init.sql: tables").as_deref(),
-            Some("0001_init.sql: tables")
-        );
+        assert_eq!(from_content("-- 0001_init.sql: tables").as_deref(), Some("0001_init.sql: tables"));
     }
 
     #[test]

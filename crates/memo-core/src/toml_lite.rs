@@ -64,12 +64,7 @@ impl fmt::Display for ParseError {
 
 /// Parses a document into its tables, root first.
 pub(crate) fn parse(source: &str) -> Result<Vec<Table>, ParseError> {
-    Parser {
-        source,
-        pos: 0,
-        line: 1,
-    }
-    .document()
+    Parser { source, pos: 0, line: 1 }.document()
 }
 
 struct Parser<'s> {
@@ -83,11 +78,7 @@ type Parsed<T> = Result<T, ParseError>;
 impl Parser<'_> {
     fn document(&mut self) -> Parsed<Vec<Table>> {
         let mut tables = Vec::new();
-        let mut current = Table {
-            path: Vec::new(),
-            line: 1,
-            entries: Vec::new(),
-        };
+        let mut current = Table { path: Vec::new(), line: 1, entries: Vec::new() };
         let mut table_paths: FastSet<Vec<String>> = FastSet::default();
         let mut keys: FastSet<String> = FastSet::default();
         loop {
@@ -104,11 +95,7 @@ impl Parser<'_> {
                         let name = path.join(".");
                         return self.fail_at(line, format!("table [{name}] defined twice"));
                     }
-                    let table = Table {
-                        path,
-                        line,
-                        entries: Vec::new(),
-                    };
+                    let table = Table { path, line, entries: Vec::new() };
                     tables.push(std::mem::replace(&mut current, table));
                     keys.clear();
                 }
@@ -163,10 +150,7 @@ impl Parser<'_> {
             Some('\'') => self.literal_string(),
             _ => {
                 let start = self.pos;
-                while self
-                    .peek()
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                {
+                while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
                     self.bump();
                 }
                 if start == self.pos {
@@ -228,22 +212,13 @@ impl Parser<'_> {
 
     fn integer(&mut self) -> Parsed<Value> {
         let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '_'))
-        {
+        while self.peek().is_some_and(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '_')) {
             self.bump();
         }
-        let digits: String = self.source[start..self.pos]
-            .chars()
-            .filter(|&c| c != '_')
-            .collect();
+        let digits: String = self.source[start..self.pos].chars().filter(|&c| c != '_').collect();
         match digits.parse() {
             Ok(n) => Ok(Value::Integer(n)),
-            Err(_) => self.fail(format!(
-                "invalid or unsupported number `{}`",
-                &self.source[start..self.pos]
-            )),
+            Err(_) => self.fail(format!("invalid or unsupported number `{}`", &self.source[start..self.pos])),
         }
     }
 
@@ -275,10 +250,7 @@ impl Parser<'_> {
     }
 
     fn unicode_escape(&mut self, digits: usize) -> Parsed<char> {
-        let hex = self
-            .rest()
-            .get(..digits)
-            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let hex = self.rest().get(..digits).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
         let Some(scalar) = hex.and_then(|h| u32::from_str_radix(h, 16).ok()) else {
             return self.fail("invalid unicode escape");
         };
@@ -362,10 +334,7 @@ impl Parser<'_> {
     }
 
     fn fail_at<T>(&self, line: usize, message: impl Into<String>) -> Parsed<T> {
-        Err(ParseError {
-            line,
-            message: message.into(),
-        })
+        Err(ParseError { line, message: message.into() })
     }
 }
 
@@ -374,12 +343,7 @@ mod tests {
     use super::*;
 
     fn strings(items: &[&str]) -> Value {
-        Value::Array(
-            items
-                .iter()
-                .map(|s| Value::String((*s).to_owned()))
-                .collect(),
-        )
+        Value::Array(items.iter().map(|s| Value::String((*s).to_owned())).collect())
     }
 
     #[test]
@@ -398,19 +362,9 @@ technical = true
 "#;
         let tables = parse(doc).unwrap();
         assert_eq!(tables.len(), 2);
-        assert_eq!(
-            tables[0].entries[0],
-            Entry {
-                key: "top".into(),
-                value: Value::Integer(1),
-                line: 3
-            }
-        );
+        assert_eq!(tables[0].entries[0], Entry { key: "top".into(), value: Value::Integer(1), line: 3 });
         assert_eq!(tables[1].path, ["tags", "c++"]);
-        assert_eq!(
-            tables[1].entries[0].value,
-            strings(&["c plus plus", "raw\\str", "tab\there"])
-        );
+        assert_eq!(tables[1].entries[0].value, strings(&["c plus plus", "raw\\str", "tab\there"]));
         assert_eq!(tables[1].entries[1].value, Value::Integer(2));
         assert_eq!(tables[1].entries[2].value, Value::Boolean(true));
     }
@@ -421,14 +375,8 @@ technical = true
         assert_eq!(error("a = 1\nb = \"open"), "line 2: unterminated string");
         assert_eq!(error("[a]\nx = 1\n[a]"), "line 3: table [a] defined twice");
         assert_eq!(error("x = 1\nx = 2"), "line 2: key `x` defined twice");
-        assert_eq!(
-            error("x = {a = 1}"),
-            "line 1: inline tables are not supported"
-        );
-        assert_eq!(
-            error("[[x]]"),
-            "line 1: arrays of tables ([[...]]) are not supported"
-        );
+        assert_eq!(error("x = {a = 1}"), "line 1: inline tables are not supported");
+        assert_eq!(error("[[x]]"), "line 1: arrays of tables ([[...]]) are not supported");
         assert_eq!(error("x = 1 2"), "line 1: unexpected `2` after value");
         assert_eq!(error("x = [1, 2"), "line 1: unterminated array");
         assert_eq!(error("x = 1.5"), "line 1: unexpected `.` after value");

@@ -34,25 +34,14 @@ struct Case {
 }
 
 fn list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 fn parse_case(path: &Path) -> Result<Case, String> {
     let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let (header, content) = text
-        .split_once("\n---\n")
-        .ok_or("missing the `---` line between header and content")?;
+    let (header, content) = text.split_once("\n---\n").ok_or("missing the `---` line between header and content")?;
     let mut case = Case {
-        name: path
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned(),
+        name: path.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
         source: None,
         title: None,
         tags: Vec::new(),
@@ -64,21 +53,14 @@ fn parse_case(path: &Path) -> Result<Case, String> {
         expect_tags: Vec::new(),
     };
     for line in header.lines() {
-        let (key, value) = line
-            .split_once(':')
-            .ok_or_else(|| format!("bad header line {line:?}"))?;
+        let (key, value) = line.split_once(':').ok_or_else(|| format!("bad header line {line:?}"))?;
         let value = value.trim_start_matches(' ');
         match key {
             "source" => case.source = Some(value.to_owned()),
             "title" => case.title = Some(value.to_owned()),
             "tags" => case.tags = list(value),
-            "metadata" => {
-                case.metadata =
-                    Some(serde_json::from_str(value).map_err(|e| format!("metadata: {e}"))?)
-            }
-            "captured_at" => {
-                case.captured_at = value.parse().map_err(|e| format!("captured_at: {e}"))?
-            }
+            "metadata" => case.metadata = Some(serde_json::from_str(value).map_err(|e| format!("metadata: {e}"))?),
+            "captured_at" => case.captured_at = value.parse().map_err(|e| format!("captured_at: {e}"))?,
             "expect_title" => case.expect_title = value.to_owned(),
             "expect_kind" => case.expect_kind = value.to_owned(),
             "expect_tags" => case.expect_tags = list(value),
@@ -115,11 +97,7 @@ fn golden_corpus() {
     let analyzer = Analyzer::new();
     let show = std::env::var_os("GOLDEN_SHOW").is_some();
     let paths = cases();
-    assert!(
-        paths.len() >= 40,
-        "the corpus has {} cases, want at least 40",
-        paths.len()
-    );
+    assert!(paths.len() >= 40, "the corpus has {} cases, want at least 40", paths.len());
     let mut failures = Vec::new();
     for path in &paths {
         let case = match parse_case(path) {
@@ -141,24 +119,13 @@ fn golden_corpus() {
         }
         let mut wrong = Vec::new();
         if got.title != case.expect_title {
-            wrong.push(format!(
-                "  title: want {:?}\n         got  {:?}",
-                case.expect_title, got.title
-            ));
+            wrong.push(format!("  title: want {:?}\n         got  {:?}", case.expect_title, got.title));
         }
         if got.kind.as_str() != case.expect_kind {
-            wrong.push(format!(
-                "  kind:  want {}\n         got  {}",
-                case.expect_kind,
-                got.kind.as_str()
-            ));
+            wrong.push(format!("  kind:  want {}\n         got  {}", case.expect_kind, got.kind.as_str()));
         }
         if got.tags != case.expect_tags {
-            wrong.push(format!(
-                "  tags:  want {}\n         got  {}",
-                case.expect_tags.join(", "),
-                got.tags.join(", ")
-            ));
+            wrong.push(format!("  tags:  want {}\n         got  {}", case.expect_tags.join(", "), got.tags.join(", ")));
         }
         if !wrong.is_empty() {
             failures.push(format!("{}\n{}", case.name, wrong.join("\n")));

@@ -29,9 +29,7 @@ fn distinct_words(size: usize) -> String {
     let mut n = 0u64;
     while text.len() < size {
         text.push_str(&format!("w{n:x}q "));
-        n = n
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
     }
     text
 }
@@ -113,23 +111,12 @@ fn adversarial_inputs_take_linear_time() {
     let mut report = Vec::new();
     let mut check = |name: &str, small: f64, large: f64| {
         let ratio = large / small;
-        report.push(format!(
-            "{name:>28}: {:>8.2} ms → {:>8.2} ms (×{ratio:.1})",
-            small * 1e3,
-            large * 1e3
-        ));
-        assert!(
-            ratio < MAX_RATIO,
-            "{name}: ×{ratio:.1} from {SMALL} to {LARGE} bytes"
-        );
+        report.push(format!("{name:>28}: {:>8.2} ms → {:>8.2} ms (×{ratio:.1})", small * 1e3, large * 1e3));
+        assert!(ratio < MAX_RATIO, "{name}: ×{ratio:.1} from {SMALL} to {LARGE} bytes");
     };
     for unit in units {
         let (small, large) = (repeat_to(unit, SMALL), repeat_to(unit, LARGE));
-        check(
-            &format!("{unit:?} as content"),
-            time(&analyzer, &small, None, &[]),
-            time(&analyzer, &large, None, &[]),
-        );
+        check(&format!("{unit:?} as content"), time(&analyzer, &small, None, &[]), time(&analyzer, &large, None, &[]));
         check(
             &format!("{unit:?} as title"),
             time(&analyzer, "", Some(&small), &[]),
@@ -137,23 +124,11 @@ fn adversarial_inputs_take_linear_time() {
         );
     }
     let (small, large) = (distinct_words(SMALL), distinct_words(LARGE));
-    check(
-        "distinct words",
-        time(&analyzer, &small, None, &[]),
-        time(&analyzer, &large, None, &[]),
-    );
+    check("distinct words", time(&analyzer, &small, None, &[]), time(&analyzer, &large, None, &[]));
     let (small, large) = (cjk_pairs(SMALL), cjk_pairs(LARGE));
-    check(
-        "distinct Han pairs",
-        time(&analyzer, &small, None, &[]),
-        time(&analyzer, &large, None, &[]),
-    );
+    check("distinct Han pairs", time(&analyzer, &small, None, &[]), time(&analyzer, &large, None, &[]));
     let tags = |n: usize| (0..n).map(|i| format!("tag {i}")).collect::<Vec<_>>();
     let (small, large) = (tags(SMALL / 16), tags(LARGE / 16));
-    check(
-        "many user tags",
-        time(&analyzer, "x", None, &small),
-        time(&analyzer, "x", None, &large),
-    );
+    check("many user tags", time(&analyzer, "x", None, &small), time(&analyzer, "x", None, &large));
     println!("{}", report.join("\n"));
 }

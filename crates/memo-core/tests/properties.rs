@@ -2,9 +2,7 @@
 //! same answer twice, and keeps its promises about titles and tags.
 
 use chrono::{DateTime, TimeZone, Utc};
-use memo_core::{
-    normalize_tag, Analysis, Analyzer, CaptureInput, Kind, DEFAULT_MAX_TAGS, MAX_TAG_LEN,
-};
+use memo_core::{normalize_tag, Analysis, Analyzer, CaptureInput, Kind, DEFAULT_MAX_TAGS, MAX_TAG_LEN};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -110,8 +108,7 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         text().prop_map(Value::String),
     ];
     leaf.prop_recursive(3, 24, 6, |inner| {
@@ -144,16 +141,7 @@ fn metadata() -> impl Strategy<Value = Option<Value>> {
 
 fn source() -> impl Strategy<Value = Option<String>> {
     let known = prop::sample::select(
-        &[
-            "chatgpt-extension-v2",
-            "claude-extension",
-            "gemini",
-            "perplexity",
-            "web-clipper",
-            "cli",
-            "api",
-            "",
-        ][..],
+        &["chatgpt-extension-v2", "claude-extension", "gemini", "perplexity", "web-clipper", "cli", "api", ""][..],
     )
     .prop_map(str::to_owned);
     prop::option::of(prop_oneof![known, text()])
@@ -175,24 +163,15 @@ struct Input {
 }
 
 fn input() -> impl Strategy<Value = Input> {
-    (
-        text(),
-        source(),
-        prop::option::of(text()),
-        prop::collection::vec(text(), 0..20),
-        metadata(),
-        captured_at(),
-    )
-        .prop_map(
-            |(content, source, title, tags, metadata, captured_at)| Input {
-                content,
-                source,
-                title,
-                tags,
-                metadata,
-                captured_at,
-            },
-        )
+    (text(), source(), prop::option::of(text()), prop::collection::vec(text(), 0..20), metadata(), captured_at())
+        .prop_map(|(content, source, title, tags, metadata, captured_at)| Input {
+            content,
+            source,
+            title,
+            tags,
+            metadata,
+            captured_at,
+        })
 }
 
 fn analyze(analyzer: &Analyzer, input: &Input) -> Analysis {
@@ -210,16 +189,9 @@ fn check_title(analysis: &Analysis, input: &Input) {
     let title = &analysis.title;
     assert!(!title.is_empty());
     assert_eq!(title.trim(), title, "title is trimmed");
-    assert!(
-        !title.contains(['\n', '\r']),
-        "title is one line: {title:?}"
-    );
+    assert!(!title.contains(['\n', '\r']), "title is one line: {title:?}");
     let chars = title.chars().count();
-    let has_given_title = input.title.is_some()
-        || input
-            .metadata
-            .as_ref()
-            .is_some_and(|m| m.get("title").is_some());
+    let has_given_title = input.title.is_some() || input.metadata.as_ref().is_some_and(|m| m.get("title").is_some());
     let limit = if has_given_title { 300 } else { 80 };
     assert!(chars <= limit, "title of {chars} characters: {title:?}");
 }
@@ -232,16 +204,8 @@ fn check_tags(analysis: &Analysis, input: &Input) {
         }
     }
     let tags = &analysis.tags;
-    assert_eq!(
-        tags[..user.len()],
-        user[..],
-        "user tags come first, all of them"
-    );
-    assert!(
-        tags.len() <= DEFAULT_MAX_TAGS.max(user.len()),
-        "{} tags",
-        tags.len()
-    );
+    assert_eq!(tags[..user.len()], user[..], "user tags come first, all of them");
+    assert!(tags.len() <= DEFAULT_MAX_TAGS.max(user.len()), "{} tags", tags.len());
     for (i, tag) in tags.iter().enumerate() {
         assert!(!tag.is_empty() && tag.len() <= MAX_TAG_LEN, "tag {tag:?}");
         assert_eq!(&normalize_tag(tag), tag, "tag is normalised");

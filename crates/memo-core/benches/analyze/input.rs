@@ -7,10 +7,8 @@
 
 pub const SEED: &str = include_str!("seed.md");
 
-const SYLLABLES: [&str; 16] = [
-    "ka", "lo", "mi", "ren", "sa", "tor", "vel", "qui", "dan", "pe", "shi", "zu", "mar", "io",
-    "bel", "ten",
-];
+const SYLLABLES: [&str; 16] =
+    ["ka", "lo", "mi", "ren", "sa", "tor", "vel", "qui", "dan", "pe", "shi", "zu", "mar", "io", "bel", "ten"];
 
 /// A 32-bit linear congruential generator, easy to mirror in JavaScript.
 struct Lcg(u32);

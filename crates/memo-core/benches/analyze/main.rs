@@ -20,22 +20,18 @@ fn analyze(c: &mut Criterion) {
     for (label, size) in [("4KB", 4 << 10), ("64KB", 64 << 10), ("1MB", 1 << 20)] {
         let content = input::input(size);
         group.throughput(Throughput::Bytes(content.len() as u64));
-        group.bench_with_input(
-            BenchmarkId::from_parameter(label),
-            &content,
-            |b, content| {
-                b.iter(|| {
-                    analyzer.analyze(black_box(&CaptureInput {
-                        content,
-                        source: Some("chatgpt-extension-v2"),
-                        title: None,
-                        tags: &tags,
-                        metadata: Some(&metadata),
-                        captured_at,
-                    }))
-                })
-            },
-        );
+        group.bench_with_input(BenchmarkId::from_parameter(label), &content, |b, content| {
+            b.iter(|| {
+                analyzer.analyze(black_box(&CaptureInput {
+                    content,
+                    source: Some("chatgpt-extension-v2"),
+                    title: None,
+                    tags: &tags,
+                    metadata: Some(&metadata),
+                    captured_at,
+                }))
+            })
+        });
     }
     group.finish();
 }
