@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
-use crate::fast_hash::{FastMap, FastSet};
+use crate::fast_hash::FastMap;
 
 use crate::document::Document;
 use crate::tags::normalize_tag;
@@ -59,7 +59,7 @@ pub(crate) struct Dictionary {
     pub topics: Vec<Topic>,
     topic_index: FastMap<String, usize>,
     /// First token of a term → index into `term_groups`.
-    term_index: FastMap<String, u32>,
+    words: FastMap<String, WordEntry>,
     term_groups: Vec<Vec<Term>>,
     /// (lower-cased term, topic) → where the term is filed.
     term_slots: FastMap<(String, usize), (u32, usize)>,
@@ -67,8 +67,19 @@ pub(crate) struct Dictionary {
     pub language_aliases: HashMap<String, String>,
     /// Info strings that name no language (`text`, `output`).
     pub ignored_languages: HashSet<String>,
-    stop_words: FastSet<String>,
-    generic_words: FastSet<String>,
+}
+
+/// What the dictionary knows about one lower-case word, found with a single
+/// lookup.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct WordEntry {
+    /// The group of terms that start with the word.
+    pub terms: Option<u32>,
+    /// Never part of a keyword tag ("the", "und", "的").
+    pub stop: bool,
+    /// Too common to be a keyword tag alone, though it may be part of a
+    /// two-word one ("shop" in "online-shop").
+    pub generic: bool,
 }
 
 /// Occurrences of one topic's terms in a document.
@@ -133,11 +144,15 @@ impl Dictionary {
                 Ok(())
             }),
             ["stop_words"] => table.entries.iter().try_for_each(|entry| {
-                self.stop_words.extend(strings(entry)?.iter().map(|s| lowercase(s)));
+                for word in strings(entry)? {
+                    self.words.entry(lowercase(word)).or_default().stop = true;
+                }
                 Ok(())
             }),
             ["generic_words"] => table.entries.iter().try_for_each(|entry| {
-                self.generic_words.extend(strings(entry)?.iter().map(|s| lowercase(s)));
+                for word in strings(entry)? {
+                    self.words.entry(lowercase(word)).or_default().generic = true;
+                }
                 Ok(())
             }),
             _ => Err(format!("line {}: unknown table [{}]", table.line, table.path.join("."))),
@@ -220,7 +235,7 @@ impl Dictionary {
             return;
         }
         let next_group = self.term_groups.len() as u32;
-        let group = *self.term_index.entry(first).or_insert(next_group);
+        let group = *self.words.entry(first).or_default().terms.get_or_insert(next_group);
         if group == next_group {
             self.term_groups.push(Vec::new());
         }
@@ -229,20 +244,9 @@ impl Dictionary {
         terms.push(Term { topic, rest, ambiguous });
     }
 
-    /// The group of terms whose first token is `word`.
-    pub fn terms_starting_with(&self, word: &str) -> Option<u32> {
-        self.term_index.get(word).copied()
-    }
-
-    /// A word never used in keyword tags ("the", "und", "的").
-    pub fn is_stop_word(&self, word: &str) -> bool {
-        self.stop_words.contains(word)
-    }
-
-    /// A word too common to be a keyword tag alone, though it may be part
-    /// of a two-word one ("shop" in "online-shop").
-    pub fn is_generic_word(&self, word: &str) -> bool {
-        self.generic_words.contains(word)
+    /// What the dictionary knows about a lower-case word.
+    pub fn word(&self, word: &str) -> WordEntry {
+        self.words.get(word).copied().unwrap_or_default()
     }
 
     /// Counts term occurrences per topic, longest match first, left to
@@ -370,7 +374,8 @@ mod tests {
         dictionary.extend_from_toml(BUILTIN_TOML).expect("built-in dictionary");
         assert!(dictionary.platforms.len() >= 10);
         assert!(dictionary.topics.len() >= 40);
-        assert!(dictionary.is_stop_word("the") && dictionary.is_stop_word("und"));
+        assert!(dictionary.word("the").stop && dictionary.word("und").stop && dictionary.word("的").stop);
+        assert!(dictionary.word("shop").generic && !dictionary.word("shop").stop);
         assert_eq!(dictionary.language_aliases.get("rs").map(String::as_str), Some("rust"));
         for topic in &dictionary.topics {
             assert_eq!(topic.tag, normalize_tag(&topic.tag));
@@ -404,7 +409,7 @@ terms = ["proxmox", "home lab"]
         assert_eq!(dictionary.platform_by_host("kagi.com").map(|p| p.name.as_str()), Some("Kagi Assistant"));
         let rust = dictionary.topics.iter().find(|t| t.tag == "rust").unwrap();
         assert!(rust.min_hits == 3 && rust.technical);
-        assert!(dictionary.terms_starting_with("proxmox").is_some());
+        assert!(dictionary.word("proxmox").terms.is_some());
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub(crate) struct Word<'t> {
     pub text: &'t str,
     /// The dictionary terms that start with this word.
     pub terms: Option<u32>,
+    /// A stop word.
+    pub stop: bool,
     /// Can be part of a keyword phrase: a content word, not a stop word.
     pub in_phrase: bool,
     /// Can be a keyword on its own: also not a generic word.
@@ -45,6 +47,8 @@ pub(crate) struct Document<'t> {
     pub languages: Vec<&'t str>,
     pub fences: usize,
     pub images: bool,
+    /// Whether any token is an ideograph or kana.
+    pub has_ideographs: bool,
     pub user_turns: u64,
     pub assistant_turns: u64,
 }
@@ -56,10 +60,11 @@ impl<'t> Document<'t> {
             text,
             tokens: Vec::with_capacity(text.len() / 6),
             words: Vec::new(),
-            ids: FastMap::default(),
+            ids: FastMap::with_capacity_and_hasher(expected_words(text.len()), Default::default()),
             languages: Vec::new(),
             fences: 0,
             images: false,
+            has_ideographs: false,
             user_turns: 0,
             assistant_turns: 0,
         };
@@ -94,16 +99,18 @@ impl<'t> Document<'t> {
                 token.joined &= i > 0;
                 let next_id = doc.words.len() as u32;
                 let word = *doc.ids.entry(token.text).or_insert_with(|| {
-                    let in_phrase =
-                        !token.cjk && is_keyword_candidate(token.text) && !dictionary.is_stop_word(token.text);
+                    let entry = dictionary.word(token.text);
+                    let in_phrase = !token.cjk && !entry.stop && is_keyword_candidate(token.text);
                     doc.words.push(Word {
                         text: token.text,
-                        terms: dictionary.terms_starting_with(token.text),
+                        terms: entry.terms,
+                        stop: entry.stop,
                         in_phrase,
-                        alone: in_phrase && !dictionary.is_generic_word(token.text),
+                        alone: in_phrase && !entry.generic,
                     });
                     next_id
                 });
+                doc.has_ideographs |= token.cjk;
                 doc.tokens.push(Placed { token, word, code, matched: false });
             }
         }
@@ -126,6 +133,12 @@ impl<'t> Document<'t> {
     pub fn word_id(&self, word: &str) -> Option<u32> {
         self.ids.get(word).copied()
     }
+}
+
+/// A guess at the number of distinct words in `len` bytes of text, to size
+/// the word table once: generous for short texts, where most words are new.
+fn expected_words(len: usize) -> usize {
+    (len / 10).min(1 << 14)
 }
 
 /// Distinct code-fence languages kept: more than the tags can hold.

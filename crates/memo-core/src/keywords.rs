@@ -167,12 +167,15 @@ fn rank_words_and_phrases<'t>(doc: &Document<'t>, title: &Title<'_>) -> Vec<Rank
 /// Ideographic terms that recur; a Han pair inside a recurring whole word
 /// counts only for its occurrences elsewhere.
 fn rank_ideographic_terms<'t>(doc: &Document<'t>, dictionary: &Dictionary, title: &Title<'_>) -> Vec<Ranked<'t>> {
-    let mut terms = ideographic_terms(doc, dictionary);
+    if !doc.has_ideographs {
+        return Vec::new();
+    }
+    let mut terms = ideographic_terms(doc);
     if terms.is_empty() {
         return Vec::new();
     }
     let title_doc = Document::scan(title.text, dictionary);
-    let title_terms = ideographic_terms(&title_doc, dictionary);
+    let title_terms = ideographic_terms(&title_doc);
     let salience = |term: &str, tally: &Tally| tally.count + u32::from(title_terms.contains_key(term));
     let qualifies = |term: &str, tally: &Tally| tally.count >= 2 && salience(term, tally) >= MIN_WORD_COUNT;
     let whole_words: Vec<(&str, u32)> = terms
@@ -203,11 +206,11 @@ fn rank_ideographic_terms<'t>(doc: &Document<'t>, dictionary: &Dictionary, title
 
 /// Candidate terms of the ideographic prose: their tallies, and whether the
 /// term is a whole word rather than a character pair within a longer run.
-fn ideographic_terms<'t>(doc: &Document<'t>, dictionary: &Dictionary) -> FastMap<&'t str, (Tally, bool)> {
+fn ideographic_terms<'t>(doc: &Document<'t>) -> FastMap<&'t str, (Tally, bool)> {
     let mut terms: FastMap<&'t str, (Tally, bool)> = FastMap::default();
     let mut run: Vec<(usize, &Placed<'t>)> = Vec::new();
     let mut flush = |run: &mut Vec<(usize, &Placed<'t>)>| {
-        for segment in run.split(|(_, p)| segment_break(p, dictionary)) {
+        for segment in run.split(|(_, p)| segment_break(doc, p)) {
             for (term, first, whole) in segment_terms(doc.text, segment) {
                 let (tally, is_whole) = terms.entry(term).or_insert((Tally::NEW, false));
                 tally.add(first);
@@ -233,10 +236,9 @@ fn ideographic_terms<'t>(doc: &Document<'t>, dictionary: &Dictionary) -> FastMap
 
 /// Characters that end an ideographic word: function characters, hiragana
 /// and anything that is neither Han nor katakana.
-fn segment_break(placed: &Placed<'_>, dictionary: &Dictionary) -> bool {
-    let text = placed.token.text;
-    let is_word_char = text.chars().all(|c| is_han(c) || is_katakana(c));
-    !is_word_char || dictionary.is_stop_word(text)
+fn segment_break(doc: &Document<'_>, placed: &Placed<'_>) -> bool {
+    let is_word_char = placed.token.text.chars().all(|c| is_han(c) || is_katakana(c));
+    !is_word_char || doc.word(placed).stop
 }
 
 /// The terms of one segment of adjacent ideographs: a katakana word, a short

@@ -26,6 +26,21 @@
 //!
 //! Analysis is total and linear in the input: any string, however large or
 //! odd, gives an answer without panicking.
+//!
+//! # How it works
+//!
+//! - The platform comes from a table keyed by URL host, `metadata.platform`
+//!   and the words of `source`; it decides the kind, with source words, role
+//!   markers (`conversation`) and the URL as fallbacks.
+//! - The title is the explicit or page title, else the first heading or the
+//!   first question or request of the user's side (`title`, `markdown`).
+//! - The lower-cased content is scanned once (`document`): lines are
+//!   classified as prose or code, tokens are interned (`text`), and each
+//!   distinct word is looked up once in the dictionary (`dictionary`, data
+//!   in `data/dictionary.toml`, read by `toml_lite`).
+//! - Dictionary terms are matched on token sequences, keywords ranked by
+//!   salience (`keywords`), and tags collected in order of salience up to
+//!   the cap (`tags`).
 
 mod conversation;
 mod dictionary;

@@ -123,14 +123,13 @@ pub(crate) fn plain_inline(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(c) = rest.chars().next() {
-        if let Some((text, after)) = link(rest) {
+        if let Some((text, after)) = link(rest).filter(|_| matches!(c, '[' | '!')) {
             push_text(&mut out, text);
             rest = after;
             continue;
         }
-        if let Some(after) =
-            rest.strip_prefix("<http").and_then(|r| find_near(r, b'>', MAX_LINK_TARGET).map(|end| &r[end + 1..]))
-        {
+        let autolink = rest.strip_prefix("<http").filter(|_| c == '<');
+        if let Some(after) = autolink.and_then(|r| find_near(r, b'>', MAX_LINK_TARGET).map(|end| &r[end + 1..])) {
             rest = after;
             continue;
         }

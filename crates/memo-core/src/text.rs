@@ -24,6 +24,7 @@ pub(crate) struct Token<'t> {
 }
 
 /// Han ideographs, hiragana and katakana: scripts written without spaces.
+#[inline]
 pub(crate) fn is_cjk(c: char) -> bool {
     matches!(
         c as u32,
@@ -45,6 +46,17 @@ pub(crate) fn is_katakana(c: char) -> bool {
     matches!(c as u32, 0x30A0..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9D)
 }
 
+/// ASCII letters and digits, by byte value.
+const ASCII_WORD: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
+
 /// A character that belongs inside a word of a spaced script.
 #[inline]
 pub(crate) fn is_word_char(c: char) -> bool {
@@ -61,7 +73,7 @@ fn is_phrase_gap(c: char) -> bool {
     matches!(c, ' ' | '\t' | '-' | '_' | '/' | '\u{a0}' | '\u{3000}')
 }
 
-#[inline]
+#[inline(always)]
 fn char_at(text: &str, at: usize) -> Option<char> {
     match text.as_bytes().get(at) {
         Some(&b) if b.is_ascii() => Some(char::from(b)),
@@ -85,45 +97,57 @@ impl<'t> Iterator for Tokens<'t> {
     type Item = Token<'t>;
 
     fn next(&mut self) -> Option<Token<'t>> {
-        let text = self.text;
-        let mut joined = true;
-        let mut previous_is_space = self.pos == 0;
-        let (start, first) = loop {
-            let c = char_at(text, self.pos)?;
-            if is_word_char(c) || (!c.is_ascii() && is_cjk(c)) {
-                break (self.pos, c);
-            }
-            let len = c.len_utf8();
-            if c == '.' && previous_is_space && char_at(text, self.pos + len).is_some_and(|n| n.is_ascii_alphabetic()) {
-                // A leading dot as in `.net`: the token starts at the dot.
-                self.pos += len;
-                break (self.pos - len, c);
-            }
-            joined &= is_phrase_gap(c);
-            previous_is_space = c.is_whitespace();
-            self.pos += len;
-        };
-        if first != '.' {
-            self.pos = start + first.len_utf8();
+        let (start, first, joined) = self.skip_separators()?;
+        self.pos = start + first.len_utf8();
+        let cjk = is_cjk(first);
+        if !cjk {
+            self.pos = self.word_end();
+            self.pos = self.suffix_end();
         }
-        if is_cjk(first) {
-            return Some(Token { text: &text[start..self.pos], start, joined, cjk: true });
-        }
-        self.pos = self.word_end();
-        self.pos = self.suffix_end();
-        Some(Token { text: &text[start..self.pos], start, joined, cjk: false })
+        Some(Token { text: &self.text[start..self.pos], start, joined, cjk })
     }
 }
 
 impl Tokens<'_> {
+    /// Moves to the start of the next token: its offset, its first
+    /// character, and whether only phrase gaps lay before it.
+    fn skip_separators(&mut self) -> Option<(usize, char, bool)> {
+        let bytes = self.text.as_bytes();
+        let mut joined = true;
+        let mut previous_is_space = self.pos == 0;
+        loop {
+            let &byte = bytes.get(self.pos)?;
+            let c = if byte.is_ascii() {
+                if byte.is_ascii_alphanumeric() {
+                    return Some((self.pos, char::from(byte), joined));
+                }
+                char::from(byte)
+            } else {
+                let c = char_at(self.text, self.pos)?;
+                if is_word_char(c) || is_cjk(c) {
+                    return Some((self.pos, c, joined));
+                }
+                c
+            };
+            if c == '.' && previous_is_space && bytes.get(self.pos + 1).is_some_and(u8::is_ascii_alphabetic) {
+                // A leading dot as in `.net`: the token starts at the dot.
+                return Some((self.pos, c, joined));
+            }
+            joined &= is_phrase_gap(c);
+            previous_is_space = c.is_whitespace();
+            self.pos += c.len_utf8();
+        }
+    }
+
     /// End of the word run starting at `self.pos`, with inner joiners.
     fn word_end(&self) -> usize {
         let text = self.text;
         let bytes = text.as_bytes();
         let mut end = self.pos;
         loop {
+            // The common case first: a run of ASCII letters and digits.
+            end += bytes[end.min(bytes.len())..].iter().take_while(|&&b| ASCII_WORD[usize::from(b)]).count();
             match bytes.get(end) {
-                Some(b) if b.is_ascii_alphanumeric() => end += 1,
                 Some(b) if b.is_ascii() => {
                     let joiner = matches!(b, b'.' | b'\'' | b'-');
                     if joiner && char_at(text, end + 1).is_some_and(is_word_char) {
