@@ -3,6 +3,7 @@
 // against the real stack (embedded Postgres + wrangler dev) on free ports.
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
+import { TEST_VARS } from "../tests/helpers/config.mjs";
 import { buildWorker } from "./build-worker.mjs";
 import { ensureToolchain, log, root, run, toolEnv } from "./lib/toolchain.mjs";
 
@@ -32,6 +33,7 @@ const stack = await startStack({
   keyFile: path.join(scratch, "api-key"),
   logFile: path.join(scratch, "wrangler.log"),
   durable: false,
+  vars: TEST_VARS,
 });
 
 let failed = false;
@@ -44,7 +46,11 @@ try {
   ];
   log(`integration tests: ${files.length} files against ${stack.baseUrl}`);
   run("node", ["--test", "--test-reporter=spec", ...files], {
-    env: toolEnv({ MEMO_TEST_BASE_URL: stack.baseUrl, MEMO_TEST_DATABASE_URL: stack.databaseUrl }),
+    env: toolEnv({
+      MEMO_TEST_BASE_URL: stack.baseUrl,
+      MEMO_TEST_DATABASE_URL: stack.databaseUrl,
+      MEMO_TEST_LOG_FILE: path.join(scratch, "wrangler.log"),
+    }),
   });
 } catch (error) {
   failed = true;

@@ -32,6 +32,8 @@ pub enum ApiError {
     },
     UnsupportedMediaType,
     InvalidField(FieldError),
+    /// A request with the same Idempotency-Key is still running.
+    InProgress,
     /// The key made more requests than the `RATE_LIMITER` binding allows.
     RateLimited {
         retry_after_seconds: u64,
@@ -79,6 +81,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::UnsupportedMediaType => 415,
+            ApiError::InProgress => 409,
             ApiError::InvalidField(_) => 422,
             ApiError::RateLimited { .. } => 429,
             ApiError::DatabaseUnavailable { .. } => 503,
@@ -94,6 +97,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::InProgress => "request_in_progress",
             ApiError::InvalidField(_) => "invalid_field",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::DatabaseUnavailable { .. } => "database_unavailable",
@@ -114,7 +118,10 @@ impl ApiError {
             ApiError::PayloadTooLarge { limit } => {
                 format!("request body exceeds the limit of {limit} bytes (MAX_BODY_BYTES)")
             }
-            ApiError::UnsupportedMediaType => "request body must be application/json".into(),
+            ApiError::UnsupportedMediaType => {
+                "unsupported content type: application/json, or application/x-ndjson for imports".into()
+            }
+            ApiError::InProgress => "a request with this Idempotency-Key is still running; retry shortly".into(),
             ApiError::InvalidField(error) => error.message.clone(),
             ApiError::RateLimited { retry_after_seconds } => {
                 format!("too many requests for this API key; retry after {retry_after_seconds} s")
@@ -151,6 +158,7 @@ impl ApiError {
             ApiError::DatabaseUnavailable { retry_after_seconds, .. } => {
                 vec![("Retry-After", retry_after_seconds.to_string())]
             }
+            ApiError::InProgress => vec![("Retry-After", "1".into())],
             _ => vec![],
         }
     }

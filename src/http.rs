@@ -1,21 +1,42 @@
-//! Request and response plumbing shared by every route: bounded JSON bodies,
-//! query parameters, JSON answers.
+//! Request and response plumbing shared by every route: bounded bodies,
+//! query parameters, and [`Reply`], what a handler answers.
 
 use crate::config::Limits;
-use crate::domain::parse_object;
 use crate::error::ApiError;
+use futures_util::Stream;
 use futures_util::StreamExt;
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::pin::Pin;
 use worker::{Request, Response};
 
-/// Reads a JSON object body of at most `max_body_bytes`, refusing early on a
+/// Query parameters; the last value wins for repeated names.
+pub type Params = HashMap<String, String>;
+
+/// What a request body may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `application/json` (or `…+json`).
+    Json,
+    /// Newline-delimited JSON: `application/x-ndjson` or `application/jsonl`.
+    Ndjson,
+}
+
+impl BodyKind {
+    fn accepts(self, mime: &str) -> bool {
+        match self {
+            BodyKind::Json => mime == "application/json" || mime.ends_with("+json"),
+            BodyKind::Ndjson => matches!(mime, "application/x-ndjson" | "application/jsonl"),
+        }
+    }
+}
+
+/// Reads a body of `kind` of at most `max_body_bytes`, refusing early on a
 /// declared length over the limit and stopping as soon as the stream passes it.
-pub async fn json_body(req: &mut Request, limits: &Limits) -> Result<Map<String, Value>, ApiError> {
+pub async fn read_body(req: &mut Request, kind: BodyKind, limits: &Limits) -> Result<Vec<u8>, ApiError> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    if mime != "application/json" && !mime.ends_with("+json") {
+    if !kind.accepts(&mime) {
         return Err(ApiError::UnsupportedMediaType);
     }
     let too_large = ApiError::PayloadTooLarge { limit: limits.max_body_bytes };
@@ -32,21 +53,67 @@ pub async fn json_body(req: &mut Request, limits: &Limits) -> Result<Map<String,
         }
         body.extend_from_slice(&chunk);
     }
-    parse_object(&body)
+    Ok(body)
 }
 
-/// Query parameters; the last value wins for repeated names.
-pub fn query_params(req: &Request) -> Result<HashMap<String, String>, ApiError> {
+pub fn query_params(req: &Request) -> Result<Params, ApiError> {
     Ok(req.url()?.query_pairs().into_owned().collect())
 }
 
-pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
-    let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(format!("serialising a response: {e}")))?;
-    let response = Response::from_bytes(body)?.with_status(status);
-    response.headers().set("content-type", "application/json; charset=utf-8")?;
-    Ok(response)
+/// A body produced while it is sent (exports).
+pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Vec<u8>, worker::Error>>>>;
+
+/// A handler's answer: status, JSON body (empty for 204) and extra headers.
+/// Plain data, so an idempotent request can store it and replay it; or, for
+/// the few answers too large to hold, a stream.
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub headers: Vec<(&'static str, String)>,
+    pub stream: Option<(&'static str, BodyStream)>,
 }
 
-pub fn no_content() -> Result<Response, ApiError> {
-    Ok(Response::empty()?.with_status(204))
+impl Reply {
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Reply, ApiError> {
+        let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(format!("serialising a response: {e}")))?;
+        Ok(Reply { status, body, headers: Vec::new(), stream: None })
+    }
+
+    pub fn no_content() -> Reply {
+        Reply { status: 204, body: Vec::new(), headers: Vec::new(), stream: None }
+    }
+
+    /// 200 with a body of `content_type` streamed as it is produced.
+    pub fn stream(content_type: &'static str, stream: BodyStream) -> Reply {
+        Reply { status: 200, body: Vec::new(), headers: Vec::new(), stream: Some((content_type, stream)) }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: String) -> Reply {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub fn into_response(self) -> worker::Result<Response> {
+        if let Some((content_type, stream)) = self.stream {
+            let response = Response::from_stream(stream)?.with_status(self.status);
+            response.headers().set("content-type", content_type)?;
+            return Ok(response);
+        }
+        let json = !self.body.is_empty();
+        let response =
+            if json { Response::from_bytes(self.body)? } else { Response::empty()? }.with_status(self.status);
+        if json {
+            response.headers().set("content-type", "application/json; charset=utf-8")?;
+        }
+        for (name, value) in &self.headers {
+            response.headers().set(name, value)?;
+        }
+        Ok(response)
+    }
+}
+
+impl From<&ApiError> for Reply {
+    fn from(error: &ApiError) -> Reply {
+        Reply { status: error.status(), body: error.body().into_bytes(), headers: error.headers(), stream: None }
+    }
 }

@@ -7,12 +7,14 @@
 //! resource; every failure is an [`error::ApiError`].
 
 pub mod auth;
+pub mod capture;
 pub mod config;
 pub mod cors;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod rate_limit;
 pub mod router;
 pub mod routes;

@@ -6,8 +6,10 @@ use crate::auth::presented_key;
 use crate::config::Config;
 use crate::cors;
 use crate::error::ApiError;
+use crate::http::{query_params, read_body, BodyKind, Reply};
+use crate::idempotency::{self, IdempotencyKey};
 use crate::rate_limit;
-use crate::routes::{self, health, legacy, memories, search, stats, Ctx};
+use crate::routes::{self, batch, health, legacy, memories, search, stats, transfer, Ctx};
 use chrono::{DateTime, Utc};
 use worker::{Env, Method, Request, Response};
 
@@ -16,12 +18,15 @@ use worker::{Env, Method, Request, Response};
 pub enum Endpoint<'a> {
     Health,
     CaptureMemory,
+    CaptureBatch,
     ListMemories,
     GetMemory(&'a str),
     PatchMemory(&'a str),
     DeleteMemory(&'a str),
     Search,
     Stats,
+    Export,
+    Import,
     LegacyStatus,
     LegacyCapture,
     LegacyList,
@@ -38,12 +43,15 @@ impl Endpoint<'_> {
         match self {
             Endpoint::Health => "health",
             Endpoint::CaptureMemory => "memories.create",
+            Endpoint::CaptureBatch => "memories.batch",
             Endpoint::ListMemories => "memories.list",
             Endpoint::GetMemory(_) => "memories.get",
             Endpoint::PatchMemory(_) => "memories.patch",
             Endpoint::DeleteMemory(_) => "memories.delete",
             Endpoint::Search => "search",
             Endpoint::Stats => "stats",
+            Endpoint::Export => "export",
+            Endpoint::Import => "import",
             Endpoint::LegacyStatus => "legacy.status",
             Endpoint::LegacyCapture => "legacy.capture",
             Endpoint::LegacyList => "legacy.list",
@@ -68,9 +76,12 @@ pub fn resolve<'a>(method: &Method, path: &'a str) -> Result<Endpoint<'a>, ApiEr
         ["memories"] => vec![(Get, LegacyList)],
         ["search"] => vec![(Get, LegacySearch)],
         ["v1", "memories"] => vec![(Get, ListMemories), (Post, CaptureMemory)],
+        ["v1", "memories", "batch"] => vec![(Post, CaptureBatch)],
         ["v1", "memories", id] => vec![(Get, GetMemory(id)), (Patch, PatchMemory(id)), (Delete, DeleteMemory(id))],
         ["v1", "search"] => vec![(Get, Search)],
         ["v1", "stats"] => vec![(Get, Stats)],
+        ["v1", "export"] => vec![(Get, Export)],
+        ["v1", "import"] => vec![(Post, Import)],
         _ => return Err(ApiError::NotFound),
     };
     let allow = match methods.len() {
@@ -89,28 +100,62 @@ pub fn resolve<'a>(method: &Method, path: &'a str) -> Result<Endpoint<'a>, ApiEr
         .ok_or(ApiError::MethodNotAllowed { allow })
 }
 
-async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result<Response, ApiError> {
+/// What body an endpoint reads, if any.
+fn body_kind(endpoint: &Endpoint<'_>) -> Option<BodyKind> {
+    match endpoint {
+        Endpoint::CaptureMemory | Endpoint::PatchMemory(_) | Endpoint::LegacyCapture | Endpoint::CaptureBatch => {
+            Some(BodyKind::Json)
+        }
+        Endpoint::Import => Some(BodyKind::Ndjson),
+        _ => None,
+    }
+}
+
+/// Requests that change data, and so honour an `Idempotency-Key`.
+fn is_write(endpoint: &Endpoint<'_>) -> bool {
+    body_kind(endpoint).is_some() || matches!(endpoint, Endpoint::DeleteMemory(_))
+}
+
+async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result<Reply, ApiError> {
     // Health and preflights need no key: browsers send preflights without one.
     match endpoint {
         Endpoint::Health => return health::health(cx).await,
-        Endpoint::Preflight { .. } => return Ok(Response::empty()?.with_status(204)),
+        Endpoint::Preflight { .. } => return Ok(Reply::no_content()),
         _ => {}
     }
     let key = presented_key(req.headers())?;
     rate_limit::check(&cx.env, &cx.config, &key).await?;
-    match endpoint {
-        Endpoint::Health | Endpoint::Preflight { .. } => unreachable!("answered above without a key"),
-        Endpoint::CaptureMemory => memories::create(req, cx, &key).await,
-        Endpoint::ListMemories => memories::list(req, cx, &key).await,
-        Endpoint::GetMemory(id) => memories::get(cx, &key, id).await,
-        Endpoint::PatchMemory(id) => memories::patch(req, cx, &key, id).await,
-        Endpoint::DeleteMemory(id) => memories::delete(cx, &key, id).await,
-        Endpoint::Search => search::search(req, cx, &key).await,
-        Endpoint::Stats => stats::stats(cx, &key).await,
-        Endpoint::LegacyStatus => legacy::status(cx, &key).await,
-        Endpoint::LegacyCapture => legacy::capture(req, cx, &key).await,
-        Endpoint::LegacyList => legacy::list(req, cx, &key).await,
-        Endpoint::LegacySearch => legacy::search(req, cx, &key).await,
+    let params = query_params(req)?;
+    let body = match body_kind(&endpoint) {
+        Some(kind) => read_body(req, kind, &cx.config.limits).await?,
+        None => Vec::new(),
+    };
+    let run = || async {
+        match endpoint {
+            Endpoint::CaptureMemory => memories::create(cx, &key, &body).await,
+            Endpoint::CaptureBatch => batch::capture(cx, &key, &body).await,
+            Endpoint::ListMemories => memories::list(cx, &key, &params).await,
+            Endpoint::GetMemory(id) => memories::get(cx, &key, id).await,
+            Endpoint::PatchMemory(id) => memories::patch(cx, &key, id, &body).await,
+            Endpoint::DeleteMemory(id) => memories::delete(cx, &key, id).await,
+            Endpoint::Search => search::search(cx, &key, &params).await,
+            Endpoint::Stats => stats::stats(cx, &key).await,
+            Endpoint::Export => transfer::export(cx, &key).await,
+            Endpoint::Import => transfer::import(cx, &key, &body).await,
+            Endpoint::LegacyStatus => legacy::status(cx, &key).await,
+            Endpoint::LegacyCapture => legacy::capture(cx, &key, &body).await,
+            Endpoint::LegacyList => legacy::list(cx, &key, &params).await,
+            Endpoint::LegacySearch => legacy::search(cx, &key, &params).await,
+            Endpoint::Health | Endpoint::Preflight { .. } => unreachable!("answered above without a key"),
+        }
+    };
+    match req.headers().get("idempotency-key")? {
+        Some(raw) if is_write(&endpoint) => {
+            let idempotency_key = IdempotencyKey::parse(&raw)?;
+            let method = req.method().to_string();
+            idempotency::once(cx, &key, &idempotency_key, (&method, &req.path(), &body), run).await
+        }
+        _ => run().await,
     }
 }
 
@@ -135,14 +180,18 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         if let Endpoint::Preflight { allow } = endpoint {
             preflight_allow = Some(allow);
         }
-        let cx = routes::Ctx { env, config, now: now() };
+        let cx = routes::Ctx::new(env, config, now());
         dispatch(&mut req, &cx, endpoint).await
     }
     .await;
-    let (response, error) = match result {
-        Ok(response) => (response, None),
-        Err(error) => (error_response(&error), Some(error)),
+    let (reply, error) = match result {
+        Ok(reply) => (reply, None),
+        Err(error) => (Reply::from(&error), Some(error)),
     };
+    let response = reply.into_response().unwrap_or_else(|e| {
+        worker::console_error!("building a response: {e}");
+        Response::empty().expect("an empty response").with_status(500)
+    });
     let response = with_common_headers(response, &request_id);
     let allowed = config.as_ref().map(|c| c.cors_allowed_origins.as_slice()).unwrap_or_default();
     if let Some(origin) = cors::allowed_origin(origin.as_deref(), allowed) {
@@ -166,18 +215,6 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         worker::console_log!("{log}");
     }
     response
-}
-
-fn error_response(error: &ApiError) -> Response {
-    let build = || -> worker::Result<Response> {
-        let response = Response::from_bytes(error.body().into_bytes())?.with_status(error.status());
-        response.headers().set("content-type", "application/json; charset=utf-8")?;
-        for (name, value) in error.headers() {
-            response.headers().set(name, &value)?;
-        }
-        Ok(response)
-    };
-    build().unwrap_or_else(|_| Response::empty().expect("an empty response").with_status(error.status()))
 }
 
 /// Personal data must not be cached by browsers or intermediaries, nor

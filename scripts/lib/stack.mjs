@@ -3,7 +3,7 @@
 // `wrangler dev` serving the worker with the Hyperdrive binding pointed at
 // that Postgres.
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { startPostgres } from "./postgres.mjs";
@@ -22,7 +22,7 @@ export function freePort() {
   });
 }
 
-const adminBinary = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "debug", "memo-admin");
+const adminBinary = path.join(root, "target", "debug", "memo-admin");
 
 export function buildAdmin() {
   run("cargo", ["build", "--quiet", "-p", "memo-admin"]);
@@ -86,17 +86,17 @@ export async function startWorker({ databaseUrl, port, stateDir, logFile, vars =
     "--persist-to", stateDir, "--show-interactive-dev-session=false",
     ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];
-  const output = logFile ? createWriteStream(logFile) : null;
+  // The log goes straight to the file: piped through this process, it would
+  // stall wrangler (and every request) whenever this process is busy in a
+  // synchronous call such as the test runner, once the pipe buffer is full.
+  const output = logFile ? openSync(logFile, "a") : "inherit";
   const child = spawn(path.join(root, "node_modules", ".bin", "wrangler"), args, {
     cwd: root,
     detached: true,
     env: toolEnv({ CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_DB: databaseUrl }),
-    stdio: ["ignore", output ? "pipe" : "inherit", output ? "pipe" : "inherit"],
+    stdio: ["ignore", output, output],
   });
-  if (output) {
-    child.stdout.pipe(output);
-    child.stderr.pipe(output);
-  }
+  if (logFile) closeSync(output);
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitForHealth(baseUrl, child, timeoutMs, healthy);

@@ -17,6 +17,10 @@ export function toolEnv(extra = {}) {
     ...process.env,
     PATH: [bin, cargoBin, process.env.PATH].join(path.delimiter),
     WRANGLER_SEND_METRICS: "false",
+    // Always this checkout's own target folder: a target folder shared by
+    // two checkouts (git worktrees) shares build/index_bg.wasm's source
+    // artifact and the memo-admin binary too, and one overwrites the other.
+    CARGO_TARGET_DIR: path.join(root, "target"),
     // worker-build would otherwise download these from the internet.
     WASM_BINDGEN_BIN: path.join(cargoBin, "wasm-bindgen"),
     WASM_OPT_BIN: path.join(bin, "wasm-opt"),

@@ -7,6 +7,7 @@
 //! so no separate prepare round trip). Every statement authenticates the
 //! caller itself through the [`authed!`] common table expression.
 
+pub mod idempotency;
 pub mod memories;
 pub mod search;
 pub mod stats;

@@ -2,6 +2,7 @@
 //! [`NewMemory`]. Unknown members are ignored so older and newer extensions
 //! keep working.
 
+use super::conversation::ConversationKey;
 use super::fields::{Content, Metadata, PageUrl, Source, Tags, Title};
 use crate::config::Limits;
 use crate::error::FieldError;
@@ -17,6 +18,8 @@ pub struct NewMemory {
     pub metadata: Metadata,
     pub url: Option<PageUrl>,
     pub captured_at: Option<DateTime<Utc>>,
+    /// Set when the capture is (a new state of) a known conversation.
+    pub conversation: Option<ConversationKey>,
 }
 
 impl NewMemory {
@@ -42,7 +45,8 @@ impl NewMemory {
             Some(Value::String(text)) => Some(parse_timestamp("captured_at", &text)?),
             Some(_) => return Err(FieldError::new("captured_at", "captured_at must be an RFC 3339 timestamp string")),
         };
-        Ok(NewMemory { content, source, title, tags, metadata, url, captured_at })
+        let conversation = ConversationKey::of(&metadata, url.as_ref(), source.as_ref());
+        Ok(NewMemory { content, source, title, tags, metadata, url, captured_at, conversation })
     }
 }
 
@@ -78,6 +82,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(memory.url.unwrap().as_str(), "https://chatgpt.com/c/abc");
+        assert_eq!(memory.conversation.unwrap().as_str(), "chatgpt:abc");
         assert_eq!(memory.source.unwrap().as_str(), "chatgpt-extension-v2");
         assert_eq!(memory.metadata.str("platform"), Some("ChatGPT"));
     }

@@ -15,6 +15,9 @@ pub struct Memory {
     pub source: Option<String>,
     pub url: Option<String>,
     pub metadata: Value,
+    /// How many captures this memory has absorbed (re-captures of a
+    /// conversation, exact duplicates).
+    pub capture_count: i32,
     pub captured_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

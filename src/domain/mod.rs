@@ -3,6 +3,8 @@
 //! everything here is unit- and property-tested natively.
 
 pub mod capture;
+pub mod conversation;
+pub mod export;
 pub mod fields;
 pub mod memory;
 pub mod paging;

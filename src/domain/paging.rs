@@ -29,6 +29,11 @@ impl PageLimit {
         )
     }
 
+    /// The largest page, for walking everything (exports).
+    pub fn largest(limits: &Limits) -> PageLimit {
+        PageLimit(limits.max_page_size)
+    }
+
     pub fn get(self) -> usize {
         self.0
     }

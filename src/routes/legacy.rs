@@ -9,22 +9,24 @@ use crate::db::memories as sql;
 use crate::domain::memory::Memory;
 use crate::domain::paging::PageLimit;
 use crate::error::{ApiError, FieldError};
-use crate::http::{json, query_params};
+use crate::http::{Params, Reply};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::json;
-use worker::{Request, Response};
 
 /// Characters of content the old `/search` returned per result.
 const CONTENT_PREVIEW_CHARS: usize = 200;
 
 /// `POST /memory` → `{success, memory_id, message}`
-pub async fn capture(req: &mut Request, cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
-    let memory = super::memories::capture(req, cx, key).await?;
-    json(
-        200,
-        &json!({"success": true, "memory_id": memory.id, "message": format!("Memory captured: {}", memory.title)}),
-    )
+pub async fn capture(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiError> {
+    let captured = super::memories::capture(cx, key, body).await?;
+    let memory = &captured.memory;
+    let message = match (captured.updated, captured.duplicate) {
+        (true, _) => format!("Memory updated: {}", memory.title),
+        (_, true) => format!("Memory already captured: {}", memory.title),
+        _ => format!("Memory captured: {}", memory.title),
+    };
+    Reply::json(200, &json!({"success": true, "memory_id": memory.id, "message": message}))
 }
 
 #[derive(Serialize)]
@@ -53,8 +55,7 @@ impl<'a> Summary<'a> {
 }
 
 /// `GET /memories?limit&offset` → `{total, limit, offset, memories}`
-pub async fn list(req: &Request, cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
-    let params = query_params(req)?;
+pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
     let limit = PageLimit::parse(params.get("limit").map(String::as_str), &cx.config.limits)?;
     let offset = match params.get("offset") {
         None => 0,
@@ -66,14 +67,14 @@ pub async fn list(req: &Request, cx: &Ctx, key: &KeyHash) -> Result<Response, Ap
             .ok_or_else(|| FieldError::new("offset", "offset must be a whole number of at least 0"))?,
     };
     let db = cx.db().await?;
-    let (total, memories) = sql::list_by_offset(&db, key, limit, offset).await?;
+    let (total, memories) = sql::list_by_offset(db, key, limit, offset).await?;
     let memories: Vec<_> = memories.iter().map(|m| Summary::of(m, None)).collect();
-    json(200, &json!({"total": total, "limit": limit.get(), "offset": offset, "memories": memories}))
+    Reply::json(200, &json!({"total": total, "limit": limit.get(), "offset": offset, "memories": memories}))
 }
 
 /// `GET /search?q&limit` → `{query, count, results}`, now ranked full-text.
-pub async fn search(req: &Request, cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
-    let request = SearchRequest::parse(req, cx)?;
+pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
+    let request = SearchRequest::parse(params, cx)?;
     let (hits, _) = request.run(cx, key).await?;
     let results: Vec<_> = hits
         .iter()
@@ -82,14 +83,14 @@ pub async fn search(req: &Request, cx: &Ctx, key: &KeyHash) -> Result<Response, 
             Summary::of(&hit.memory, Some(preview))
         })
         .collect();
-    json(200, &json!({"query": request.text.as_str(), "count": results.len(), "results": results}))
+    Reply::json(200, &json!({"query": request.text.as_str(), "count": results.len(), "results": results}))
 }
 
 /// `GET /` → `{status, service, version, timestamp, database}`
-pub async fn status(cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
+pub async fn status(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
     let db = cx.db().await?;
-    sql::check_key(&db, key).await?;
-    json(
+    sql::check_key(db, key).await?;
+    Reply::json(
         200,
         &json!({
             "status": "healthy",

@@ -2,69 +2,65 @@
 
 use super::Ctx;
 use crate::auth::KeyHash;
-use crate::db::memories::{self as sql, Insert, StoredMemory, Update};
-use crate::domain::capture::NewMemory;
-use crate::domain::fields::{Content, Source, Title};
+use crate::capture::Prepared;
+use crate::db::memories::{self as sql, Outcome, StoredMemory, Update};
+use crate::domain::fields::{Content, Title};
 use crate::domain::memory::Memory;
 use crate::domain::paging::{next_cursor, Cursor, PageLimit};
+use crate::domain::parse_object;
 use crate::domain::patch::MemoryPatch;
 use crate::error::ApiError;
-use crate::http::{json, json_body, no_content, query_params};
+use crate::http::{Params, Reply};
 use memo_core::CaptureInput;
 use serde::Serialize;
 use uuid::Uuid;
-use worker::{Request, Response};
 
-/// `POST /v1/memories`: 201 with the stored memory.
-pub async fn create(req: &mut Request, cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
-    json(201, &capture(req, cx, key).await?)
+/// A capture's answer: the memory, and what the capture did to it.
+#[derive(Serialize)]
+pub struct Captured {
+    #[serde(flatten)]
+    pub memory: Memory,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub updated: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub duplicate: bool,
+}
+
+impl Captured {
+    /// 201 for a new memory, 200 for an update or a duplicate.
+    pub fn status(&self) -> u16 {
+        if self.updated || self.duplicate {
+            200
+        } else {
+            201
+        }
+    }
+}
+
+/// `POST /v1/memories`: 201 with a new memory; 200 with `"updated": true`
+/// when a newer state of a stored conversation replaced it, or with
+/// `"duplicate": true` when nothing new was captured.
+pub async fn create(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiError> {
+    let captured = capture(cx, key, body).await?;
+    Reply::json(captured.status(), &captured)
 }
 
 /// Parses a capture body, titles and tags it, and stores it. Shared with the
 /// old server's `POST /memory`.
-pub async fn capture(req: &mut Request, cx: &Ctx, key: &KeyHash) -> Result<Memory, ApiError> {
-    let limits = &cx.config.limits;
-    let new = NewMemory::parse(json_body(req, limits).await?, limits)?;
-    let captured_at = new.captured_at.unwrap_or(cx.now);
-    let analysis = cx.analyzer()?.analyze(&CaptureInput {
-        content: new.content.as_str(),
-        source: new.source.as_ref().map(Source::as_str),
-        title: new.title.as_ref().map(Title::as_str),
-        tags: new.tags.as_slice(),
-        metadata: Some(new.metadata.as_value()),
-        captured_at,
-    });
+pub async fn capture(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Captured, ApiError> {
+    let prepared = Prepared::capture(parse_object(body)?, &cx.config.limits, cx.analyzer()?, cx.now)?;
     let db = cx.db().await?;
-    let inserted = sql::insert(
-        &db,
-        key,
-        &Insert {
-            content: new.content.as_str(),
-            title: &analysis.title,
-            title_by_user: new.title.is_some(),
-            kind: analysis.kind.as_str(),
-            source: new.source.as_ref().map(Source::as_str),
-            url: new.url.as_ref().map(|u| u.as_str()),
-            tags: &analysis.tags,
-            user_tags: new.tags.as_slice(),
-            metadata: new.metadata.as_value(),
-            captured_at,
-        },
-    )
-    .await?;
-    Ok(Memory {
-        id: inserted.id,
-        title: analysis.title,
-        tags: analysis.tags,
-        kind: analysis.kind.as_str().to_owned(),
-        source: new.source.map(|s| s.as_str().to_owned()),
-        url: new.url.map(|u| u.as_str().to_owned()),
-        metadata: new.metadata.as_value().clone(),
-        content: new.content.into_string(),
-        captured_at,
-        created_at: inserted.created_at,
-        updated_at: inserted.updated_at,
-    })
+    let (stored, outcome) = sql::upsert(db, key, &[prepared.insert()])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("a capture returned no result".into()))?;
+    Ok(Captured::new(stored.memory, outcome))
+}
+
+impl Captured {
+    pub fn new(memory: Memory, outcome: Outcome) -> Captured {
+        Captured { memory, updated: outcome == Outcome::Updated, duplicate: outcome == Outcome::Duplicate }
+    }
 }
 
 /// An id in a path that is not a UUID names no memory.
@@ -73,10 +69,10 @@ pub fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
 }
 
 /// `GET /v1/memories/{id}`
-pub async fn get(cx: &Ctx, key: &KeyHash, id: &str) -> Result<Response, ApiError> {
+pub async fn get(cx: &Ctx, key: &KeyHash, id: &str) -> Result<Reply, ApiError> {
     let id = parse_id(id)?;
     let db = cx.db().await?;
-    json(200, &sql::get(&db, key, id).await?.memory)
+    Reply::json(200, &sql::get(db, key, id).await?.memory)
 }
 
 #[derive(Serialize)]
@@ -86,14 +82,13 @@ struct Page<T> {
 }
 
 /// `GET /v1/memories?limit&cursor`: newest first.
-pub async fn list(req: &Request, cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
-    let params = query_params(req)?;
+pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
     let limit = PageLimit::parse(params.get("limit").map(String::as_str), &cx.config.limits)?;
     let cursor = Cursor::parse(params.get("cursor").map(String::as_str))?;
     let db = cx.db().await?;
-    let mut items = sql::list(&db, key, limit, cursor).await?;
+    let mut items: Vec<Memory> = sql::list(db, key, limit, cursor).await?.into_iter().map(|s| s.memory).collect();
     let next_cursor = next_cursor(&mut items, limit, Memory::cursor);
-    json(200, &Page { items, next_cursor })
+    Reply::json(200, &Page { items, next_cursor })
 }
 
 /// How often a content patch is retried when the memory changes between
@@ -103,10 +98,9 @@ const PATCH_ATTEMPTS: usize = 3;
 /// `PATCH /v1/memories/{id}`: title and tags set here are the user's and are
 /// kept when content changes later; a content change recomputes whatever the
 /// user has not set.
-pub async fn patch(req: &mut Request, cx: &Ctx, key: &KeyHash, id: &str) -> Result<Response, ApiError> {
+pub async fn patch(cx: &Ctx, key: &KeyHash, id: &str, body: &[u8]) -> Result<Reply, ApiError> {
     let id = parse_id(id)?;
-    let limits = &cx.config.limits;
-    let patch = MemoryPatch::parse(json_body(req, limits).await?, limits)?;
+    let patch = MemoryPatch::parse(parse_object(body)?, &cx.config.limits)?;
     let db = cx.db().await?;
     let direct = Update {
         title: patch.title.as_ref().map(Title::as_str),
@@ -119,10 +113,10 @@ pub async fn patch(req: &mut Request, cx: &Ctx, key: &KeyHash, id: &str) -> Resu
     };
     let Some(content) = &patch.content else {
         // Title and tags alone need nothing recomputed: one statement.
-        return json(200, &sql::update(&db, key, id, &direct).await?.ok_or(ApiError::NotFound)?);
+        return Reply::json(200, &sql::update(db, key, id, &direct).await?.ok_or(ApiError::NotFound)?);
     };
     for _ in 0..PATCH_ATTEMPTS {
-        let current = sql::get(&db, key, id).await?;
+        let current = sql::get(db, key, id).await?;
         let analysis = reanalyse(cx, &current, content, &patch)?;
         let change = Update {
             title: direct.title.or((!current.title_by_user).then_some(analysis.title.as_str())),
@@ -132,8 +126,8 @@ pub async fn patch(req: &mut Request, cx: &Ctx, key: &KeyHash, id: &str) -> Resu
             if_updated_at: Some(current.memory.updated_at),
             ..direct
         };
-        if let Some(memory) = sql::update(&db, key, id, &change).await? {
-            return json(200, &memory);
+        if let Some(memory) = sql::update(db, key, id, &change).await? {
+            return Reply::json(200, &memory);
         }
     }
     Err(ApiError::Internal(format!("memory {id} kept changing during {PATCH_ATTEMPTS} patch attempts")))
@@ -159,11 +153,11 @@ fn reanalyse(
 }
 
 /// `DELETE /v1/memories/{id}`: 204, or 404 if there was nothing to delete.
-pub async fn delete(cx: &Ctx, key: &KeyHash, id: &str) -> Result<Response, ApiError> {
+pub async fn delete(cx: &Ctx, key: &KeyHash, id: &str) -> Result<Reply, ApiError> {
     let id = parse_id(id)?;
     let db = cx.db().await?;
-    if sql::delete(&db, key, id).await? {
-        no_content()
+    if sql::delete(db, key, id).await? {
+        Ok(Reply::no_content())
     } else {
         Err(ApiError::NotFound)
     }

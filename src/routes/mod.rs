@@ -2,16 +2,19 @@
 //! into domain types, asks memo-core for titles and tags where content
 //! changes, runs one SQL statement from `db`, and answers JSON.
 
+pub mod batch;
 pub mod health;
 pub mod legacy;
 pub mod memories;
 pub mod search;
 pub mod stats;
+pub mod transfer;
 
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
+use std::cell::OnceCell;
 use std::sync::OnceLock;
 use worker::Env;
 
@@ -21,11 +24,22 @@ pub struct Ctx {
     pub config: Config,
     /// When the request arrived.
     pub now: DateTime<Utc>,
+    /// The request's connection, opened on first use and closed when the
+    /// request ends.
+    db: OnceCell<Db>,
 }
 
 impl Ctx {
-    pub async fn db(&self) -> Result<Db, ApiError> {
-        Db::connect(&self.env, &self.config).await
+    pub fn new(env: Env, config: Config, now: DateTime<Utc>) -> Ctx {
+        Ctx { env, config, now, db: OnceCell::new() }
+    }
+
+    pub async fn db(&self) -> Result<&Db, ApiError> {
+        if let Some(db) = self.db.get() {
+            return Ok(db);
+        }
+        let db = Db::connect(&self.env, &self.config).await?;
+        Ok(self.db.get_or_init(|| db))
     }
 
     /// The title and tag engine, built once per isolate: its dictionaries are

@@ -7,9 +7,8 @@ use crate::domain::memory::Memory;
 use crate::domain::paging::{next_cursor, Cursor, PageLimit};
 use crate::domain::search::SearchText;
 use crate::error::ApiError;
-use crate::http::{json, query_params};
+use crate::http::{Params, Reply};
 use serde::Serialize;
-use worker::{Request, Response};
 
 /// A parsed search request, shared with the old server's `GET /search`.
 pub struct SearchRequest {
@@ -19,8 +18,7 @@ pub struct SearchRequest {
 }
 
 impl SearchRequest {
-    pub fn parse(req: &Request, cx: &Ctx) -> Result<SearchRequest, ApiError> {
-        let params = query_params(req)?;
+    pub fn parse(params: &Params, cx: &Ctx) -> Result<SearchRequest, ApiError> {
         let param = |name: &str| params.get(name).map(String::as_str);
         let limits = &cx.config.limits;
         Ok(SearchRequest {
@@ -33,7 +31,7 @@ impl SearchRequest {
     /// The page of hits and the cursor of the next page, if any.
     pub async fn run(&self, cx: &Ctx, key: &KeyHash) -> Result<(Vec<Hit>, Option<String>), ApiError> {
         let db = cx.db().await?;
-        let mut hits = sql::search(&db, key, self.text.as_str(), self.limit, self.cursor).await?;
+        let mut hits = sql::search(db, key, self.text.as_str(), self.limit, self.cursor).await?;
         let next = next_cursor(&mut hits, self.limit, Hit::cursor);
         Ok((hits, next))
     }
@@ -54,10 +52,10 @@ struct Results<'a> {
     next_cursor: Option<String>,
 }
 
-pub async fn search(req: &Request, cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
-    let request = SearchRequest::parse(req, cx)?;
+pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
+    let request = SearchRequest::parse(params, cx)?;
     let (hits, next_cursor) = request.run(cx, key).await?;
     let items =
         hits.into_iter().map(|hit| Item { memory: hit.memory, snippet: hit.snippet, score: hit.score }).collect();
-    json(200, &Results { query: request.text.as_str(), items, next_cursor })
+    Reply::json(200, &Results { query: request.text.as_str(), items, next_cursor })
 }

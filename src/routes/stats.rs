@@ -3,10 +3,9 @@
 use super::Ctx;
 use crate::auth::KeyHash;
 use crate::error::ApiError;
-use crate::http::json;
+use crate::http::Reply;
 use serde::Serialize;
 use serde_json::Value;
-use worker::Response;
 
 /// How many tags `top_tags` lists.
 const TOP_TAGS: i64 = 10;
@@ -27,12 +26,12 @@ struct Timings {
     query_ms: f64,
 }
 
-pub async fn stats(cx: &Ctx, key: &KeyHash) -> Result<Response, ApiError> {
+pub async fn stats(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
     let db = cx.db().await?;
     let started = worker::Date::now().as_millis();
-    let stats = crate::db::stats::stats(&db, key, TOP_TAGS).await?;
+    let stats = crate::db::stats::stats(db, key, TOP_TAGS).await?;
     let query_ms = (worker::Date::now().as_millis() - started) as f64;
-    json(
+    Reply::json(
         200,
         &Stats {
             total: stats.total,

@@ -10,12 +10,17 @@ import pg from "pg";
 import { admin, buildAdmin, freePort, startStack } from "../../scripts/lib/stack.mjs";
 import { ensureToolchain, root } from "../../scripts/lib/toolchain.mjs";
 import { after } from "node:test";
+import { TEST_VARS } from "./config.mjs";
 
 let shared;
 
 async function stack() {
   if (process.env.MEMO_TEST_BASE_URL) {
-    return { baseUrl: process.env.MEMO_TEST_BASE_URL, databaseUrl: process.env.MEMO_TEST_DATABASE_URL };
+    return {
+      baseUrl: process.env.MEMO_TEST_BASE_URL,
+      databaseUrl: process.env.MEMO_TEST_DATABASE_URL,
+      logFile: process.env.MEMO_TEST_LOG_FILE,
+    };
   }
   ensureToolchain();
   const scratch = path.join(root, ".dev", `test-${process.pid}`);
@@ -27,15 +32,18 @@ async function stack() {
     keyFile: path.join(scratch, "api-key"),
     logFile: path.join(scratch, "wrangler.log"),
     durable: false,
+    vars: TEST_VARS,
   });
   after(() => started.stop());
-  return started;
+  return { ...started, logFile: path.join(scratch, "wrangler.log") };
 }
 
 export class App {
-  constructor({ baseUrl, databaseUrl }) {
+  constructor({ baseUrl, databaseUrl, logFile }) {
     this.baseUrl = baseUrl;
     this.databaseUrl = databaseUrl;
+    /** The worker's log output (wrangler dev), to check what is logged. */
+    this.logFile = logFile;
   }
 
   /** A new tenant with one key; returns { name, key, client }. */

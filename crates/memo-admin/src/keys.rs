@@ -87,11 +87,7 @@ pub async fn list(client: &Client, tenant: Option<&str>) -> Result<Vec<String>, 
                 row.get::<_, String>(2),
                 created.to_rfc3339(),
                 used.map_or("never".into(), |t| t.to_rfc3339()),
-                if revoked.is_some() {
-                    "revoked"
-                } else {
-                    "active"
-                },
+                if revoked.is_some() { "revoked" } else { "active" },
             )
         })
         .collect())
@@ -100,10 +96,7 @@ pub async fn list(client: &Client, tenant: Option<&str>) -> Result<Vec<String>, 
 pub async fn revoke(client: &Client, prefix: &str) -> Result<(), AnyError> {
     let prefix = prefix.trim_end_matches('…');
     let revoked = client
-        .execute(
-            "update api_keys set revoked_at = now() where prefix = $1 and revoked_at is null",
-            &[&prefix],
-        )
+        .execute("update api_keys set revoked_at = now() where prefix = $1 and revoked_at is null", &[&prefix])
         .await?;
     if revoked == 0 {
         return Err(format!("no active key with prefix {prefix:?}").into());
@@ -113,11 +106,7 @@ pub async fn revoke(client: &Client, prefix: &str) -> Result<(), AnyError> {
 
 /// Keeps the key in `file` if it still authenticates for `tenant`; otherwise
 /// creates the tenant if needed and a new key, and writes it to `file`.
-pub async fn ensure_dev_key(
-    client: &Client,
-    tenant: &str,
-    file: &Path,
-) -> Result<String, AnyError> {
+pub async fn ensure_dev_key(client: &Client, tenant: &str, file: &Path) -> Result<String, AnyError> {
     if let Ok(existing) = std::fs::read_to_string(file) {
         let existing = existing.trim();
         let valid = client

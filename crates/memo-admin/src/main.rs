@@ -6,6 +6,7 @@
 
 mod keys;
 mod migrate;
+mod transfer;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -31,6 +32,24 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Write every memory of a tenant as NDJSON (memo.export/1) to FILE or stdout.
+    Export {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Import an NDJSON export (or plain captures) into a tenant; resumable.
+    Import {
+        #[arg(long)]
+        tenant: String,
+        file: PathBuf,
+        /// Lines stored per statement.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+    },
+    /// Delete idempotency records older than 24 hours.
+    Prune,
     /// Ensure a tenant and a working key whose clear text is kept in FILE (for local development).
     DevKey {
         #[arg(long, default_value = "dev")]
@@ -79,8 +98,7 @@ async fn main() -> ExitCode {
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
 async fn run(cli: Cli) -> Result<(), AnyError> {
-    let (mut client, connection) =
-        tokio_postgres::connect(&cli.database_url, tokio_postgres::NoTls).await?;
+    let (mut client, connection) = tokio_postgres::connect(&cli.database_url, tokio_postgres::NoTls).await?;
     let driver = tokio::spawn(connection);
     match cli.command {
         Command::Migrate => {
@@ -100,6 +118,29 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             }
         }
         Command::Key(KeyCommand::Revoke { prefix }) => keys::revoke(&client, &prefix).await?,
+        Command::Export { tenant, output } => {
+            let count = match output {
+                Some(path) => {
+                    transfer::export(&client, &tenant, &mut std::io::BufWriter::new(std::fs::File::create(path)?))
+                        .await?
+                }
+                None => transfer::export(&client, &tenant, &mut std::io::stdout().lock()).await?,
+            };
+            eprintln!("exported {count} memories");
+        }
+        Command::Import { tenant, file, batch } => {
+            let report = transfer::import(&client, &tenant, &file, batch.max(1)).await?;
+            eprintln!(
+                "imported: {} new, {} updated, {} duplicate, {} rejected",
+                report.created, report.updated, report.duplicate, report.rejected
+            );
+        }
+        Command::Prune => {
+            let pruned = client
+                .execute("delete from idempotency_keys where created_at < now() - interval '24 hours'", &[])
+                .await?;
+            eprintln!("pruned {pruned} idempotency records");
+        }
         Command::DevKey { tenant, file } => {
             println!("{}", keys::ensure_dev_key(&client, &tenant, &file).await?);
         }

@@ -13,10 +13,10 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_initial",
-    sql: include_str!("../../../migrations/0001_initial.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { name: "0001_initial", sql: include_str!("../../../migrations/0001_initial.sql") },
+    Migration { name: "0003_capture", sql: include_str!("../../../migrations/0003_capture.sql") },
+];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
 const LOCK_ID: i64 = 0x6d656d6f; // "memo"
@@ -31,13 +31,9 @@ pub async fn apply(client: &mut Client) -> Result<Vec<&'static str>, super::AnyE
                  applied_at timestamptz not null default now())",
         )
         .await?;
-    client
-        .execute("select pg_advisory_lock($1)", &[&LOCK_ID])
-        .await?;
+    client.execute("select pg_advisory_lock($1)", &[&LOCK_ID]).await?;
     let result = apply_locked(client).await;
-    client
-        .execute("select pg_advisory_unlock($1)", &[&LOCK_ID])
-        .await?;
+    client.execute("select pg_advisory_unlock($1)", &[&LOCK_ID]).await?;
     result
 }
 
@@ -45,12 +41,8 @@ async fn apply_locked(client: &mut Client) -> Result<Vec<&'static str>, super::A
     let mut applied_now = Vec::new();
     for migration in MIGRATIONS {
         let checksum = Sha256::digest(migration.sql.as_bytes()).to_vec();
-        let recorded = client
-            .query_opt(
-                "select checksum from schema_migrations where name = $1",
-                &[&migration.name],
-            )
-            .await?;
+        let recorded =
+            client.query_opt("select checksum from schema_migrations where name = $1", &[&migration.name]).await?;
         if let Some(row) = recorded {
             let recorded: Vec<u8> = row.get(0);
             if recorded != checksum {
@@ -64,11 +56,8 @@ async fn apply_locked(client: &mut Client) -> Result<Vec<&'static str>, super::A
         }
         let tx = client.transaction().await?;
         tx.batch_execute(migration.sql).await?;
-        tx.execute(
-            "insert into schema_migrations (name, checksum) values ($1, $2)",
-            &[&migration.name, &checksum],
-        )
-        .await?;
+        tx.execute("insert into schema_migrations (name, checksum) values ($1, $2)", &[&migration.name, &checksum])
+            .await?;
         tx.commit().await?;
         applied_now.push(migration.name);
     }

@@ -1,0 +1,111 @@
+//! `GET /v1/export` and `POST /v1/import`: all of a tenant's memories out as
+//! NDJSON (see `domain::export` for the schema), and back in.
+
+use super::batch::store_all;
+use super::Ctx;
+use crate::auth::KeyHash;
+use crate::capture::Prepared;
+use crate::db::memories::{self as sql, StoredMemory};
+use crate::db::Db;
+use crate::domain::export::{ExportEnd, SCHEMA};
+use crate::domain::paging::{Cursor, PageLimit};
+use crate::error::{ApiError, FieldError};
+use crate::http::Reply;
+use futures_util::stream;
+use serde_json::Value;
+
+/// Where the export stream stands between pages.
+enum Export {
+    Page(Vec<StoredMemory>),
+    Fetch(Cursor),
+    End,
+    Done,
+}
+
+fn lines(page: &[StoredMemory]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for stored in page {
+        // A struct of strings, numbers and JSON values always serialises.
+        if serde_json::to_writer(&mut out, &stored.export_line()).is_ok() {
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// Streams every memory, newest first, a page at a time: memory use stays
+/// one page however large the tenant is. The key is checked with the first
+/// page, before the answer starts.
+pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
+    let db = Db::connect(&cx.env, &cx.config).await?;
+    let limit = PageLimit::largest(&cx.config.limits);
+    let first = sql::list(&db, key, limit, None).await?;
+    let key = key.clone();
+    let state = (Export::Page(first), db, 0u64);
+    let pages = stream::unfold(state, move |(state, db, count)| {
+        let key = key.clone();
+        async move {
+            match state {
+                Export::Done => None,
+                Export::End => {
+                    let end = ExportEnd { schema: SCHEMA, end: true, count };
+                    let mut line = serde_json::to_vec(&end).unwrap_or_default();
+                    line.push(b'\n');
+                    Some((Ok(line), (Export::Done, db, count)))
+                }
+                Export::Page(mut page) => {
+                    let next = if page.len() > limit.get() {
+                        page.truncate(limit.get());
+                        page.last().map_or(Export::End, |last| Export::Fetch(last.memory.cursor()))
+                    } else {
+                        Export::End
+                    };
+                    let count = count + page.len() as u64;
+                    Some((Ok(lines(&page)), (next, db, count)))
+                }
+                Export::Fetch(cursor) => match sql::list(&db, &key, limit, Some(cursor)).await {
+                    Ok(page) => {
+                        let next = Export::Page(page);
+                        Some((Ok(Vec::new()), (next, db, count)))
+                    }
+                    // The status is sent already: cut the stream short, so
+                    // the missing end line tells the client it is incomplete.
+                    Err(error) => Some((Err(worker::Error::RustError(error.code().into())), (Export::Done, db, count))),
+                },
+            }
+        }
+    });
+    Ok(Reply::stream("application/x-ndjson; charset=utf-8", Box::pin(pages)))
+}
+
+/// `POST /v1/import`: NDJSON of export lines or plain captures, at most
+/// `MAX_IMPORT_LINES`, stored like a batch with one result per line.
+/// Importing the same export twice stores nothing new.
+pub async fn import(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiError> {
+    let text = std::str::from_utf8(body).map_err(|_| ApiError::InvalidJson("the body is not UTF-8".into()))?;
+    let mut numbers = Vec::new();
+    let mut items = Vec::new();
+    for (number, line) in text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())) {
+        if line.is_empty() {
+            continue;
+        }
+        let item = match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(map)) if map.get("end") == Some(&Value::Bool(true)) => continue,
+            Ok(Value::Object(map)) => Ok(Prepared::import(map, &cx.config.limits, cx.analyzer()?, cx.now)?),
+            Ok(_) => Err(ApiError::InvalidJson("each line must be a JSON object".into())),
+            Err(error) => Err(ApiError::InvalidJson(error.to_string())),
+        };
+        numbers.push(number);
+        items.push(item);
+    }
+    let max = cx.config.limits.max_import_lines;
+    if items.is_empty() || items.len() > max {
+        let message = format!("an import holds 1 to {max} lines (MAX_IMPORT_LINES); got {}", items.len());
+        return Err(FieldError::new("body", message).into());
+    }
+    let locate = |index: usize, field: Option<&str>| match field {
+        Some(field) => format!("line {}: {field}", numbers[index]),
+        None => format!("line {}", numbers[index]),
+    };
+    store_all(cx, key, items, &locate).await
+}
