@@ -155,7 +155,8 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => vec![("WWW-Authenticate", "Bearer realm=\"memo\"".into())],
             ApiError::MethodNotAllowed { allow } => vec![("Allow", (*allow).into())],
-            ApiError::DatabaseUnavailable { retry_after_seconds, .. } => {
+            ApiError::DatabaseUnavailable { retry_after_seconds, .. }
+            | ApiError::RateLimited { retry_after_seconds } => {
                 vec![("Retry-After", retry_after_seconds.to_string())]
             }
             ApiError::InProgress => vec![("Retry-After", "1".into())],
@@ -182,6 +183,13 @@ mod tests {
         let error = ApiError::Internal("relation memories does not exist".into());
         assert!(!error.body().contains("relation"));
         assert_eq!(error.log_detail(), Some("relation memories does not exist"));
+    }
+
+    #[test]
+    fn rate_limited_says_when_to_retry() {
+        let error = ApiError::RateLimited { retry_after_seconds: 60 };
+        assert_eq!(error.status(), 429);
+        assert_eq!(error.headers(), vec![("Retry-After", "60".to_owned())]);
     }
 
     #[test]

@@ -10,10 +10,16 @@ before(async () => {
 
 test("stats count by kind, source and tag, with database timings", async () => {
   const { client } = app.tenant();
-  await client.post("/v1/memories", memoryLaneCapture());
-  await client.post("/v1/memories", memoryLaneCapture());
-  await client.post("/v1/memories", memoryLaneCapture({ platform: "Claude" }));
-  await client.post("/v1/memories", { content: "plain note", tags: ["errands"], captured_at: "2020-01-01T00:00:00Z" });
+  const captures = [
+    memoryLaneCapture(),
+    memoryLaneCapture(),
+    memoryLaneCapture({ platform: "Claude" }),
+    { content: "plain note", tags: ["errands"], captured_at: "2020-01-01T00:00:00Z" },
+  ];
+  for (const capture of captures) {
+    const r = await client.post("/v1/memories", capture);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
   const response = await client.get("/v1/stats");
   assert.equal(response.status, 200);
   const stats = response.body;

@@ -89,6 +89,7 @@ export async function startWorker({ databaseUrl, port, stateDir, logFile, vars =
   // The log goes straight to the file: piped through this process, it would
   // stall wrangler (and every request) whenever this process is busy in a
   // synchronous call such as the test runner, once the pipe buffer is full.
+  if (logFile) mkdirSync(path.dirname(logFile), { recursive: true });
   const output = logFile ? openSync(logFile, "a") : "inherit";
   const child = spawn(path.join(root, "node_modules", ".bin", "wrangler"), args, {
     cwd: root,

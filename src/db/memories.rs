@@ -121,6 +121,16 @@ macro_rules! insert_values {
 
 /// A capture of a conversation is newer when it was captured no earlier than
 /// what is stored and its content differs.
+/// A repeated capture counts once more; a repeated import line (it carries
+/// its original `created_at`, never now) keeps the larger exported count, so
+/// importing an export twice changes nothing.
+macro_rules! counted {
+    () => {
+        "capture_count = case when excluded.created_at = now() then m.capture_count + 1
+                              else greatest(m.capture_count, excluded.capture_count) end"
+    };
+}
+
 macro_rules! newer {
     () => {
         "(excluded.captured_at >= m.captured_at and excluded.content <> m.content)"
@@ -185,18 +195,18 @@ macro_rules! upsert_memories_sql {
                  captured_at = greatest(m.captured_at, excluded.captured_at),
                  updated_at = case when ",
         newer!(),
-        " then now() else m.updated_at end,
-                 capture_count = m.capture_count + 1
-             returning m.*, (m.xmax = 0) as inserted, (m.xmax <> 0 and m.updated_at = now()) as updated),
+        " then now() else m.updated_at end, ",
+        counted!(),
+        " returning m.*, (m.xmax = 0) as inserted, (m.xmax <> 0 and m.updated_at = now()) as updated),
          by_content as (
              insert into memories as m ",
         insert_columns!(),
         " select ",
         insert_values!(),
         " from caller, notes i
-             on conflict (tenant_id, content_hash) where conversation_key is null do update set
-                 capture_count = m.capture_count + 1
-             returning m.*, (m.xmax = 0) as inserted, false as updated),
+             on conflict (tenant_id, content_hash) where conversation_key is null do update set ",
+        counted!(),
+        " returning m.*, (m.xmax = 0) as inserted, false as updated),
          stored as (select * from by_conversation union all select * from by_content),
          sent as (select idx from conversations union all select idx from notes)
          select i.idx, ",

@@ -72,10 +72,11 @@ fn item_error(index: usize, error: ApiError, locate: Locate<'_>) -> ItemResult {
 /// `POST /v1/memories/batch`
 pub async fn capture(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiError> {
     let items = items(body, cx.config.limits.max_batch_items)?;
+    let analyzer = cx.analyzer()?;
     let prepared = items
         .into_iter()
         .map(|item| match item {
-            Value::Object(map) => Ok(Prepared::capture(map, &cx.config.limits, cx.analyzer()?, cx.now)?),
+            Value::Object(map) => Prepared::capture(map, &cx.config.limits, analyzer, cx.now).map_err(ApiError::from),
             _ => Err(ApiError::InvalidJson("each item must be a capture object".into())),
         })
         .collect();

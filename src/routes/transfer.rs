@@ -83,6 +83,7 @@ pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
 /// Importing the same export twice stores nothing new.
 pub async fn import(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| ApiError::InvalidJson("the body is not UTF-8".into()))?;
+    let analyzer = cx.analyzer()?;
     let mut numbers = Vec::new();
     let mut items = Vec::new();
     for (number, line) in text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())) {
@@ -91,7 +92,9 @@ pub async fn import(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiEr
         }
         let item = match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(map)) if map.get("end") == Some(&Value::Bool(true)) => continue,
-            Ok(Value::Object(map)) => Ok(Prepared::import(map, &cx.config.limits, cx.analyzer()?, cx.now)?),
+            Ok(Value::Object(map)) => {
+                Prepared::import(map, &cx.config.limits, analyzer, cx.now).map_err(ApiError::from)
+            }
             Ok(_) => Err(ApiError::InvalidJson("each line must be a JSON object".into())),
             Err(error) => Err(ApiError::InvalidJson(error.to_string())),
         };
