@@ -8,7 +8,6 @@
 // Needs wrk (Debian package `wrk`); installs aiohttp and asyncpg with pip if
 // missing. Prints a Markdown table with captures/s, latency and ratios.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildWorker } from "../scripts/build-worker.mjs";
@@ -71,19 +70,11 @@ function wrk(url, connections, key) {
 need("wrk", "apt-get install wrk");
 ensureToolchain();
 // Only now are the npm packages these modules import sure to be installed.
-const { freePort, startStack } = await import("../scripts/lib/stack.mjs");
+const { freePort, startScratchStack } = await import("../scripts/lib/stack.mjs");
 ensurePython();
 buildWorker();
 
-const scratch = path.join(root, ".dev", `bench-${process.pid}`);
-const stack = await startStack({
-  dataDir: path.join(scratch, "postgres"),
-  pgPort: await freePort(),
-  port: await freePort(),
-  stateDir: path.join(scratch, "wrangler"),
-  keyFile: path.join(scratch, "api-key"),
-  logFile: path.join(scratch, "wrangler.log"),
-});
+const stack = await startScratchStack("bench", { durable: true });
 const seedPort = await freePort();
 const seed = spawn("python3", [path.join(peer, "server.py")], {
   env: { ...process.env, PGURL: stack.databaseUrl, PORT: String(seedPort) },
@@ -110,5 +101,4 @@ try {
 } finally {
   seed.kill("SIGTERM");
   await stack.stop();
-  if (existsSync(scratch)) rmSync(scratch, { recursive: true, force: true });
 }

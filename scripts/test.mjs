@@ -1,7 +1,7 @@
 // `npm test`: native unit and property tests, the release wasm build, the
 // browser build of memo-core with its Node tests, then the integration tests
 // against the real stack (embedded Postgres + wrangler dev) on free ports.
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { TEST_VARS } from "../tests/helpers/config.mjs";
 import { buildWorker } from "./build-worker.mjs";
@@ -9,7 +9,7 @@ import { ensureToolchain, log, root, run, toolEnv } from "./lib/toolchain.mjs";
 
 ensureToolchain();
 // Only now are the npm packages these modules import sure to be installed.
-const { freePort, startStack } = await import("./lib/stack.mjs");
+const { startScratchStack } = await import("./lib/stack.mjs");
 
 log("native tests: cargo test --workspace");
 run("cargo", ["test", "--workspace", "--quiet"]);
@@ -23,18 +23,8 @@ if (existsSync(path.join(coreWasm, "build.mjs"))) {
   run("node", [path.join(coreWasm, "build.mjs")]);
 }
 
-const scratch = path.join(root, ".dev", `test-run-${process.pid}`);
 log("starting the stack: embedded Postgres, migrations, wrangler dev");
-const stack = await startStack({
-  dataDir: path.join(scratch, "postgres"),
-  pgPort: await freePort(),
-  port: await freePort(),
-  stateDir: path.join(scratch, "wrangler"),
-  keyFile: path.join(scratch, "api-key"),
-  logFile: path.join(scratch, "wrangler.log"),
-  durable: false,
-  vars: TEST_VARS,
-});
+const stack = await startScratchStack("test-run", { vars: TEST_VARS });
 
 let failed = false;
 try {
@@ -49,15 +39,14 @@ try {
     env: toolEnv({
       MEMO_TEST_BASE_URL: stack.baseUrl,
       MEMO_TEST_DATABASE_URL: stack.databaseUrl,
-      MEMO_TEST_LOG_FILE: path.join(scratch, "wrangler.log"),
+      MEMO_TEST_LOG_FILE: stack.logFile,
     }),
   });
 } catch (error) {
   failed = true;
   log(error.message);
 } finally {
-  await stack.stop();
-  if (!failed) rmSync(scratch, { recursive: true, force: true });
-  else log(`kept ${path.relative(root, scratch)} (wrangler.log) for inspection`);
+  await stack.stop({ keep: failed });
+  if (failed) log(`kept ${path.relative(root, stack.scratch)} (wrangler.log) for inspection`);
 }
 process.exit(failed ? 1 : 0);

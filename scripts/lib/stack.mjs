@@ -3,7 +3,7 @@
 // `wrangler dev` serving the worker with the Hyperdrive binding pointed at
 // that Postgres.
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { startPostgres } from "./postgres.mjs";
@@ -137,4 +137,29 @@ export async function startStack({ databaseUrl, dataDir, pgPort, port, stateDir,
     await stop();
     throw error;
   }
+}
+
+/**
+ * A throwaway stack in `.dev/<name>-<pid>/` (Postgres data, wrangler state,
+ * key and `wrangler.log`) on free ports. `stop({ keep })` removes the folder
+ * unless `keep` is set (to inspect a failure).
+ */
+export async function startScratchStack(name, { durable = false, vars } = {}) {
+  const scratch = path.join(root, ".dev", `${name}-${process.pid}`);
+  const logFile = path.join(scratch, "wrangler.log");
+  const stack = await startStack({
+    dataDir: path.join(scratch, "postgres"),
+    pgPort: await freePort(),
+    port: await freePort(),
+    stateDir: path.join(scratch, "wrangler"),
+    keyFile: path.join(scratch, "api-key"),
+    logFile,
+    durable,
+    vars,
+  });
+  const stop = async ({ keep = false } = {}) => {
+    await stack.stop();
+    if (!keep) rmSync(scratch, { recursive: true, force: true });
+  };
+  return { ...stack, scratch, logFile, stop };
 }

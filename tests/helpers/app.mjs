@@ -7,8 +7,8 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
-import { admin, buildAdmin, freePort, startStack } from "../../scripts/lib/stack.mjs";
-import { ensureToolchain, root } from "../../scripts/lib/toolchain.mjs";
+import { admin, buildAdmin, startScratchStack } from "../../scripts/lib/stack.mjs";
+import { ensureToolchain } from "../../scripts/lib/toolchain.mjs";
 import { after } from "node:test";
 import { TEST_VARS } from "./config.mjs";
 
@@ -23,19 +23,9 @@ async function stack() {
     };
   }
   ensureToolchain();
-  const scratch = path.join(root, ".dev", `test-${process.pid}`);
-  const started = await startStack({
-    dataDir: path.join(scratch, "postgres"),
-    pgPort: await freePort(),
-    port: await freePort(),
-    stateDir: path.join(scratch, "wrangler"),
-    keyFile: path.join(scratch, "api-key"),
-    logFile: path.join(scratch, "wrangler.log"),
-    durable: false,
-    vars: TEST_VARS,
-  });
+  const started = await startScratchStack("test", { vars: TEST_VARS });
   after(() => started.stop());
-  return { ...started, logFile: path.join(scratch, "wrangler.log") };
+  return started;
 }
 
 export class App {
