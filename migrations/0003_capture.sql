@@ -8,7 +8,9 @@ returns bytea
 language sql
 immutable
 parallel safe
-as $$ select sha256(btrim(regexp_replace(content, '\s+', ' ', 'g'))::bytea) $$;
+-- textsend gives the text's bytes as they are; a ::bytea cast would parse
+-- backslashes in the content as escapes and fail on some.
+as $$ select sha256(textsend(btrim(regexp_replace(content, '\s+', ' ', 'g')))) $$;
 
 alter table memories drop column content_hash;
 alter table memories add column content_hash bytea generated always as (memo_content_hash(content)) stored;

@@ -203,3 +203,24 @@ describe("batch", () => {
     }
   });
 });
+
+describe("content edge cases", () => {
+  test("backslashes and escapes in content are stored and deduplicated", async () => {
+    const { client, name } = app.tenant();
+    const content = String.raw`C:\Users\x\new \x41 \\ \u0000-not-a-nul \' end`;
+    const first = await client.post("/v1/memories", { content });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    assert.equal(first.body.content, content);
+    assert.equal((await client.post("/v1/memories", { content })).body.duplicate, true);
+    assert.equal(await app.countMemories(name), 1);
+  });
+
+  test("a patch that gives a memory another memory's content is a 422 on content", async () => {
+    const { client } = app.tenant();
+    await client.post("/v1/memories", { content: "first" });
+    const second = (await client.post("/v1/memories", { content: "second" })).body;
+    const r = await client.patch(`/v1/memories/${second.id}`, { content: "first" });
+    assert.equal(r.status, 422, JSON.stringify(r.body));
+    assert.equal(r.body.error.field, "content");
+  });
+});

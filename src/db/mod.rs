@@ -14,7 +14,7 @@ pub mod stats;
 
 use crate::auth::KeyHash;
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use futures_util::future::{select, Either};
 use std::future::Future;
 use std::pin::pin;
@@ -130,6 +130,14 @@ async fn within<F: Future>(timeout: Duration, future: F) -> Option<F::Output> {
 /// Connection trouble and server overload are "unavailable, retry"; anything
 /// else is a bug to log.
 fn classify(error: tokio_postgres::Error, retry_after_seconds: u64) -> ApiError {
+    // The one unique key a request can collide with is a tenant's content
+    // (`memories_content`): a patch giving a memory the content of another.
+    if error.code().is_some_and(|code| code.code() == "23505") {
+        return ApiError::InvalidField(FieldError::new(
+            "content",
+            "another of your memories already holds this content",
+        ));
+    }
     let transient = match error.code() {
         Some(code) => {
             let code = code.code();
