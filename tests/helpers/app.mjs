@@ -13,6 +13,11 @@ import { after } from "node:test";
 import { TEST_VARS } from "./config.mjs";
 
 let shared;
+/** Stops the stack this file started, if it started one. */
+let stopOwnStack = async () => {};
+// Registered at import, so it belongs to the whole test file: registered from
+// inside a `before` hook it would run as soon as that hook ends.
+after(() => stopOwnStack());
 
 async function stack() {
   if (process.env.MEMO_TEST_BASE_URL) {
@@ -24,7 +29,7 @@ async function stack() {
   }
   ensureToolchain();
   const started = await startScratchStack("test", { vars: TEST_VARS });
-  after(() => started.stop());
+  stopOwnStack = started.stop;
   return started;
 }
 
