@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "
 import path from "node:path";
 import { ensureToolchain, log, root, run } from "./lib/toolchain.mjs";
 
-const inputs = ["Cargo.toml", "Cargo.lock", "src", "crates/memo-core/Cargo.toml", "crates/memo-core/src", "crates/memo-core/data"];
+const inputs = ["Cargo.toml", "Cargo.lock", "src", "openapi", "crates/memo-core/Cargo.toml", "crates/memo-core/src", "crates/memo-core/data"];
 const stampFile = path.join(root, "build", ".inputs-sha256");
 
 function* files(entry) {

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::http::{query_params, read_body, BodyKind, Reply};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::rate_limit;
-use crate::routes::{self, batch, health, legacy, memories, search, stats, transfer, Ctx};
+use crate::routes::{self, batch, health, legacy, memories, openapi, search, stats, transfer, Ctx};
 use chrono::{DateTime, Utc};
 use worker::{Env, Method, Request, Response};
 
@@ -17,6 +17,7 @@ use worker::{Env, Method, Request, Response};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint<'a> {
     Health,
+    OpenApi,
     CaptureMemory,
     CaptureBatch,
     ListMemories,
@@ -42,6 +43,7 @@ impl Endpoint<'_> {
     pub fn name(&self) -> &'static str {
         match self {
             Endpoint::Health => "health",
+            Endpoint::OpenApi => "openapi",
             Endpoint::CaptureMemory => "memories.create",
             Endpoint::CaptureBatch => "memories.batch",
             Endpoint::ListMemories => "memories.list",
@@ -71,6 +73,7 @@ pub fn resolve<'a>(method: &Method, path: &'a str) -> Result<Endpoint<'a>, ApiEr
     // Per path: the methods it allows, each with its endpoint.
     let methods: Vec<(Method, Endpoint<'a>)> = match segments.as_slice() {
         ["health"] => vec![(Get, Health)],
+        ["openapi.json"] => vec![(Get, OpenApi)],
         [] => vec![(Get, LegacyStatus)],
         ["memory"] => vec![(Post, LegacyCapture)],
         ["memories"] => vec![(Get, LegacyList)],
@@ -117,9 +120,11 @@ fn is_write(endpoint: &Endpoint<'_>) -> bool {
 }
 
 async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result<Reply, ApiError> {
-    // Health and preflights need no key: browsers send preflights without one.
+    // Health, the API description and preflights need no key: browsers send
+    // preflights without one.
     match endpoint {
         Endpoint::Health => return health::health(cx).await,
+        Endpoint::OpenApi => return openapi::openapi(),
         Endpoint::Preflight { .. } => return Ok(Reply::no_content()),
         _ => {}
     }
@@ -146,7 +151,9 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
             Endpoint::LegacyCapture => legacy::capture(cx, &key, &body).await,
             Endpoint::LegacyList => legacy::list(cx, &key, &params).await,
             Endpoint::LegacySearch => legacy::search(cx, &key, &params).await,
-            Endpoint::Health | Endpoint::Preflight { .. } => unreachable!("answered above without a key"),
+            Endpoint::Health | Endpoint::OpenApi | Endpoint::Preflight { .. } => {
+                unreachable!("answered above without a key")
+            }
         }
     };
     match req.headers().get("idempotency-key")? {
@@ -244,6 +251,7 @@ mod tests {
     #[test]
     fn routes_resolve() {
         assert_eq!(resolve(&Method::Get, "/health").unwrap(), Endpoint::Health);
+        assert_eq!(resolve(&Method::Get, "/openapi.json").unwrap(), Endpoint::OpenApi);
         assert_eq!(resolve(&Method::Post, "/v1/memories").unwrap(), Endpoint::CaptureMemory);
         assert_eq!(resolve(&Method::Get, "/v1/memories/").unwrap(), Endpoint::ListMemories);
         assert_eq!(resolve(&Method::Patch, "/v1/memories/abc").unwrap(), Endpoint::PatchMemory("abc"));

@@ -6,6 +6,7 @@ import path from "node:path";
 import { freePort, startWorker } from "../scripts/lib/stack.mjs";
 import { root } from "../scripts/lib/toolchain.mjs";
 import { Client, spawnApp } from "./helpers/app.mjs";
+import { responseViolations } from "./helpers/openapi.mjs";
 
 let worker;
 before(async () => {
@@ -28,6 +29,7 @@ test("health is 503 with the reason and Retry-After", async () => {
   assert.equal(response.status, 503);
   assert.equal(response.body.database, "unavailable");
   assert.equal(response.headers.get("retry-after"), "3");
+  assert.deepEqual(responseViolations("GET", "/health", response), []);
 });
 
 test("API calls are JSON 503 database_unavailable, promptly", async () => {
@@ -38,6 +40,7 @@ test("API calls are JSON 503 database_unavailable, promptly", async () => {
     assert.equal(r.status, 503, `${method} ${p}: ${JSON.stringify(r.body)}`);
     assert.equal(r.body.error.code, "database_unavailable");
     assert.equal(r.headers.get("retry-after"), "3");
+    assert.deepEqual(responseViolations(method, p, r), []);
     assert.ok(Date.now() - started < 30_000);
   }
 });

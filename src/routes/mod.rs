@@ -6,6 +6,7 @@ pub mod batch;
 pub mod health;
 pub mod legacy;
 pub mod memories;
+pub mod openapi;
 pub mod search;
 pub mod stats;
 pub mod transfer;
