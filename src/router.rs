@@ -63,15 +63,13 @@ impl Endpoint<'_> {
     }
 }
 
-/// Maps a method and path to an endpoint: 404 for unknown paths, 405 (with
-/// the allowed methods) for known paths with another method, a preflight for
-/// `OPTIONS` on any known path.
-pub fn resolve<'a>(method: &Method, path: &'a str) -> Result<Endpoint<'a>, ApiError> {
+/// The methods a known path allows, each with its endpoint; 404 for an
+/// unknown path.
+fn routes(path: &str) -> Result<Vec<(Method, Endpoint<'_>)>, ApiError> {
     use Endpoint::*;
     use Method::{Delete, Get, Patch, Post};
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    // Per path: the methods it allows, each with its endpoint.
-    let methods: Vec<(Method, Endpoint<'a>)> = match segments.as_slice() {
+    Ok(match segments.as_slice() {
         ["health"] => vec![(Get, Health)],
         ["openapi.json"] => vec![(Get, OpenApi)],
         [] => vec![(Get, LegacyStatus)],
@@ -86,21 +84,45 @@ pub fn resolve<'a>(method: &Method, path: &'a str) -> Result<Endpoint<'a>, ApiEr
         ["v1", "export"] => vec![(Get, Export)],
         ["v1", "import"] => vec![(Post, Import)],
         _ => return Err(ApiError::NotFound),
-    };
-    let allow = match methods.len() {
-        1 if methods[0].0 == Post => "POST, OPTIONS",
+    })
+}
+
+/// The `Allow` header for a path's methods.
+fn allow_header(methods: &[(Method, Endpoint<'_>)]) -> &'static str {
+    match methods.len() {
+        1 if methods[0].0 == Method::Post => "POST, OPTIONS",
         1 => "GET, OPTIONS",
         2 => "GET, POST, OPTIONS",
         _ => "GET, PATCH, DELETE, OPTIONS",
-    };
+    }
+}
+
+/// Maps a method and path to an endpoint: 404 for unknown paths, 405 (with
+/// the allowed methods) for known paths with another method, a preflight for
+/// `OPTIONS` on any known path.
+pub fn resolve<'a>(method: &Method, path: &'a str) -> Result<Endpoint<'a>, ApiError> {
+    let methods = routes(path)?;
+    let allow = allow_header(&methods);
     if *method == Method::Options {
-        return Ok(Preflight { allow });
+        return Ok(Endpoint::Preflight { allow });
     }
     methods
         .into_iter()
         .find(|(m, _)| m == method)
         .map(|(_, endpoint)| endpoint)
         .ok_or(ApiError::MethodNotAllowed { allow })
+}
+
+/// Like [`resolve`], from the method as the client spelt it. workers-rs turns
+/// every method it does not know (`QUERY`, `PROPFIND`, ...) into `GET`; such a
+/// request must get 405, not run a `GET` handler.
+fn resolve_request<'a>(method_name: &str, path: &'a str) -> Result<Endpoint<'a>, ApiError> {
+    let method = Method::from(method_name.to_owned());
+    if method.as_ref().eq_ignore_ascii_case(method_name) {
+        resolve(&method, path)
+    } else {
+        Err(ApiError::MethodNotAllowed { allow: allow_header(&routes(path)?) })
+    }
 }
 
 /// What body an endpoint reads, if any.
@@ -175,14 +197,14 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
     let started = worker::Date::now().as_millis();
     let request_id = request_id(&req);
     let path = req.path();
-    let method = req.method();
+    let method_name = req.inner().method();
     let origin = req.headers().get("origin").ok().flatten();
     let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
     let mut route = "unmatched";
     let mut preflight_allow = None;
     let result = async {
         let config = config.clone().map_err(|e| ApiError::Internal(format!("configuration: {e}")))?;
-        let endpoint = resolve(&method, &path)?;
+        let endpoint = resolve_request(&method_name, &path)?;
         route = endpoint.name();
         if let Endpoint::Preflight { allow } = endpoint {
             preflight_allow = Some(allow);
@@ -209,7 +231,7 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
     }
     let log = serde_json::json!({
         "request_id": request_id,
-        "method": method.to_string(),
+        "method": method_name,
         "route": route,
         "status": response.status_code(),
         "ms": worker::Date::now().as_millis() - started,
@@ -274,6 +296,13 @@ mod tests {
             resolve(&Method::Get, "/memory").unwrap_err().headers(),
             vec![("Allow", "POST, OPTIONS".to_owned())]
         );
+    }
+
+    #[test]
+    fn unknown_methods_are_not_get() {
+        assert_eq!(resolve_request("QUERY", "/v1/stats").unwrap_err().status(), 405);
+        assert_eq!(resolve_request("PROPFIND", "/nope").unwrap_err().status(), 404);
+        assert_eq!(resolve_request("get", "/v1/stats").unwrap(), Endpoint::Stats);
     }
 
     #[test]

@@ -68,6 +68,16 @@ describe("routing", () => {
     assertError(r, 405, "method_not_allowed");
     assert.equal(r.headers.get("allow"), "GET, POST, OPTIONS");
   });
+
+  test("methods the runtime does not know are 405, never a GET in disguise", async () => {
+    const { client } = app.tenant();
+    for (const method of ["QUERY", "PROPFIND"]) {
+      const r = await client.request(method, "/v1/stats");
+      assertError(r, 405, "method_not_allowed");
+      assert.equal(r.headers.get("allow"), "GET, OPTIONS");
+    }
+    assertError(await client.request("QUERY", "/v2/nothing"), 404, "not_found");
+  });
 });
 
 describe("capture input", () => {
