@@ -106,7 +106,8 @@ export async function startWorker({ databaseUrl, port, stateDir, logFile, vars =
     if (logFile) process.stderr.write(readFileSync(logFile, "utf8").slice(-4000));
     throw error;
   }
-  return { baseUrl, stop: () => stopGroup(child) };
+  // `pid` leads the process group of wrangler and the workerd it runs.
+  return { baseUrl, pid: child.pid, stop: () => stopGroup(child) };
 }
 
 /**
