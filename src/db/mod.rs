@@ -55,6 +55,10 @@ pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
 /// A live connection for the length of one request.
 pub struct Db {
     client: Client,
+    /// Where the connection went, for a cancel request on a second socket.
+    host: String,
+    port: u16,
+    connect_timeout: Duration,
     query_timeout: Duration,
     retry_after_seconds: u64,
     /// Time spent connecting (socket + startup + auth), for `/v1/stats`.
@@ -89,6 +93,9 @@ impl Db {
         });
         Ok(Db {
             client,
+            host: hyperdrive.host(),
+            port: hyperdrive.port(),
+            connect_timeout: timeout,
             query_timeout: Duration::from_millis(config.db_query_timeout_ms),
             retry_after_seconds: config.retry_after_seconds,
             connect_ms: (worker::Date::now().as_millis() - started) as f64,
@@ -99,10 +106,35 @@ impl Db {
     pub async fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
         match within(self.query_timeout, self.client.query_typed(sql, params)).await {
             Some(result) => result.map_err(|e| classify(e, self.retry_after_seconds)),
-            None => Err(ApiError::DatabaseUnavailable {
-                detail: format!("statement timed out after {:?}", self.query_timeout),
-                retry_after_seconds: self.retry_after_seconds,
-            }),
+            None => {
+                self.cancel_running_statement().await;
+                Err(ApiError::DatabaseUnavailable {
+                    detail: format!("statement timed out after {:?}", self.query_timeout),
+                    retry_after_seconds: self.retry_after_seconds,
+                })
+            }
+        }
+    }
+
+    /// Asks Postgres to cancel the statement this connection is running.
+    ///
+    /// Dropping the client is not enough: the server goes on executing (or
+    /// waiting for a lock) and would commit a write the caller was told had
+    /// failed, holding a backend all the while. A cancel request goes over a
+    /// second connection, as the protocol requires. Best effort, bounded by the
+    /// connect timeout: if it fails, the statement may still finish.
+    async fn cancel_running_statement(&self) {
+        let token = self.client.cancel_token();
+        let cancelling = async {
+            let socket = Socket::builder()
+                .secure_transport(SecureTransport::StartTls)
+                .connect(self.host.clone(), self.port)
+                .map_err(|e| format!("socket: {e}"))?;
+            token.cancel_query_raw(socket, PassthroughTls).await.map_err(|e| e.to_string())
+        };
+        let outcome = within(self.connect_timeout, cancelling).await.unwrap_or_else(|| Err("timed out".into()));
+        if let Err(error) = outcome {
+            worker::console_warn!("could not cancel a timed-out statement: {error}");
         }
     }
 
