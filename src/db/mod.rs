@@ -179,9 +179,15 @@ fn classify(error: tokio_postgres::Error, retry_after_seconds: u64) -> ApiError 
             error.is_closed() || std::error::Error::source(&error).is_some_and(|source| source.is::<std::io::Error>())
         }
     };
+    // tokio-postgres displays every server error as just "db error"; the
+    // log needs the SQLSTATE and the server's message.
+    let detail = match error.as_db_error() {
+        Some(db) => format!("{} {}", db.code().code(), db.message()),
+        None => error.to_string(),
+    };
     if transient {
-        ApiError::DatabaseUnavailable { detail: error.to_string(), retry_after_seconds }
+        ApiError::DatabaseUnavailable { detail, retry_after_seconds }
     } else {
-        ApiError::Internal(format!("postgres: {error}"))
+        ApiError::Internal(format!("postgres: {detail}"))
     }
 }
