@@ -43,10 +43,10 @@ export function admin(databaseUrl, args) {
 }
 
 /** Waits until /health answers (200 only, unless `healthy` is false). */
-async function waitForHealth(baseUrl, child, timeoutMs, healthy) {
+export async function waitForHealth(baseUrl, child, timeoutMs, healthy) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited (code ${child.exitCode})`);
+    if (child.exitCode !== null) throw new Error(`the worker process exited (code ${child.exitCode})`);
     try {
       const response = await fetch(`${baseUrl}/health`);
       if (response.status === 200 || !healthy) return;
@@ -59,7 +59,7 @@ async function waitForHealth(baseUrl, child, timeoutMs, healthy) {
 }
 
 /** Stops a process started with `detached: true`, and its children. */
-function stopGroup(child) {
+export function stopGroup(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once("exit", resolve);

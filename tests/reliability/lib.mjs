@@ -12,6 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWorker } from "../../scripts/build-worker.mjs";
 import { admin, buildAdmin, freePort, startWorker } from "../../scripts/lib/stack.mjs";
+import { startWorkerd } from "../../scripts/lib/workerd.mjs";
 import { startPostgres } from "../../scripts/lib/postgres.mjs";
 import { ensureToolchain, log, root } from "../../scripts/lib/toolchain.mjs";
 import { App } from "../helpers/client.mjs";
@@ -19,10 +20,11 @@ import { App } from "../helpers/client.mjs";
 /**
  * A worker on a free port with `vars`, over the database of the running
  * `npm test` stack, or over its own embedded Postgres when `ownPostgres` is
- * set or no stack is running. Returns { app, baseUrl, databaseUrl, workerPid,
- * postgres: { stop, start } | null, stop }.
+ * set or no stack is running. The worker runs under `wrangler dev`, or under
+ * plain workerd when `plainWorkerd` is set (see scripts/lib/workerd.mjs).
+ * Returns { app, baseUrl, databaseUrl, workerPid, postgres: { stop, start } | null, stop }.
  */
-export async function scenarioStack(name, { vars = {}, ownPostgres = false, databaseUrl } = {}) {
+export async function scenarioStack(name, { vars = {}, ownPostgres = false, databaseUrl, plainWorkerd = false } = {}) {
   ensureToolchain();
   buildWorker();
   buildAdmin();
@@ -47,13 +49,10 @@ export async function scenarioStack(name, { vars = {}, ownPostgres = false, data
     stops.push(() => postgres.stop());
     admin(databaseUrl, ["migrate"]);
   }
-  const worker = await startWorker({
-    databaseUrl,
-    port: await freePort(),
-    stateDir: path.join(scratch, "wrangler"),
-    logFile: path.join(scratch, "wrangler.log"),
-    vars,
-  });
+  const port = await freePort();
+  const worker = plainWorkerd
+    ? await startWorkerd({ databaseUrl, port, scratch: path.join(scratch, "workerd"), vars })
+    : await startWorker({ databaseUrl, port, stateDir: path.join(scratch, "wrangler"), logFile: path.join(scratch, "wrangler.log"), vars });
   stops.push(worker.stop);
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => {});

@@ -1,0 +1,70 @@
+// The built worker under plain `workerd serve` (npm `workerd`, which wrangler
+// installs), without wrangler dev's proxy and dev tooling. The soak measures
+// memory here: under wrangler dev the runtime's RSS grows by tens of KB per
+// request even for a trivial JavaScript worker, which would hide or fake a
+// leak of ours. There is no rate-limit binding here, so the worker runs with
+// RATE_LIMIT_ENABLED=false.
+import { spawn } from "node:child_process";
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { root } from "./toolchain.mjs";
+import { stopGroup, waitForHealth } from "./stack.mjs";
+
+/** The [vars] of wrangler.toml: the deployment's defaults. */
+function wranglerVars() {
+  const toml = readFileSync(path.join(root, "wrangler.toml"), "utf8");
+  const section = toml.split(/^\[vars\]$/m)[1]?.split(/^\[/m)[0] ?? "";
+  return Object.fromEntries([...section.matchAll(/^([A-Z_]+)\s*=\s*"([^"]*)"/gm)].map((m) => [m[1], m[2]]));
+}
+
+const capnpString = (text) => JSON.stringify(text);
+
+/** Starts workerd serving build/ on 127.0.0.1:`port`; resolves to { baseUrl, pid, stop }. */
+export async function startWorkerd({ databaseUrl, port, scratch, vars = {}, timeoutMs = 60_000 }) {
+  mkdirSync(scratch, { recursive: true });
+  const pg = new URL(databaseUrl);
+  const bindings = Object.entries({ ...wranglerVars(), ...vars, RATE_LIMIT_ENABLED: "false" })
+    .map(([name, value]) => `(name = ${capnpString(name)}, text = ${capnpString(value)})`);
+  bindings.push(
+    `(name = "DB", hyperdrive = (designator = "pg", database = ${capnpString(pg.pathname.slice(1))}, ` +
+      `user = ${capnpString(decodeURIComponent(pg.username))}, password = ${capnpString(decodeURIComponent(pg.password))}, scheme = "postgresql"))`,
+  );
+  const compatibilityDate = readFileSync(path.join(root, "wrangler.toml"), "utf8").match(/compatibility_date = "([^"]+)"/)[1];
+  // `embed` paths are relative to the configuration file.
+  const built = (file) => path.relative(scratch, path.join(root, "build", file));
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "memo", worker = (
+      modules = [
+        (name = "index.js", esModule = embed ${capnpString(built("index.js"))}),
+        (name = "index_bg.wasm", wasm = embed ${capnpString(built("index_bg.wasm"))}),
+      ],
+      compatibilityDate = ${capnpString(compatibilityDate)},
+      bindings = [${bindings.join(", ")}],
+    )),
+    (name = "pg", external = (address = ${capnpString(`${pg.hostname}:${pg.port}`)}, tcp = ())),
+  ],
+  sockets = [(name = "http", address = ${capnpString(`127.0.0.1:${port}`)}, http = (), service = "memo")],
+);
+`;
+  const configFile = path.join(scratch, "config.capnp");
+  writeFileSync(configFile, config);
+  const log = createWriteStream(path.join(scratch, "workerd.log"));
+  const child = spawn(path.join(root, "node_modules", ".bin", "workerd"), ["serve", configFile, "--experimental"], {
+    cwd: root,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(baseUrl, child, timeoutMs, true);
+  } catch (error) {
+    await stopGroup(child);
+    process.stderr.write(readFileSync(path.join(scratch, "workerd.log"), "utf8").slice(-4000));
+    throw error;
+  }
+  return { baseUrl, pid: child.pid, stop: () => stopGroup(child) };
+}
