@@ -35,12 +35,25 @@ try {
       : []),
   ];
   log(`integration tests: ${files.length} files against ${stack.baseUrl}`);
-  run("node", ["--test", "--test-reporter=spec", ...files], {
-    env: toolEnv({
-      MEMO_TEST_BASE_URL: stack.baseUrl,
-      MEMO_TEST_DATABASE_URL: stack.databaseUrl,
-      MEMO_TEST_LOG_FILE: stack.logFile,
-    }),
+  const stackEnv = toolEnv({
+    MEMO_TEST_BASE_URL: stack.baseUrl,
+    MEMO_TEST_DATABASE_URL: stack.databaseUrl,
+    MEMO_TEST_LOG_FILE: stack.logFile,
+  });
+  run("node", ["--test", "--test-reporter=spec", ...files], { env: stackEnv });
+
+  // ---- Reliability (issue 8), after the integration tests, on the same stack ----
+  // Schema fuzzing with the stack's development key, paced under the per-key
+  // rate limiter; the full run is `npm run fuzz`.
+  const { fuzz } = await import("./lib/fuzz.mjs");
+  const fuzzed = await fuzz({ baseUrl: stack.baseUrl, apiKey: stack.apiKey, maxExamples: 5, rateLimit: "540/m" });
+  if (!fuzzed.passed) throw new Error(`schemathesis reported failures (${fuzzed.generated} requests)`);
+  log(`schemathesis: ${fuzzed.generated} generated requests, no failures`);
+  // Short fault, load and soak scenarios, one at a time: each starts its own
+  // worker (and, for the outage, its own Postgres) beside this stack.
+  log("reliability scenarios (short versions)");
+  run("node", ["--test", "--test-concurrency=1", "--test-reporter=spec", path.join("tests", "reliability", "short.test.mjs")], {
+    env: stackEnv,
   });
 } catch (error) {
   failed = true;
