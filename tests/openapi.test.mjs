@@ -34,7 +34,18 @@ test("every route's real responses conform to the description", async () => {
   const capture = memoryLaneCapture({ content: "Human: How do I tune postgres autovacuum?\nAssistant: Lower the scale factor." });
   const memory = await check("POST", "/v1/memories", () => client.post("/v1/memories", { ...capture, tags: ["Ops"], title: "Autovacuum" }), 201);
   await check("POST", "/v1/memories", () => client.post("/v1/memories", { content: "a plain note", captured_at: "2026-11-26T10:00:00+01:00" }), 201);
+  await check("POST", "/v1/memories", () => client.post("/v1/memories", { content: "a plain note" }), 200);
+  await check("POST", "/v1/memories", () => client.post("/v1/memories", { content: "retried", tags: ["x"] }, { headers: { "idempotency-key": "openapi-1" } }), 201);
+  await check("POST", "/v1/memories", () => client.post("/v1/memories", { content: "retried", tags: ["x"] }, { headers: { "idempotency-key": "openapi-1" } }), 201);
   const legacy = await check("POST", "/memory", () => client.post("/memory", memoryLaneCapture({ platform: "Claude" })), 200);
+  await check("POST", "/v1/memories/batch", () => client.post("/v1/memories/batch", { items: [{ content: "batch one" }, { content: "" }, { content: "a plain note" }] }), 200);
+  await check("POST", "/v1/memories/batch", () => client.post("/v1/memories/batch", { items: [] }), 422);
+  const exported = await check("GET", "/v1/export", () => client.get("/v1/export"), 200);
+  const ndjson = (text) => ({ body: text, headers: { "content-type": "application/x-ndjson" } });
+  await check("POST", "/v1/import", () => client.request("POST", "/v1/import", ndjson(`${JSON.stringify({ content: "imported" })}\nnot json\n`)), 200);
+  await check("POST", "/v1/import", () => client.request("POST", "/v1/import", ndjson("\n")), 422);
+  await check("POST", "/v1/import", () => client.post("/v1/import", { content: "x" }), 415);
+  assert.match(String(exported), /"end":true/);
   const id = `/v1/memories/${memory.id}`;
   await check("GET", "/v1/memories/{id}", () => client.get(id), 200);
   await check("GET", "/v1/memories/{id}", () => client.get(`/v1/memories/${legacy.memory_id}`), 200);
@@ -61,7 +72,8 @@ test("every route's real responses conform to the description", async () => {
     ["GET", "/v1/memories", "/v1/memories"], ["POST", "/v1/memories", "/v1/memories"], ["GET", "/v1/memories/{id}", id],
     ["PATCH", "/v1/memories/{id}", id], ["DELETE", "/v1/memories/{id}", id], ["GET", "/v1/search", "/v1/search?q=x"],
     ["GET", "/v1/stats", "/v1/stats"], ["GET", "/", "/"], ["POST", "/memory", "/memory"], ["GET", "/memories", "/memories"],
-    ["GET", "/search", "/search?q=x"],
+    ["GET", "/search", "/search?q=x"], ["POST", "/v1/memories/batch", "/v1/memories/batch"], ["GET", "/v1/export", "/v1/export"],
+    ["POST", "/v1/import", "/v1/import"],
   ]) {
     const json = method === "POST" || method === "PATCH" ? { content: "x" } : undefined;
     await check(method, template, () => anonymous.request(method, path, { json }), 401);
