@@ -47,6 +47,14 @@ describe("authentication", () => {
     assertError(await client.get("/v1/memories"), 401, "unauthorized");
   });
 
+  test("a batch or import with no valid item still needs a valid key", async () => {
+    const stranger = app.anonymous();
+    const headers = { authorization: "Bearer memo_not-a-real-key" };
+    assertError(await stranger.post("/v1/memories/batch", { items: [{}] }, { headers }), 401, "unauthorized");
+    const ndjson = { body: "{}\n", headers: { ...headers, "content-type": "application/x-ndjson" } };
+    assertError(await stranger.request("POST", "/v1/import", ndjson), 401, "unauthorized");
+  });
+
   test("keys are stored only as SHA-256 digests", async () => {
     const { key, name } = app.tenant();
     const rows = await app.sql(

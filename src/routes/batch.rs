@@ -105,7 +105,11 @@ pub async fn store_all(
             Err(error) => results.push(Some(item_error(index, error, locate))),
         }
     }
-    if !prepared.is_empty() {
+    if prepared.is_empty() {
+        // No statement would run, and the key is checked inside the statement:
+        // check it alone, so a bad key is a 401 and never a report.
+        sql::check_key(cx.db().await?, key).await?;
+    } else {
         let inserts: Vec<_> = prepared.iter().map(|(_, p)| p.insert()).collect();
         let stored = sql::upsert(cx.db().await?, key, &inserts).await?;
         for ((index, _), (stored, outcome)) in prepared.iter().zip(stored) {
