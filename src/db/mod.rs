@@ -104,10 +104,15 @@ impl Db {
 
     /// Runs one statement, bounded by the query timeout.
     pub async fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
-        match within(self.query_timeout, self.client.query_typed(sql, params)).await {
+        let mut statement = pin!(self.client.query_typed(sql, params));
+        match within(self.query_timeout, statement.as_mut()).await {
             Some(result) => result.map_err(|e| classify(e, self.retry_after_seconds)),
             None => {
                 self.cancel_running_statement().await;
+                // Wait (briefly) for the cancelled statement's error: with no
+                // answer pending, the connection closes as soon as the client
+                // is dropped, instead of staying open after the request.
+                let _ = within(self.connect_timeout, statement).await;
                 Err(ApiError::DatabaseUnavailable {
                     detail: format!("statement timed out after {:?}", self.query_timeout),
                     retry_after_seconds: self.retry_after_seconds,
