@@ -4,12 +4,13 @@
 //! Hits come in tiers, each from its own index-backed branch, best first:
 //!
 //! 1. `id`: `q` is the id of one of the caller's memories (primary key);
-//! 2. `text`: full-text matches of the web-search query (GIN on `search`),
-//!    the newest 1,000 of them ranked, or, for a query of filters only, the
+//! 2. `text`: full-text matches of the web-search query (GIN on
+//!    `(tenant_id, search)`), the newest 500 of them ranked, or, for a query of filters only, the
 //!    newest memories that pass them (the `(tenant_id, created_at)` index);
 //! 3. `fuzzy`: only when full text finds fewer than three memories: the last
 //!    word as a prefix (GIN on `search`) or titles and tags with a word
 //!    similar to the query's words (trigram GIN on `memo_fuzzy_text`).
+//!    A filter-only query never reaches it: there are no words to be close to.
 //!
 //! Parameters the query does not use are NULL. Statements go out unnamed
 //! (`query_typed`), so Postgres plans each with its values: the conditions
@@ -119,6 +120,20 @@ pub const SQL: &str = authed!(
     ") s where",
     after_cursor!(2),
     "),
+     -- Ranking reads every candidate's document, so only the newest 500
+     -- matches are ranked: a word in 50,000 memories costs 500 rankings,
+     -- not 50,000. Older matches of so common a word are reached by
+     -- narrowing the query.
+     text_candidates as materialized (
+         select m.id, m.created_at, m.search
+         from caller, memories m
+         where ($2::text is null or m.search @@ ",
+    text_query!(),
+    ") and m.id is distinct from $7::uuid",
+    filters!(),
+    "
+         order by m.created_at desc, m.id desc
+         limit 500),
      by_text as (
          select * from (
              select m.id, m.created_at, 1 as tier,
@@ -136,20 +151,7 @@ pub const SQL: &str = authed!(
                              and m.search @@ phraseto_tsquery('memo_stem', memo_cjk_spaced($6::text))
                            then 2 else 0 end
                  end::real as score
-             -- Ranking reads every candidate's document, so only the newest
-             -- 1,000 matches are ranked: a word in 50,000 memories costs
-             -- 1,000 rankings, not 50,000. Older matches of so common a
-             -- word are reached by narrowing the query.
-             from (
-                 select m.id, m.created_at, m.search
-                 from caller, memories m
-                 where ($2::text is null or m.search @@ ",
-    text_query!(),
-    ") and m.id is distinct from $7::uuid",
-    filters!(),
-    "
-                 order by m.created_at desc, m.id desc
-                 limit 1000) m
+             from text_candidates m
          ) s where",
     after_cursor!(1),
     " order by s.score desc, s.created_at desc, s.id desc
@@ -169,12 +171,7 @@ pub const SQL: &str = authed!(
     text_query!(),
     ") > 0
                -- Typo tolerance only when full text finds too little.
-               and (select count(*) from (
-                       select 1 from memories m
-                       where m.search @@ ",
-    text_query!(),
-    filters!(),
-    " limit 3) enough) < 3
+               and (select count(*) from text_candidates) < 3
                and (($4::text is not null and m.search @@ ",
     prefix_query!(),
     ")
