@@ -6,12 +6,31 @@ use crate::error::ApiError;
 use futures_util::Stream;
 use futures_util::StreamExt;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::pin::Pin;
 use worker::{Request, Response};
 
-/// Query parameters; the last value wins for repeated names.
-pub type Params = HashMap<String, String>;
+/// Query parameters in order, repeated names included (`tag=a&tag=b`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params(Vec<(String, String)>);
+
+impl FromIterator<(String, String)> for Params {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Params {
+        Params(pairs.into_iter().collect())
+    }
+}
+
+impl Params {
+    /// The last value of `name`, so a repeated single-valued parameter is
+    /// the last one given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(n, _)| n == name).map(|(_, value)| value.as_str())
+    }
+
+    /// Every value of `name`, in order (for parameters that may repeat).
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(n, _)| n == name).map(|(_, value)| value.as_str()).collect()
+    }
+}
 
 /// What a request body may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -92,3 +92,104 @@ test("a query of only stop words or punctuation finds nothing and does not fail"
     assert.deepEqual(r.body.items, []);
   }
 });
+
+test("hits are marked text; typos and unfinished words are found as fuzzy", async () => {
+  const { client } = app.tenant();
+  const k8s = (await client.post("/v1/memories", {
+    content: "We rolled the deployment out with a canary first.",
+    title: "Kubernetes deployment checklist",
+    tags: ["devops"],
+  })).body;
+  const search = async (q) => (await client.get(`/v1/search?q=${encodeURIComponent(q)}`)).body.items;
+  const [exact] = await search("kubernetes");
+  assert.equal(exact.id, k8s.id);
+  assert.equal(exact.match, "text");
+  const [typo] = await search("kubrenetes");
+  assert.equal(typo.id, k8s.id, "a typo in the title finds it");
+  assert.equal(typo.match, "fuzzy");
+  const [typing] = await search("canary deploym");
+  assert.equal(typing.id, k8s.id, "the last word is matched as a prefix");
+  assert.equal(typing.match, "fuzzy");
+  assert.match(typing.snippet, /<mark>deployment<\/mark>/);
+});
+
+test("filters in q and as parameters; bad values name their field", async () => {
+  const { client } = app.tenant();
+  const note = (await client.post("/v1/memories", {
+    content: "Rust async runtime notes", source: "cli", tags: ["rust", "async"],
+  })).body;
+  const page = (await client.post("/v1/memories", {
+    content: "Rust async book chapter", source: "web-clipper", tags: ["rust"], metadata: { url: "https://example.com/book" },
+  })).body;
+  const other = (await client.post("/v1/memories", { content: "Go concurrency notes", tags: ["go"] })).body;
+  const ids = async (query) => (await client.get(`/v1/search?${query}`)).body.items.map((i) => i.id).sort();
+  assert.deepEqual(await ids(`q=${encodeURIComponent("#rust async")}`), [note.id, page.id].sort());
+  assert.deepEqual(await ids("q=async&tag=rust&tag=async"), [note.id]);
+  assert.deepEqual(await ids("any_tag=go,async"), [note.id, other.id].sort(), "filters alone are a query");
+  assert.deepEqual(await ids(`q=${encodeURIComponent("rust source:web-clipper")}`), [page.id]);
+  assert.notEqual(note.kind, page.kind);
+  assert.deepEqual(await ids(`q=rust&kind=${page.kind}`), [page.id]);
+  assert.deepEqual(await ids(`q=rust&after=${encodeURIComponent(new Date(Date.now() + 86400e3).toISOString())}`), []);
+  assert.deepEqual(await ids("q=rust&before=2100-01-01&after=2000-01"), [note.id, page.id].sort());
+  for (const [query, field] of [
+    ["q=kind:podcast", "q"], ["q=x&kind=podcast", "kind"], ["q=x&before=yesterday", "before"],
+    ["q=x&after=2025-13-01", "after"], ["q=x&tag=%21%21", "tag"], ["q=x&limit=101", "limit"],
+    ["q=x&after=2025-02-01&before=2025-01-01", "before"],
+  ]) {
+    const r = await client.get(`/v1/search?${query}`);
+    assert.equal(r.status, 422, query);
+    assert.equal(r.body.error.field, field, query);
+  }
+});
+
+test("a memory id finds that memory first", async () => {
+  const { client } = app.tenant();
+  const target = (await client.post("/v1/memories", { content: "the one to find by id" })).body;
+  await client.post("/v1/memories", { content: "another memory" });
+  const r = await client.get(`/v1/search?q=${target.id}`);
+  assert.equal(r.status, 200);
+  assert.equal(r.body.items[0].id, target.id);
+  assert.equal(r.body.items[0].match, "id");
+  const stranger = app.tenant().client;
+  assert.deepEqual((await stranger.get(`/v1/search?q=${target.id}`)).body.items, [], "never another tenant's");
+});
+
+test("accents, stems and CJK are findable", async () => {
+  const { client } = app.tenant();
+  const cafe = (await client.post("/v1/memories", { content: "Réunion au Café Müller demain" })).body;
+  const tokyo = (await client.post("/v1/memories", { content: "明日は東京の天気を確認する" })).body;
+  const kyoto = (await client.post("/v1/memories", { content: "京都と東の旅行" })).body;
+  const ids = async (q) => (await client.get(`/v1/search?q=${encodeURIComponent(q)}`)).body.items.map((i) => i.id);
+  assert.deepEqual(await ids("cafe muller"), [cafe.id]);
+  assert.deepEqual(await ids("réunion"), [cafe.id]);
+  assert.deepEqual(await ids("東京"), [tokyo.id], "the characters in sequence, not anywhere");
+  assert.deepEqual(await ids("京都"), [kyoto.id]);
+});
+
+test("exact phrases and title hits rank first; paging is stable while memories arrive", async () => {
+  const { client } = app.tenant();
+  const scattered = (await client.post("/v1/memories", {
+    content: "The index was rebuilt. Later the partial plan changed.", title: "Notes",
+  })).body;
+  const phrase = (await client.post("/v1/memories", {
+    content: "Why a partial index helps here: the plan uses it.", title: "Notes too",
+  })).body;
+  const titled = (await client.post("/v1/memories", {
+    content: "Some words about it.", title: "Partial index tricks",
+  })).body;
+  const items = (await client.get(`/v1/search?q=${encodeURIComponent("partial index")}`)).body.items;
+  assert.deepEqual(items.map((i) => i.id), [titled.id, phrase.id, scattered.id]);
+
+  for (let i = 0; i < 5; i++) await client.post("/v1/memories", { content: `zeppelin log ${i}` });
+  const first = (await client.get("/v1/search?q=zeppelin&limit=2")).body;
+  for (let i = 0; i < 3; i++) await client.post("/v1/memories", { content: `zeppelin log late ${i}` });
+  const seen = first.items.map((i) => i.id);
+  let cursor = first.next_cursor;
+  while (cursor) {
+    const page = (await client.get(`/v1/search?q=zeppelin&limit=2&cursor=${cursor}`)).body;
+    seen.push(...page.items.map((i) => i.id));
+    cursor = page.next_cursor;
+  }
+  assert.equal(new Set(seen).size, seen.length, "no hit twice");
+  assert.ok(seen.length >= 5, "every hit that existed when paging began");
+});

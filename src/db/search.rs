@@ -1,16 +1,61 @@
-//! SQL for full-text search: ranked, with snippets computed only for the
-//! page returned.
+//! SQL for search: one statement for every query shape, ranked, with
+//! snippets computed only for the page returned.
+//!
+//! Hits come in tiers, each from its own index-backed branch, best first:
+//!
+//! 1. `id`: `q` is the id of one of the caller's memories (primary key);
+//! 2. `text`: full-text matches of the web-search query (GIN on
+//!    `(tenant_id, search)`), the newest 500 of them ranked, or, for a query of filters only, the
+//!    newest memories that pass them (the `(tenant_id, created_at)` index);
+//! 3. `fuzzy`: only when full text finds fewer than three memories: the last
+//!    word as a prefix (GIN on `search`) or titles and tags with a word
+//!    similar to the query's words (trigram GIN on `memo_fuzzy_text`).
+//!    A filter-only query never reaches it: there are no words to be close to.
+//!
+//! Parameters the query does not use are NULL. Statements go out unnamed
+//! (`query_typed`), so Postgres plans each with its values: the conditions
+//! on NULL parameters fold away, the `websearch_to_tsquery` calls become
+//! constants, and each shape gets the plan of its own indexes. The
+//! integration test `tests/search-plans.test.mjs` runs `EXPLAIN` on this
+//! statement (printed by `cargo run --example search_sql`) for every shape.
 
 use super::memories::{memory_columns, memory_from_row};
-use super::{authed, Db};
+use super::{authed, Db, Param};
 use crate::auth::KeyHash;
 use crate::domain::memory::Memory;
 use crate::domain::paging::{Cursor, PageLimit};
+use crate::domain::search::SearchQuery;
 use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use tokio_postgres::types::Type;
+use uuid::Uuid;
+
+/// How a hit matched the query; ranks before the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Match {
+    /// Typo or prefix tolerance: close, not exact.
+    Fuzzy = 0,
+    /// Full text (or, for a query of filters only, the filters).
+    Text = 1,
+    /// `q` is this memory's id.
+    Id = 2,
+}
+
+impl Match {
+    fn from_tier(tier: i32) -> Match {
+        match tier {
+            2 => Match::Id,
+            1 => Match::Text,
+            _ => Match::Fuzzy,
+        }
+    }
+}
 
 pub struct Hit {
     pub memory: Memory,
+    pub matched: Match,
     pub score: f32,
     /// HTML-escaped text around the matches, each match in `<mark>…</mark>`.
     pub snippet: String,
@@ -18,64 +63,250 @@ pub struct Hit {
 
 impl Hit {
     pub fn cursor(&self) -> Cursor {
-        Cursor { score: Some(self.score), ..self.memory.cursor() }
+        Cursor { score: Some(self.score), tier: Some(self.matched as u8), ..self.memory.cursor() }
     }
 }
 
-/// Matches of `query` (web-search syntax: "quoted phrases", `or`, `-word`)
-/// in the caller's memories, best first: title outranks tags outranks
-/// content (see `memo_search_vector`), newer first among equals.
+/// The web-search query (`$2`), folded to a constant by the planner.
+macro_rules! text_query {
+    () => {
+        "websearch_to_tsquery('memo_stem', memo_cjk_spaced($2::text))"
+    };
+}
+
+/// The query with its last word as a prefix (`$3` before it, `$4` the word).
+macro_rules! prefix_query {
+    () => {
+        "(websearch_to_tsquery('memo_stem', coalesce($3::text, '')) && to_tsquery('memo_exact', $4::text || ':*'))"
+    };
+}
+
+/// The filters, on a relation aliased `m`.
+macro_rules! filters {
+    () => {
+        " and m.tenant_id = caller.tenant_id
+          and ($8::text[] is null or m.tags @> $8::text[])
+          and ($9::text[] is null or m.tags && $9::text[])
+          and ($10::text is null or m.kind = $10::text)
+          and ($11::text is null or m.source = $11::text)
+          and ($12::timestamptz is null or m.created_at >= $12::timestamptz)
+          and ($13::timestamptz is null or m.created_at < $13::timestamptz)"
+    };
+}
+
+/// Keyset paging within a tier (`$15` tier, `$16` score, `$17` created_at,
+/// `$18` id of the last hit returned), on a relation `s(id, created_at, score)`:
+/// lower tiers come after, higher tiers are done.
+macro_rules! after_cursor {
+    ($tier:literal) => {
+        concat!(
+            " ($15::int is null or $15::int < ",
+            $tier,
+            " or ($15::int = ",
+            $tier,
+            " and (s.score, s.created_at, s.id) < ($16::real, $17::timestamptz, $18::uuid)))"
+        )
+    };
+}
+
+/// The search statement; `pub` so the plan test can print it.
+pub const SQL: &str = authed!(
+    ", by_id as (
+         select * from (
+             select m.id, m.created_at, 2 as tier, 1::real as score
+             from caller, memories m
+             where $7::uuid is not null and m.id = $7::uuid",
+    filters!(),
+    ") s where",
+    after_cursor!(2),
+    "),
+     -- Ranking reads every candidate's document, so only the newest 500
+     -- matches are ranked: a word in 50,000 memories costs 500 rankings,
+     -- not 50,000. Older matches of so common a word are reached by
+     -- narrowing the query.
+     text_candidates as materialized (
+         select m.id, m.created_at, m.search
+         from caller, memories m
+         where ($2::text is null or m.search @@ ",
+    text_query!(),
+    ") and m.id is distinct from $7::uuid",
+    filters!(),
+    "
+         order by m.created_at desc, m.id desc
+         limit 500),
+     by_text as (
+         select * from (
+             select m.id, m.created_at, 1 as tier,
+                 case when $2::text is null then 0 else
+                     -- Cover density, normalised to [0, 1); a title holding
+                     -- all the query's words adds 1, the words as an exact
+                     -- phrase add 2, so those come first whatever the length.
+                     ts_rank_cd(m.search, ",
+    text_query!(),
+    ", 32)
+                     + case when ts_filter(m.search, '{a}') @@ ",
+    text_query!(),
+    " then 1 else 0 end
+                     + case when $6::text is not null
+                             and m.search @@ phraseto_tsquery('memo_stem', memo_cjk_spaced($6::text))
+                           then 2 else 0 end
+                 end::real as score
+             from text_candidates m
+         ) s where",
+    after_cursor!(1),
+    " order by s.score desc, s.created_at desc, s.id desc
+         limit $14),
+     by_fuzzy as (
+         select * from (
+             select m.id, m.created_at, 0 as tier,
+                 greatest(
+                     word_similarity(lower(unaccent($5::text)), memo_fuzzy_text(m.title, m.tags)),
+                     case when $4::text is not null then ts_rank_cd(m.search, ",
+    prefix_query!(),
+    ", 32) end
+                 )::real as score
+             from caller, memories m
+             where ($4::text is not null or $5::text is not null)
+               and numnode(",
+    text_query!(),
+    ") > 0
+               -- Typo tolerance only when full text finds too little.
+               and (select count(*) from text_candidates) < 3
+               and (($4::text is not null and m.search @@ ",
+    prefix_query!(),
+    ")
+                    or memo_fuzzy_text(m.title, m.tags) %> lower(unaccent($5::text)))
+               and not (m.search @@ ",
+    text_query!(),
+    ") and m.id is distinct from $7::uuid",
+    filters!(),
+    ") s where",
+    after_cursor!(0),
+    " order by s.score desc, s.created_at desc, s.id desc
+         limit $14),
+     page as (
+         select * from by_id
+         union all select * from by_text
+         union all select * from by_fuzzy
+         order by tier desc, score desc, created_at desc, id desc
+         limit $14)
+     select ",
+    memory_columns!(),
+    ", p.tier, p.score,
+        -- Fuzzy hits are marked by the words as written (memo_exact), so
+        -- that an unfinished last word marks the words it begins.
+        ts_headline(case when p.tier = 0 then 'memo_exact' else 'memo_stem' end::regconfig,
+            replace(replace(replace(m.content, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+            case when p.tier = 0
+                then websearch_to_tsquery('memo_exact', memo_cjk_spaced(coalesce($3::text, $2::text)))
+                     || coalesce(to_tsquery('memo_exact', $4::text || ':*'), ''::tsquery)
+                else coalesce(",
+    text_query!(),
+    ", ''::tsquery) end,
+            'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"'
+        ) as snippet
+     from caller
+     left join (page p join memories m on m.id = p.id) on true
+     order by p.tier desc, p.score desc, p.created_at desc, p.id desc"
+);
+
+/// The values of `$2`…`$18`, in order. Serialised as a JSON array by
+/// `examples/search_sql.rs`, so the plan test binds exactly what the worker
+/// binds.
+#[derive(Debug, Serialize)]
+pub struct Bindings<'a>(
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<Uuid>,
+    Option<&'a [String]>,
+    Option<&'a [String]>,
+    Option<&'static str>,
+    Option<&'a str>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    i64,
+    Option<i32>,
+    Option<f32>,
+    Option<DateTime<Utc>>,
+    Option<Uuid>,
+);
+
+impl<'a> Bindings<'a> {
+    pub fn new(query: &'a SearchQuery, limit: PageLimit, cursor: Option<Cursor>) -> Bindings<'a> {
+        fn non_empty(tags: &[String]) -> Option<&[String]> {
+            (!tags.is_empty()).then_some(tags)
+        }
+        let filters = &query.filters;
+        // Cursors of the time before tiers were all full-text hits.
+        let tier = cursor.and_then(|c| c.score.map(|_| i32::from(c.tier.unwrap_or(Match::Text as u8))));
+        Bindings(
+            query.text.as_deref(),
+            query.text_before_prefix.as_deref(),
+            query.prefix.as_deref(),
+            query.fuzzy_words.as_deref(),
+            query.phrase.as_deref(),
+            query.memory_id,
+            non_empty(&filters.all_tags),
+            non_empty(&filters.any_tags),
+            filters.kind.map(|k| k.as_str()),
+            filters.source.as_deref(),
+            filters.after,
+            filters.before,
+            limit.probe(),
+            tier,
+            cursor.and_then(|c| c.score),
+            cursor.map(|c| c.created_at),
+            cursor.map(|c| c.id),
+        )
+    }
+
+    fn params(&self) -> [Param<'_>; 17] {
+        [
+            (&self.0, Type::TEXT),
+            (&self.1, Type::TEXT),
+            (&self.2, Type::TEXT),
+            (&self.3, Type::TEXT),
+            (&self.4, Type::TEXT),
+            (&self.5, Type::UUID),
+            (&self.6, Type::TEXT_ARRAY),
+            (&self.7, Type::TEXT_ARRAY),
+            (&self.8, Type::TEXT),
+            (&self.9, Type::TEXT),
+            (&self.10, Type::TIMESTAMPTZ),
+            (&self.11, Type::TIMESTAMPTZ),
+            (&self.12, Type::INT8),
+            (&self.13, Type::INT4),
+            (&self.14, Type::FLOAT4),
+            (&self.15, Type::TIMESTAMPTZ),
+            (&self.16, Type::UUID),
+        ]
+    }
+}
+
+/// The caller's memories matching `query`, best first (see the module doc),
+/// one page after `cursor` plus one more hit if another page follows.
 pub async fn search(
     db: &Db,
     key: &KeyHash,
-    query: &str,
+    query: &SearchQuery,
     limit: PageLimit,
     cursor: Option<Cursor>,
 ) -> Result<Vec<Hit>, ApiError> {
-    // The content is HTML-escaped before ts_headline marks matches, so the
-    // snippet is safe to insert as HTML; the score is ts_rank_cd's float4,
-    // compared exactly in the cursor.
-    const SQL: &str = authed!(
-        ", q as (select websearch_to_tsquery('english', $2) as query),
-         page as (
-             select m.*, ts_rank_cd(m.search, q.query) as score
-             from caller, q, memories m
-             where m.tenant_id = caller.tenant_id
-               and m.search @@ q.query
-               and ($4::real is null or (ts_rank_cd(m.search, q.query), m.created_at, m.id) < ($4, $5, $6))
-             order by score desc, m.created_at desc, m.id desc
-             limit $3)
-         select ",
-        memory_columns!(),
-        ", m.score,
-           ts_headline('english',
-               replace(replace(replace(m.content, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
-               q.query,
-               'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"'
-           ) as snippet
-         from caller cross join q left join page m on true
-         order by m.score desc, m.created_at desc, m.id desc"
-    );
-    let score = cursor.and_then(|c| c.score);
-    let (after, after_id) = (cursor.map(|c| c.created_at), cursor.map(|c| c.id));
-    let rows = db
-        .query_authed(
-            key,
-            SQL,
-            &[
-                (&query, Type::TEXT),
-                (&limit.probe(), Type::INT8),
-                (&score, Type::FLOAT4),
-                (&after, Type::TIMESTAMPTZ),
-                (&after_id, Type::UUID),
-            ],
-        )
-        .await?;
+    let bindings = Bindings::new(query, limit, cursor);
+    let rows = db.query_authed(key, SQL, &bindings.params()).await?;
     Ok(rows
         .iter()
         .filter_map(|row| {
             let stored = memory_from_row(row)?;
-            Some(Hit { memory: stored.memory, score: row.get("score"), snippet: row.get("snippet") })
+            Some(Hit {
+                memory: stored.memory,
+                matched: Match::from_tier(row.get("tier")),
+                score: row.get("score"),
+                snippet: row.get("snippet"),
+            })
         })
         .collect())
 }

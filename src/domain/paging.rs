@@ -2,7 +2,7 @@
 //!
 //! A cursor names the last item of a page by its sort key, so paging stays
 //! stable while new memories arrive (no offsets that shift). It is opaque to
-//! clients: URL-safe base64 of `created_at_micros.id[.score_bits]`.
+//! clients: URL-safe base64 of `created_at_micros.id[.score_bits[.tier]]`.
 
 use crate::config::Limits;
 use crate::error::FieldError;
@@ -51,6 +51,9 @@ pub struct Cursor {
     pub id: Uuid,
     /// Search rank, for ranked result lists.
     pub score: Option<f32>,
+    /// For search: how the hit matched (memory id, full text, fuzzy); ranks
+    /// before the score. Absent in cursors of unranked lists.
+    pub tier: Option<u8>,
 }
 
 impl Cursor {
@@ -58,6 +61,9 @@ impl Cursor {
         let mut text = format!("{}.{}", self.created_at.timestamp_micros(), self.id.simple());
         if let Some(score) = self.score {
             text.push_str(&format!(".{:08x}", score.to_bits()));
+            if let Some(tier) = self.tier {
+                text.push_str(&format!(".{tier}"));
+            }
         }
         URL_SAFE_NO_PAD.encode(text)
     }
@@ -81,10 +87,14 @@ impl Cursor {
             None => None,
             Some(bits) => Some(f32::from_bits(u32::from_str_radix(bits, 16).ok()?)).filter(|s| s.is_finite()),
         };
-        if parts.next().is_some() {
+        let tier = match parts.next() {
+            None => None,
+            Some(tier) => Some(tier.parse::<u8>().ok()?),
+        };
+        if parts.next().is_some() || (tier.is_some() && score.is_none()) {
             return None;
         }
-        Some(Cursor { created_at: DateTime::from_timestamp_micros(micros)?, id, score })
+        Some(Cursor { created_at: DateTime::from_timestamp_micros(micros)?, id, score, tier })
     }
 }
 
@@ -114,7 +124,13 @@ mod tests {
 
     #[test]
     fn garbage_cursors_are_field_errors() {
-        for bad in ["x", "!!!", &URL_SAFE_NO_PAD.encode("1.notauuid"), &URL_SAFE_NO_PAD.encode("a.b.c.d")] {
+        for bad in [
+            "x",
+            "!!!",
+            &URL_SAFE_NO_PAD.encode("1.notauuid"),
+            &URL_SAFE_NO_PAD.encode("a.b.c.d"),
+            &URL_SAFE_NO_PAD.encode("1.00000000000000000000000000000000.3f800000.x"),
+        ] {
             assert_eq!(Cursor::parse(Some(bad)).unwrap_err().field, "cursor");
         }
         assert_eq!(Cursor::parse(None).unwrap(), None);
@@ -123,8 +139,12 @@ mod tests {
     #[test]
     fn next_cursor_only_when_more() {
         let limit = PageLimit(2);
-        let key =
-            |n: &i64| Cursor { created_at: DateTime::from_timestamp_micros(*n).unwrap(), id: Uuid::nil(), score: None };
+        let key = |n: &i64| Cursor {
+            created_at: DateTime::from_timestamp_micros(*n).unwrap(),
+            id: Uuid::nil(),
+            score: None,
+            tier: None,
+        };
         let mut two = vec![1, 2];
         assert_eq!(next_cursor(&mut two, limit, key), None);
         let mut three = vec![3, 2, 1];
@@ -136,8 +156,9 @@ mod tests {
     proptest! {
         #[test]
         fn cursors_round_trip(micros in -62_000_000_000_000_000i64..250_000_000_000_000_000i64,
-                              id in any::<u128>(), score in proptest::option::of(0f32..1e6)) {
-            let cursor = Cursor { created_at: DateTime::from_timestamp_micros(micros).unwrap(), id: Uuid::from_u128(id), score };
+                              id in any::<u128>(), score in proptest::option::of(0f32..1e6), tier in any::<u8>()) {
+            let tier = score.map(|_| tier);
+            let cursor = Cursor { created_at: DateTime::from_timestamp_micros(micros).unwrap(), id: Uuid::from_u128(id), score, tier };
             prop_assert_eq!(Cursor::parse(Some(&cursor.encode())).unwrap(), Some(cursor));
         }
 

@@ -1,46 +1,554 @@
-//! The search text `q`.
+//! The search request: the query language of `q` and the filter parameters,
+//! parsed into a [`SearchQuery`] that the SQL in `db::search` can run as is.
+//!
+//! `q` is web-search syntax (words, `"quoted phrases"`, `or`, `-excluded`),
+//! which Postgres's `websearch_to_tsquery` reads, plus operators that this
+//! module takes out of the text:
+//!
+//! | in `q`            | parameter        | meaning                                    |
+//! |-------------------|------------------|--------------------------------------------|
+//! | `#rust`           | `tag=rust`       | has the tag (repeat: has all of them)      |
+//! |                   | `any_tag=a,b`    | has at least one of the tags               |
+//! | `kind:note`       | `kind=note`      | is of that kind                            |
+//! | `source:cli`      | `source=cli`     | came from that source (exact)              |
+//! | `after:2025-01-31`| `after=…`        | saved on or after that day (UTC) or instant |
+//! | `before:2025-02`  | `before=…`       | saved before that day (UTC) or instant     |
+//!
+//! Besides the web-search text it derives what typo tolerance and ranking
+//! need: the last word as a prefix (while typing), the positive words for
+//! trigram similarity, the words as a phrase (exact-phrase boost), and a
+//! memory id when `q` is one. Chinese, Japanese and Korean runs become
+//! phrases of single characters, matching how the database indexes them.
 
 use crate::config::Limits;
+use crate::domain::fields::{normalise_tag, Source};
 use crate::error::FieldError;
+use chrono::{DateTime, NaiveDate, Utc};
+use memo_core::Kind;
+use serde_json::Value;
+use uuid::Uuid;
 
-/// Non-blank, at most `max_query_chars` characters, no NUL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchText(String);
+/// Shortest last word that is also matched as a prefix: shorter prefixes
+/// match too much of a large store to be useful, or fast.
+const MIN_PREFIX_CHARS: usize = 3;
 
-impl SearchText {
-    pub fn parse(raw: Option<&str>, limits: &Limits) -> Result<SearchText, FieldError> {
-        let text = raw.map(str::trim).unwrap_or_default();
-        if text.is_empty() {
-            return Err(FieldError::new("q", "query parameter q is required"));
+/// The raw parameters of a search, as the request carried them.
+#[derive(Debug, Default, Clone)]
+pub struct SearchParams<'a> {
+    pub q: Option<&'a str>,
+    /// Every `tag` value (the parameter may repeat).
+    pub tags: Vec<&'a str>,
+    /// Every `any_tag` value (may repeat, and may list tags separated by commas).
+    pub any_tags: Vec<&'a str>,
+    pub kind: Option<&'a str>,
+    pub source: Option<&'a str>,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+}
+
+/// Conditions every hit must meet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    /// Hits have all of these tags.
+    pub all_tags: Vec<String>,
+    /// Hits have at least one of these tags (when any are given).
+    pub any_tags: Vec<String>,
+    pub kind: Option<Kind>,
+    pub source: Option<String>,
+    /// Saved at or after this instant.
+    pub after: Option<DateTime<Utc>>,
+    /// Saved before this instant.
+    pub before: Option<DateTime<Utc>>,
+}
+
+/// A parsed search: what to match and how to rank it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    /// `q` as given, trimmed: echoed in the response.
+    raw: String,
+    /// The free text in web-search syntax, operators removed; `None` when `q`
+    /// held only filters (then hits come newest first).
+    pub text: Option<String>,
+    /// The text without its last word, when that word is matched as a prefix.
+    pub text_before_prefix: Option<String>,
+    /// The last word, lowercase, when it may be an unfinished word.
+    pub prefix: Option<String>,
+    /// The positive words, for trigram similarity with titles and tags;
+    /// `None` when the query excludes words.
+    pub fuzzy_words: Option<String>,
+    /// Two or more plain words: hits containing them as a phrase rank first.
+    pub phrase: Option<String>,
+    /// `q` is a memory id: that memory comes first.
+    pub memory_id: Option<Uuid>,
+    pub filters: Filters,
+}
+
+/// One whitespace-separated piece of `q` (quoted parts keep their spaces).
+#[derive(Debug, Clone, PartialEq)]
+enum Token<'a> {
+    /// A bare word.
+    Word(&'a str),
+    /// Anything else for `websearch_to_tsquery`: `"phrases"`, `-excluded`, `or`.
+    Syntax(&'a str),
+    Tag(String),
+    Kind(&'a str),
+    Source(&'a str),
+    After(&'a str),
+    Before(&'a str),
+}
+
+impl SearchQuery {
+    pub fn parse(params: &SearchParams<'_>, limits: &Limits) -> Result<SearchQuery, FieldError> {
+        let raw = params.q.map(str::trim).unwrap_or_default();
+        check_text("q", raw, limits.max_query_chars, "MAX_QUERY_CHARS")?;
+        let mut filters = Filters::default();
+        let mut text_tokens = Vec::new();
+        for token in tokens(raw) {
+            match classify(token) {
+                Token::Tag(tag) => push_unique(&mut filters.all_tags, tag),
+                Token::Kind(name) => set_once(&mut filters.kind, "q", parse_kind("q", name)?)?,
+                Token::Source(name) => set_once(&mut filters.source, "q", parse_source("q", name, limits)?)?,
+                Token::After(date) => filters.after = Some(parse_instant("q", date)?),
+                Token::Before(date) => filters.before = Some(parse_instant("q", date)?),
+                text => text_tokens.push(text),
+            }
         }
-        if text.contains('\0') {
-            return Err(FieldError::new("q", "q must not contain NUL characters"));
+        for tag in &params.tags {
+            push_unique(&mut filters.all_tags, parse_tag("tag", tag)?);
         }
-        let chars = text.chars().count();
-        if chars > limits.max_query_chars {
-            return Err(FieldError::new(
-                "q",
-                format!("q is {chars} characters; the limit is {} (MAX_QUERY_CHARS)", limits.max_query_chars),
-            ));
+        for tag in params.any_tags.iter().flat_map(|list| list.split(',')) {
+            push_unique(&mut filters.any_tags, parse_tag("any_tag", tag)?);
         }
-        Ok(SearchText(text.to_owned()))
+        for (field, tags) in [("tag", &filters.all_tags), ("any_tag", &filters.any_tags)] {
+            if tags.len() > limits.max_tags {
+                return Err(FieldError::new(field, format!("at most {} tags (MAX_TAGS)", limits.max_tags)));
+            }
+        }
+        if let Some(kind) = params.kind {
+            set_once(&mut filters.kind, "kind", parse_kind("kind", kind)?)?;
+        }
+        if let Some(source) = params.source {
+            set_once(&mut filters.source, "source", parse_source("source", source, limits)?)?;
+        }
+        if let Some(after) = params.after {
+            let after = parse_instant("after", after)?;
+            filters.after = filters.after.max(Some(after));
+        }
+        if let Some(before) = params.before {
+            let before = parse_instant("before", before)?;
+            filters.before = Some(filters.before.map_or(before, |b| b.min(before)));
+        }
+        if let (Some(after), Some(before)) = (filters.after, filters.before) {
+            if after >= before {
+                return Err(FieldError::new("before", "before must be later than after"));
+            }
+        }
+        if text_tokens.is_empty() && filters == Filters::default() {
+            return Err(FieldError::new("q", "query parameter q is required (words, or filters such as #tag)"));
+        }
+        Ok(SearchQuery::from_text(raw, &text_tokens, filters))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
+    fn from_text(raw: &str, tokens: &[Token<'_>], filters: Filters) -> SearchQuery {
+        let as_text = |tokens: &[Token<'_>]| {
+            let pieces: Vec<String> = tokens.iter().map(|t| cjk_as_phrases(token_text(t))).collect();
+            Some(pieces.join(" ")).filter(|text| !text.is_empty())
+        };
+        let words: Vec<&str> = tokens
+            .iter()
+            .filter_map(|t| match t {
+                Token::Word(word) => Some(*word),
+                _ => None,
+            })
+            .collect();
+        let plain = words.len() == tokens.len();
+        // Similar titles cannot honour `-excluded` words: no trigram
+        // matching for queries with exclusions.
+        let excludes = tokens.iter().any(|t| token_text(t).starts_with('-'));
+        // The last word is unfinished only if the user is still typing it
+        // into a plain conjunction (not an `or` alternative, not a phrase).
+        let prefix_at = match tokens {
+            [.., Token::Syntax(or), Token::Word(_)] if or.eq_ignore_ascii_case("or") => None,
+            [.., Token::Word(last)] if is_prefix_word(last) => Some(tokens.len() - 1),
+            _ => None,
+        };
+        let words_text = Some(words.join(" ")).filter(|w| !w.is_empty());
+        SearchQuery {
+            raw: raw.to_owned(),
+            text: as_text(tokens),
+            text_before_prefix: prefix_at.and_then(|at| as_text(&tokens[..at])),
+            prefix: prefix_at.map(|at| token_text(&tokens[at]).to_lowercase()),
+            fuzzy_words: words_text.clone().filter(|_| !excludes),
+            phrase: words_text.filter(|_| plain && words.len() >= 2),
+            memory_id: Uuid::try_parse(raw).ok(),
+            filters,
+        }
     }
+
+    /// `q` as given, trimmed.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+}
+
+/// Splits on whitespace outside double quotes, so `"a b"` and `source:"x y"`
+/// stay one token each. An unclosed quote runs to the end.
+fn tokens(q: &str) -> Vec<&str> {
+    let mut tokens = Vec::new();
+    let mut start = None;
+    let mut quoted = false;
+    for (at, c) in q.char_indices() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        match (start, c.is_whitespace() && !quoted) {
+            (None, false) => start = Some(at),
+            (Some(from), true) => {
+                tokens.push(&q[from..at]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = start {
+        tokens.push(&q[from..]);
+    }
+    tokens
+}
+
+fn classify(token: &str) -> Token<'_> {
+    if let Some(tag) = token.strip_prefix('#').map(normalise_tag).filter(|t| !t.is_empty()) {
+        return Token::Tag(tag);
+    }
+    if let Some((key, value)) = token.split_once(':') {
+        let value = unquote(value);
+        if !value.is_empty() {
+            match key.to_ascii_lowercase().as_str() {
+                "kind" => return Token::Kind(value),
+                "source" => return Token::Source(value),
+                "after" => return Token::After(value),
+                "before" => return Token::Before(value),
+                _ => {}
+            }
+        }
+    }
+    let is_word = token.chars().all(char::is_alphanumeric) && !token.eq_ignore_ascii_case("or");
+    if is_word {
+        Token::Word(token)
+    } else {
+        Token::Syntax(token)
+    }
+}
+
+fn token_text<'a>(token: &Token<'a>) -> &'a str {
+    match token {
+        Token::Word(text) | Token::Syntax(text) => text,
+        _ => "",
+    }
+}
+
+fn unquote(value: &str) -> &str {
+    let value = value.strip_prefix('"').unwrap_or(value);
+    value.strip_suffix('"').unwrap_or(value).trim()
+}
+
+fn is_prefix_word(word: &str) -> bool {
+    word.chars().count() >= MIN_PREFIX_CHARS && !word.chars().any(is_cjk)
+}
+
+/// Han, kana and Hangul: scripts written without spaces between words. The
+/// ranges must match `memo_cjk_spaced` in `migrations/0002_search.sql`.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
+        | '\u{ac00}'..='\u{d7af}' | '\u{f900}'..='\u{faff}')
+}
+
+/// The database indexes each CJK character as a word of its own. A CJK run
+/// outside quotes becomes a quoted phrase of its characters, so `東京` finds
+/// "東京" and not every text with 東 and 京 somewhere; inside quotes the
+/// characters are spaced, extending the phrase.
+fn cjk_as_phrases(token: &str) -> String {
+    let mut out = String::with_capacity(token.len() * 2);
+    // Inside a phrase the user quoted, and inside one opened here.
+    let mut quoted = false;
+    let mut opened = false;
+    for c in token.chars() {
+        if !is_cjk(c) {
+            if opened {
+                out.push_str("\" ");
+                opened = false;
+            }
+            if c == '"' {
+                quoted = !quoted;
+                if out.ends_with(' ') {
+                    out.pop();
+                }
+            }
+            out.push(c);
+        } else if quoted || opened {
+            if !out.ends_with(['"', ' ']) {
+                out.push(' ');
+            }
+            out.push(c);
+            if quoted {
+                // Separates it from a following non-CJK word in the phrase.
+                out.push(' ');
+            }
+        } else {
+            if !out.is_empty() && !out.ends_with('-') {
+                out.push(' ');
+            }
+            out.push('"');
+            out.push(c);
+            opened = true;
+        }
+    }
+    if opened {
+        out.push('"');
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn check_text(field: &str, text: &str, max_chars: usize, limit_name: &str) -> Result<(), FieldError> {
+    if text.contains('\0') {
+        return Err(FieldError::new(field, format!("{field} must not contain NUL characters")));
+    }
+    let chars = text.chars().count();
+    if chars > max_chars {
+        return Err(FieldError::new(
+            field,
+            format!("{field} is {chars} characters; the limit is {max_chars} ({limit_name})"),
+        ));
+    }
+    Ok(())
+}
+
+fn push_unique(list: &mut Vec<String>, item: String) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// A filter given twice must agree: `kind:note` in `q` and `kind=web_page`
+/// as a parameter cannot both hold.
+fn set_once<T: PartialEq>(slot: &mut Option<T>, field: &str, value: T) -> Result<(), FieldError> {
+    match slot {
+        Some(existing) if *existing != value => {
+            Err(FieldError::new(field, format!("{field} names a different value than an earlier filter")))
+        }
+        _ => {
+            *slot = Some(value);
+            Ok(())
+        }
+    }
+}
+
+fn parse_tag(field: &str, raw: &str) -> Result<String, FieldError> {
+    Some(normalise_tag(raw))
+        .filter(|tag| !tag.is_empty())
+        .ok_or_else(|| FieldError::new(field, format!("{field} must contain a letter or a digit")))
+}
+
+fn parse_kind(field: &str, raw: &str) -> Result<Kind, FieldError> {
+    Kind::from_name(&raw.trim().to_ascii_lowercase()).ok_or_else(|| {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        FieldError::new(field, format!("unknown kind {raw:?}; kinds are {}", names.join(", ")))
+    })
+}
+
+fn parse_source(field: &str, raw: &str, limits: &Limits) -> Result<String, FieldError> {
+    match Source::parse(Value::String(raw.to_owned()), limits) {
+        Ok(Some(source)) => Ok(source.as_str().to_owned()),
+        Ok(None) => Err(FieldError::new(field, "source must not be empty")),
+        Err(error) => Err(FieldError::new(field, error.message)),
+    }
+}
+
+/// `YYYY-MM-DD` (midnight UTC), `YYYY-MM` (the first of the month) or an
+/// RFC 3339 instant.
+fn parse_instant(field: &str, raw: &str) -> Result<DateTime<Utc>, FieldError> {
+    let raw = raw.trim();
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d"))
+        .ok()
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|midnight| midnight.and_utc());
+    day.or_else(|| DateTime::parse_from_rfc3339(raw).ok().map(|t| t.with_timezone(&Utc))).ok_or_else(|| {
+        FieldError::new(field, format!("{field}: {raw:?} is not a date (YYYY-MM-DD, YYYY-MM or RFC 3339)"))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn parse(q: &str) -> Result<SearchQuery, FieldError> {
+        SearchQuery::parse(&SearchParams { q: Some(q), ..Default::default() }, &Limits::default())
+    }
+
+    fn day(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
 
     #[test]
     fn q_is_required_and_bounded() {
         let limits = Limits::default();
-        assert_eq!(SearchText::parse(None, &limits).unwrap_err().field, "q");
-        assert!(SearchText::parse(Some("  "), &limits).is_err());
-        assert!(SearchText::parse(Some(&"a".repeat(513)), &limits).is_err());
-        assert_eq!(SearchText::parse(Some(" rust "), &limits).unwrap().as_str(), "rust");
+        assert_eq!(SearchQuery::parse(&SearchParams::default(), &limits).unwrap_err().field, "q");
+        assert_eq!(parse("  ").unwrap_err().field, "q");
+        assert_eq!(parse(&"a".repeat(513)).unwrap_err().field, "q");
+        assert_eq!(parse("a\0b").unwrap_err().field, "q");
+        assert_eq!(parse(" rust ").unwrap().raw(), "rust");
+    }
+
+    #[test]
+    fn plain_words_give_text_prefix_fuzzy_words_and_phrase() {
+        let query = parse("postgres vacuum").unwrap();
+        assert_eq!(query.text.as_deref(), Some("postgres vacuum"));
+        assert_eq!(query.text_before_prefix.as_deref(), Some("postgres"));
+        assert_eq!(query.prefix.as_deref(), Some("vacuum"));
+        assert_eq!(query.fuzzy_words.as_deref(), Some("postgres vacuum"));
+        assert_eq!(query.phrase.as_deref(), Some("postgres vacuum"));
+        assert_eq!(query.memory_id, None);
+        assert_eq!(query.filters, Filters::default());
+    }
+
+    #[test]
+    fn web_search_syntax_passes_through() {
+        let query = parse(r#""kubernetes cluster" -helm or deploy"#).unwrap();
+        assert_eq!(query.text.as_deref(), Some(r#""kubernetes cluster" -helm or deploy"#));
+        assert_eq!(query.prefix, None, "the last word is an `or` alternative");
+        assert_eq!(query.phrase, None);
+        assert_eq!(query.fuzzy_words, None);
+        assert_eq!(parse("ramen or sushi").unwrap().fuzzy_words.as_deref(), Some("ramen sushi"));
+        let query = parse("rust -tokio").unwrap();
+        assert_eq!(query.prefix, None);
+        assert_eq!(query.fuzzy_words, None, "similar titles cannot honour exclusions");
+    }
+
+    #[test]
+    fn short_or_symbolic_last_words_are_not_prefixes() {
+        assert_eq!(parse("go to").unwrap().prefix, None);
+        assert_eq!(parse("c++").unwrap().prefix, None);
+        assert_eq!(parse("東京").unwrap().prefix, None);
+    }
+
+    #[test]
+    fn operators_become_filters() {
+        let query =
+            parse("#Rust #web-dev kind:note source:cli after:2025-01-31 before:2025-03 borrow checker").unwrap();
+        assert_eq!(query.text.as_deref(), Some("borrow checker"));
+        assert_eq!(query.filters.all_tags, ["rust", "web-dev"]);
+        assert_eq!(query.filters.kind, Some(Kind::Note));
+        assert_eq!(query.filters.source.as_deref(), Some("cli"));
+        assert_eq!(query.filters.after, Some(day("2025-01-31T00:00:00Z")));
+        assert_eq!(query.filters.before, Some(day("2025-03-01T00:00:00Z")));
+        let quoted = parse(r#"source:"chatgpt extension""#).unwrap();
+        assert_eq!(quoted.filters.source.as_deref(), Some("chatgpt extension"));
+        assert_eq!(quoted.text, None);
+    }
+
+    #[test]
+    fn filters_alone_are_a_query() {
+        let query = parse("#rust").unwrap();
+        assert_eq!((query.text, query.prefix, query.fuzzy_words), (None, None, None));
+        let params = SearchParams { kind: Some("web_page"), ..Default::default() };
+        assert_eq!(SearchQuery::parse(&params, &Limits::default()).unwrap().filters.kind, Some(Kind::WebPage));
+    }
+
+    #[test]
+    fn words_that_only_look_like_operators_stay_text() {
+        for q in ["C#", "#", "#!!", "https://example.com", "note: buy milk", "kind:"] {
+            let query = parse(q).unwrap();
+            assert_eq!(query.filters, Filters::default(), "{q}");
+            assert!(query.text.is_some(), "{q}");
+        }
+    }
+
+    #[test]
+    fn bad_filter_values_name_their_field() {
+        assert_eq!(parse("kind:podcast").unwrap_err().field, "q");
+        assert_eq!(parse("after:yesterday").unwrap_err().field, "q");
+        let limits = Limits::default();
+        let cases = [
+            ("kind", SearchParams { kind: Some("podcast"), ..Default::default() }),
+            ("before", SearchParams { before: Some("2025-13-01"), ..Default::default() }),
+            ("after", SearchParams { after: Some("soon"), ..Default::default() }),
+            ("tag", SearchParams { tags: vec!["!!"], ..Default::default() }),
+            ("any_tag", SearchParams { any_tags: vec!["rust,,go"], ..Default::default() }),
+            ("source", SearchParams { source: Some(" "), ..Default::default() }),
+            ("kind", SearchParams { q: Some("kind:note"), kind: Some("web_page"), ..Default::default() }),
+            ("before", SearchParams { after: Some("2025-02-01"), before: Some("2025-01-01"), ..Default::default() }),
+        ];
+        for (field, params) in cases {
+            assert_eq!(SearchQuery::parse(&params, &limits).unwrap_err().field, field, "{params:?}");
+        }
+    }
+
+    #[test]
+    fn parameters_join_the_filters_of_q() {
+        let params = SearchParams {
+            q: Some("#rust after:2025-01-01 tokio"),
+            tags: vec!["Async", "rust"],
+            any_tags: vec!["web,cli", "db"],
+            after: Some("2025-02-01T12:00:00+01:00"),
+            before: Some("2025-06-01"),
+            ..Default::default()
+        };
+        let query = SearchQuery::parse(&params, &Limits::default()).unwrap();
+        assert_eq!(query.filters.all_tags, ["rust", "async"]);
+        assert_eq!(query.filters.any_tags, ["web", "cli", "db"]);
+        assert_eq!(query.filters.after, Some(day("2025-02-01T11:00:00Z")), "the later lower bound wins");
+        assert_eq!(query.text.as_deref(), Some("tokio"));
+    }
+
+    #[test]
+    fn a_memory_id_is_recognised() {
+        let id = Uuid::from_u128(0x1234);
+        assert_eq!(parse(&id.to_string()).unwrap().memory_id, Some(id));
+        assert_eq!(parse("rust").unwrap().memory_id, None);
+    }
+
+    #[test]
+    fn cjk_runs_become_phrases_of_characters() {
+        assert_eq!(parse("東京").unwrap().text.as_deref(), Some(r#""東 京""#));
+        assert_eq!(parse("rust東京 天気").unwrap().text.as_deref(), Some(r#"rust "東 京" "天 気""#));
+        assert_eq!(parse("-東京").unwrap().text.as_deref(), Some(r#"-"東 京""#));
+        assert_eq!(parse(r#""東京 tower""#).unwrap().text.as_deref(), Some(r#""東 京 tower""#));
+        assert_eq!(parse("서울 여행").unwrap().text.as_deref(), Some(r#""서 울" "여 행""#));
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(q in "\\PC{0,80}", tag in "\\PC{0,12}", date in "\\PC{0,12}") {
+            let params = SearchParams { q: Some(&q), tags: vec![&tag], before: Some(&date), ..Default::default() };
+            let _ = SearchQuery::parse(&params, &Limits::default());
+        }
+
+        #[test]
+        fn plain_words_pass_through_unchanged(words in proptest::collection::vec("[a-z]{1,10}", 1..6)) {
+            let q = words.join(" ");
+            prop_assume!(!words.iter().any(|w| w == "or"));
+            let query = parse(&q).unwrap();
+            prop_assert_eq!(query.text.as_deref(), Some(q.as_str()));
+            prop_assert_eq!(query.filters, Filters::default());
+        }
+
+        #[test]
+        fn tags_in_q_are_normalised_filters(tag in "[A-Za-z][A-Za-z0-9]{0,15}", word in "[a-z]{3,8}") {
+            let query = parse(&format!("#{tag} {word}")).unwrap();
+            prop_assert_eq!(query.filters.all_tags, vec![tag.to_lowercase()]);
+            prop_assert_eq!(query.text, Some(word));
+        }
+
+        #[test]
+        fn quotes_stay_balanced_around_cjk(q in "[a-z東京天気\" -]{0,24}") {
+            if let Ok(query) = parse(&q) {
+                let text = query.text.unwrap_or_default();
+                let quotes_in = q.matches('"').count();
+                let quotes_out = text.matches('"').count();
+                prop_assert_eq!((quotes_out - quotes_in) % 2, 0, "{} -> {}", q, text);
+            }
+        }
     }
 }

@@ -56,7 +56,7 @@ impl<'a> Summary<'a> {
 
 /// `GET /memories?limit&offset` → `{total, limit, offset, memories}`
 pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
-    let limit = PageLimit::parse(params.get("limit").map(String::as_str), &cx.config.limits)?;
+    let limit = PageLimit::parse(params.get("limit"), &cx.config.limits)?;
     let offset = match params.get("offset") {
         None => 0,
         Some(raw) => raw
@@ -74,7 +74,7 @@ pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, Api
 
 /// `GET /search?q&limit` → `{query, count, results}`, now ranked full-text.
 pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
-    let request = SearchRequest::parse(params, cx)?;
+    let request = SearchRequest::parse(params, &cx.config.limits)?;
     let (hits, _) = request.run(cx, key).await?;
     let results: Vec<_> = hits
         .iter()
@@ -83,7 +83,7 @@ pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, A
             Summary::of(&hit.memory, Some(preview))
         })
         .collect();
-    Reply::json(200, &json!({"query": request.text.as_str(), "count": results.len(), "results": results}))
+    Reply::json(200, &json!({"query": request.query.raw(), "count": results.len(), "results": results}))
 }
 
 /// `GET /` → `{status, service, version, timestamp, database}`

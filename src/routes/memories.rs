@@ -83,8 +83,8 @@ struct Page<T> {
 
 /// `GET /v1/memories?limit&cursor`: newest first.
 pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
-    let limit = PageLimit::parse(params.get("limit").map(String::as_str), &cx.config.limits)?;
-    let cursor = Cursor::parse(params.get("cursor").map(String::as_str))?;
+    let limit = PageLimit::parse(params.get("limit"), &cx.config.limits)?;
+    let cursor = Cursor::parse(params.get("cursor"))?;
     let db = cx.db().await?;
     let mut items: Vec<Memory> = sql::list(db, key, limit, cursor).await?.into_iter().map(|s| s.memory).collect();
     let next_cursor = next_cursor(&mut items, limit, Memory::cursor);

@@ -1,37 +1,47 @@
-//! `GET /v1/search?q&limit&cursor`: ranked full-text search.
+//! `GET /v1/search?q&tag&any_tag&kind&source&before&after&limit&cursor`:
+//! ranked full-text search with filters and typo tolerance (the query
+//! language is in `domain::search`).
 
 use super::Ctx;
 use crate::auth::KeyHash;
-use crate::db::search::{self as sql, Hit};
+use crate::config::Limits;
+use crate::db::search::{self as sql, Hit, Match};
 use crate::domain::memory::Memory;
 use crate::domain::paging::{next_cursor, Cursor, PageLimit};
-use crate::domain::search::SearchText;
-use crate::error::ApiError;
+use crate::domain::search::{SearchParams, SearchQuery};
+use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
 use serde::Serialize;
 
 /// A parsed search request, shared with the old server's `GET /search`.
 pub struct SearchRequest {
-    pub text: SearchText,
+    pub query: SearchQuery,
     pub limit: PageLimit,
     pub cursor: Option<Cursor>,
 }
 
 impl SearchRequest {
-    pub fn parse(params: &Params, cx: &Ctx) -> Result<SearchRequest, ApiError> {
-        let param = |name: &str| params.get(name).map(String::as_str);
-        let limits = &cx.config.limits;
+    pub fn parse(params: &Params, limits: &Limits) -> Result<SearchRequest, FieldError> {
+        let search = SearchParams {
+            q: params.get("q"),
+            tags: params.all("tag"),
+            any_tags: params.all("any_tag"),
+            kind: params.get("kind"),
+            source: params.get("source"),
+            before: params.get("before"),
+            after: params.get("after"),
+        };
         Ok(SearchRequest {
-            text: SearchText::parse(param("q"), limits)?,
-            limit: PageLimit::parse(param("limit"), limits)?,
-            cursor: Cursor::parse(param("cursor"))?,
+            query: SearchQuery::parse(&search, limits)?,
+            limit: PageLimit::parse(params.get("limit"), limits)?,
+            cursor: Cursor::parse(params.get("cursor"))?,
         })
     }
 
     /// The page of hits and the cursor of the next page, if any.
     pub async fn run(&self, cx: &Ctx, key: &KeyHash) -> Result<(Vec<Hit>, Option<String>), ApiError> {
         let db = cx.db().await?;
-        let mut hits = sql::search(db, key, self.text.as_str(), self.limit, self.cursor).await?;
+        let mut hits = sql::search(db, key, &self.query, self.limit, self.cursor).await?;
         let next = next_cursor(&mut hits, self.limit, Hit::cursor);
         Ok((hits, next))
     }
@@ -43,6 +53,10 @@ struct Item {
     memory: Memory,
     snippet: String,
     score: f32,
+    /// `text` for full-text hits, `fuzzy` for typo or prefix matches, `id`
+    /// when `q` is the memory's id.
+    #[serde(rename = "match")]
+    matched: Match,
 }
 
 #[derive(Serialize)]
@@ -53,9 +67,11 @@ struct Results<'a> {
 }
 
 pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
-    let request = SearchRequest::parse(params, cx)?;
+    let request = SearchRequest::parse(params, &cx.config.limits)?;
     let (hits, next_cursor) = request.run(cx, key).await?;
-    let items =
-        hits.into_iter().map(|hit| Item { memory: hit.memory, snippet: hit.snippet, score: hit.score }).collect();
-    Reply::json(200, &Results { query: request.text.as_str(), items, next_cursor })
+    let items = hits
+        .into_iter()
+        .map(|hit| Item { memory: hit.memory, snippet: hit.snippet, score: hit.score, matched: hit.matched })
+        .collect();
+    Reply::json(200, &Results { query: request.query.raw(), items, next_cursor })
 }

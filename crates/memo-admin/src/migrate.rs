@@ -15,6 +15,7 @@ pub struct Migration {
 
 pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_initial", sql: include_str!("../../../migrations/0001_initial.sql") },
+    Migration { name: "0002_search", sql: include_str!("../../../migrations/0002_search.sql") },
     Migration { name: "0003_capture", sql: include_str!("../../../migrations/0003_capture.sql") },
 ];
 

@@ -1,0 +1,224 @@
+// Search at scale, side by side in one run on one machine: Memo's
+// /v1/search through `wrangler dev`, and the old server's ILIKE query on the
+// same data; then capture throughput with and without the search index
+// maintenance.
+//
+//   node bench/search/run.mjs [--rows 1000000] [--tenants 4] [--rounds 20] [--ilike-rounds 1]
+//                             [--capture-seconds 15]
+//
+// Starts an embedded Postgres like `npm run dev` does, in .dev/bench-search,
+// applies the migrations, bulk-loads generated memories
+// (bench/search/corpus.mjs) with COPY through psql, then measures. A later
+// run with the same --rows and --tenants reuses the loaded data, unless the
+// capture part ran: it drops the search structures, so the folder is then
+// removed. Needs psql (Debian `postgresql-client`) and, for the capture
+// part, wrk. Prints Markdown tables.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { performance } from "node:perf_hooks";
+import { buildWorker } from "../../scripts/build-worker.mjs";
+import { ensureToolchain, log, root } from "../../scripts/lib/toolchain.mjs";
+import { memory, QUERY_MIX, random } from "./corpus.mjs";
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: "string", default: "1000000" },
+    tenants: { type: "string", default: "4" },
+    rounds: { type: "string", default: "20" },
+    "ilike-rounds": { type: "string", default: "1" },
+    "capture-seconds": { type: "string", default: "15" },
+  },
+});
+const rows = Number(values.rows);
+const tenantCount = Number(values.tenants);
+
+function need(command, hint) {
+  if (spawnSync("sh", ["-c", `command -v ${command}`]).status !== 0) throw new Error(`${command} is missing: ${hint}`);
+}
+
+need("psql", "apt-get install postgresql-client");
+ensureToolchain();
+// Only now are the npm packages these modules import sure to be installed.
+const { freePort, startStack, admin } = await import("../../scripts/lib/stack.mjs");
+const { default: pg } = await import("pg");
+buildWorker();
+
+const scratch = path.join(root, ".dev", "bench-search");
+const stack = await startStack({
+  dataDir: path.join(scratch, "postgres"),
+  pgPort: await freePort(),
+  port: await freePort(),
+  stateDir: path.join(scratch, "wrangler"),
+  keyFile: path.join(scratch, "api-key"),
+  logFile: path.join(scratch, "wrangler.log"),
+});
+const db = new pg.Client({ connectionString: stack.databaseUrl });
+await db.connect();
+
+/** Streams `count` memories of `tenantIds` (round-robin by size) into COPY. */
+function copyMemories(tenantIds, count, seed) {
+  const psql = spawn("psql", [stack.databaseUrl, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+    "copy memories (tenant_id, title, content, tags, kind, source, captured_at, created_at, updated_at) from stdin"],
+  { stdio: ["pipe", "inherit", "inherit"], env: { ...process.env, PGOPTIONS: "-c synchronous_commit=off" } });
+  const rand = random(seed);
+  const range = { from: Date.parse("2023-01-01"), to: Date.parse("2026-01-01") };
+  const escape = (s) => s.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+  // Tenants of different sizes: the first holds the most.
+  const weights = tenantIds.map((_, i) => tenantIds.length - i);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const done = new Promise((resolve, reject) =>
+    psql.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`psql copy exited ${code}`)))));
+  let written = 0;
+  const write = () => {
+    while (written < count) {
+      let chunk = "";
+      for (let i = 0; i < 2000 && written < count; i++, written++) {
+        let r = rand() * total;
+        let t = 0;
+        while ((r -= weights[t]) >= 0) t++;
+        // Oldest first, as a real store fills up: the heap is in time order.
+        const m = memory(rand, range, (written + rand()) / count);
+        const tags = `{${m.tags.map((tag) => `"${tag}"`).join(",")}}`;
+        chunk += [tenantIds[t], m.title, m.content, tags, m.kind, m.source, m.created_at, m.created_at, m.created_at]
+          .map(escape).join("\t") + "\n";
+      }
+      if (!psql.stdin.write(chunk)) return psql.stdin.once("drain", write);
+    }
+    psql.stdin.end();
+  };
+  write();
+  return done;
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const summary = (samples) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+};
+
+function wrkCaptures(key) {
+  const script = path.resolve(root, "..", "shared", "peers", "seed_aiohttp", "post_memory.lua");
+  const result = spawnSync("wrk", ["-t", "2", "-c", "10", "-d", `${values["capture-seconds"]}s`, "-s", script, stack.baseUrl],
+    { encoding: "utf8", env: { ...process.env, MEMO_KEY: key } });
+  return Number(result.stdout.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
+}
+
+let searchDropped = false;
+try {
+  // Tenants and keys.
+  const tenants = [];
+  const [{ loaded }] = (await db.query("select count(*)::int as loaded from memories")).rows;
+  const reuse = loaded === rows;
+  if (!reuse && loaded > 0) throw new Error(`${scratch} holds ${loaded} memories, not ${rows}: remove it first`);
+  for (let i = 0; i < tenantCount; i++) {
+    const name = `bench-${i}`;
+    if (!reuse) admin(stack.databaseUrl, ["tenant", "create", name]);
+    const key = admin(stack.databaseUrl, ["key", "create", "--tenant", name, "--name", "bench"]);
+    const [{ id }] = (await db.query("select id from tenants where name = $1", [name])).rows;
+    tenants.push({ name, key, id });
+  }
+
+  // Bulk load: secondary indexes are dropped and rebuilt afterwards from
+  // their own definitions (faster than maintaining them row by row).
+  let loadSeconds = 0;
+  let indexSeconds = 0;
+  if (!reuse) {
+    const indexes = (await db.query(
+      `select indexname, indexdef from pg_indexes
+       where tablename = 'memories' and indexname not in (select conname from pg_constraint)`)).rows;
+    for (const { indexname } of indexes) await db.query(`drop index ${indexname}`);
+    log(`loading ${rows} memories for ${tenantCount} tenants`);
+    let started = performance.now();
+    const half = Math.floor(rows / 2);
+    await Promise.all([copyMemories(tenants.map((t) => t.id), half, 1), copyMemories(tenants.map((t) => t.id), rows - half, 2)]);
+    loadSeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    await db.query("set maintenance_work_mem = '512MB'");
+    for (const { indexdef } of indexes) await db.query(indexdef);
+    await db.query("vacuum analyze memories");
+    indexSeconds = (performance.now() - started) / 1000;
+  }
+  const [{ n, size }] = (await db.query(
+    "select count(*)::int as n, pg_size_pretty(pg_total_relation_size('memories')) as size from memories")).rows;
+  log(`${reuse ? "reused" : "loaded"} ${n} rows in ${loadSeconds.toFixed(0)} s, indexes and analyze ${indexSeconds.toFixed(0)} s, ${size}`);
+
+  // Memo: every query of the mix, `rounds` times, one request at a time,
+  // tenants in turn; one warm-up round first.
+  const memo = new Map(QUERY_MIX.map((q) => [q, []]));
+  const counts = new Map();
+  const errors = new Map();
+  for (let round = -1; round < Number(values.rounds); round++) {
+    for (const q of QUERY_MIX) {
+      const tenant = tenants[(round + 1) % tenants.length];
+      const t0 = performance.now();
+      const response = await fetch(`${stack.baseUrl}/v1/search?q=${encodeURIComponent(q)}&limit=10`, {
+        headers: { authorization: `Bearer ${tenant.key}` },
+      });
+      const body = await response.json();
+      const ms = performance.now() - t0;
+      if (response.status !== 200) {
+        errors.set(q, [...(errors.get(q) ?? []), `${response.status} ${body?.error?.code}`]);
+        continue;
+      }
+      if (round >= 0) memo.get(q).push(ms);
+      counts.set(q, body.items.length);
+    }
+  }
+
+  // The old query, as the old server ran it: no tenants, no ranking.
+  const ilike = new Map(QUERY_MIX.map((q) => [q, []]));
+  for (let round = 0; round < Number(values["ilike-rounds"]); round++) {
+    for (const q of QUERY_MIX) {
+      const t0 = performance.now();
+      await db.query(
+        `select id, title, content, kind, tags, created_at from memories
+         where content ilike $1 or title ilike $1 order by created_at desc limit 10`, [`%${q}%`]);
+      ilike.get(q).push(performance.now() - t0);
+    }
+  }
+
+  const f = (x) => (!Number.isFinite(x) ? "n/a" : x < 10 ? x.toFixed(1) : x.toFixed(0));
+  const memoAll = summary([...memo.values()].flat());
+  const ilikeAll = summary([...ilike.values()].flat());
+  console.log(`\n${n} memories, ${tenantCount} tenants, ${size}; load ${loadSeconds.toFixed(0)} s + indexes ${indexSeconds.toFixed(0)} s`);
+  console.log(`\nsearch latency, ms (memo: ${values.rounds} rounds of ${QUERY_MIX.length} queries through wrangler dev, ` +
+    `one at a time; ILIKE: ${values["ilike-rounds"]} round straight to Postgres)\n`);
+  console.log("| | samples | p50 | p95 | p99 |");
+  console.log("|---|---|---|---|---|");
+  console.log(`| memo /v1/search | ${memoAll.n} | ${f(memoAll.p50)} | ${f(memoAll.p95)} | ${f(memoAll.p99)} |`);
+  console.log(`| old ILIKE query | ${ilikeAll.n} | ${f(ilikeAll.p50)} | ${f(ilikeAll.p95)} | ${f(ilikeAll.p99)} |`);
+  console.log(`| **ILIKE / memo** | | **${f(ilikeAll.p50 / memoAll.p50)}×** | **${f(ilikeAll.p95 / memoAll.p95)}×** | **${f(ilikeAll.p99 / memoAll.p99)}×** |`);
+  console.log("\nper query, ms\n");
+  console.log("| q | memo p50 | memo p99 | memo hits | memo errors | ILIKE p50 |");
+  console.log("|---|---|---|---|---|---|");
+  for (const q of QUERY_MIX) {
+    const m = summary(memo.get(q));
+    const o = summary(ilike.get(q));
+    const failed = errors.get(q) ?? [];
+    console.log(`| \`${q}\` | ${f(m.p50)} | ${f(m.p99)} | ${counts.get(q)} | ${failed.length ? `${failed.length} (${failed[0]})` : 0} | ${f(o.p50)} |`);
+  }
+
+  // Capture throughput at this size, then without the search structures.
+  const wantCaptures = Number(values["capture-seconds"]) > 0;
+  if (wantCaptures && spawnSync("sh", ["-c", "command -v wrk"]).status === 0) {
+    const withIndex = wrkCaptures(tenants[0].key);
+    searchDropped = true;
+    await db.query("drop index memories_fuzzy, memories_tags");
+    await db.query("alter table memories drop column search");
+    const without = wrkCaptures(tenants[0].key);
+    console.log(`\ncaptures/s (POST /memory, wrk -t2 -c10, ${values["capture-seconds"]} s, table at ${n} rows)\n`);
+    console.log("| search maintenance | captures/s |");
+    console.log("|---|---|");
+    console.log(`| with (tsvector column + 3 GIN indexes) | ${withIndex.toFixed(0)} |`);
+    console.log(`| without | ${without.toFixed(0)} |`);
+    console.log(`| **with / without** | **${(withIndex / without).toFixed(2)}** |`);
+  } else if (wantCaptures) {
+    log("wrk not found: capture throughput skipped (apt-get install wrk)");
+  }
+} finally {
+  await db.end().catch(() => {});
+  await stack.stop();
+  if (searchDropped && existsSync(scratch)) rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,96 @@
+// Every search is one statement that uses an index: EXPLAIN of the exact SQL
+// and bindings the worker sends (printed by `cargo run --example search_sql`)
+// for each query shape, over enough rows in several tenants, after ANALYZE,
+// must not scan `memories` sequentially. With a few dozen rows a sequential
+// scan is the right plan, so the test loads 24,000 memories first.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { before, test } from "node:test";
+import { root, toolEnv } from "../scripts/lib/toolchain.mjs";
+import { spawnApp } from "./helpers/app.mjs";
+
+const ROWS_PER_TENANT = 6000;
+const cursor = Buffer.from(`1735689600000000.${"ab".repeat(16)}.3f000000.1`).toString("base64url");
+const SHAPES = {
+  words: "q=postgres+vacuum",
+  phrase: "q=%22borrow+checker%22",
+  exclusion: "q=rust+-python",
+  "or": "q=ramen+or+sushi",
+  "typo (fuzzy)": "q=kubernets",
+  "unfinished word (prefix)": "q=autovac",
+  "tag and words": "q=%23rust+async",
+  "tag only": "q=%23rust",
+  "any tag only": "any_tag=cooking,travel",
+  "kind and words": "q=budget&kind=note",
+  "source only": "source=cli",
+  "dates and words": "q=postgres&after=2024-01-01&before=2024-06-01",
+  CJK: "q=%E6%9D%B1%E4%BA%AC",
+  "memory id": "q=0b7c1e2a-3f4d-4e5f-8a6b-7c8d9e0f1a2b",
+  "second page": `q=postgres&cursor=${cursor}`,
+};
+
+let app;
+before(async () => {
+  app = await spawnApp();
+});
+
+/** The worker's search SQL and bindings for each shape. */
+function searchSql(queryStrings) {
+  const result = spawnSync("cargo", ["run", "--quiet", "--example", "search_sql", "--", ...queryStrings], {
+    cwd: root, env: toolEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24,
+  });
+  assert.equal(result.status, 0, "cargo run --example search_sql");
+  return JSON.parse(result.stdout);
+}
+
+/** Memories with a varied vocabulary for `tenantName`, generated in SQL. */
+async function load(tenantName, seed) {
+  await app.sql(
+    `with words as (select string_to_array($2, ' ') as w),
+          tagset as (select string_to_array('rust,python,postgres,cooking,travel,finance,async,go', ',') as t),
+          kinds as (select string_to_array('note,web_page,chatgpt_conversation,claude_conversation', ',') as k)
+     insert into memories (tenant_id, title, content, tags, kind, source, created_at, captured_at)
+     select t.id,
+            (select string_agg(w[1 + (hashint4(i * 7 + j + $3) & 2147483647) % cardinality(w)], ' ')
+               from generate_series(1, 4) j),
+            (select string_agg(w[1 + (hashint4(i * 131 + j + $3) & 2147483647) % cardinality(w)], ' ')
+               from generate_series(1, 60) j),
+            array[tagset.t[1 + i % 8], tagset.t[1 + (i / 8) % 8]],
+            kinds.k[1 + i % 4],
+            case i % 3 when 0 then 'cli' when 1 then 'web-clipper' else 'chatgpt-extension-v2' end,
+            timestamptz '2023-01-01' + (i * interval '97 minutes'),
+            timestamptz '2023-01-01' + (i * interval '97 minutes')
+     from tenants t, words, tagset, kinds, generate_series(1, $4) i
+     where t.name = $1`,
+    [tenantName, VOCABULARY, seed, ROWS_PER_TENANT],
+  );
+}
+
+// Topic words and a tail of rarer ones, so that terms have realistic spreads.
+const VOCABULARY = [
+  ..."postgres vacuum autovacuum index planner rust tokio async borrow checker lifetime python pandas groupby kubernetes deployment helm docker budget invoice mortgage sourdough ramen sushi kyoto tokyo marathon guitar".split(" "),
+  ..."the of and to in is that for it with as on be this are or from at have not but which you one all can".split(" "),
+  ...Array.from({ length: 3000 }, (_, i) => `w${(i * 2654435761) % 100000}`),
+  "東 京 天 気",
+].join(" ");
+
+test("every query shape of the search statement is index-backed", async () => {
+  const { name, key } = app.tenant();
+  await load(name, 1);
+  for (let other = 0; other < 3; other++) await load(app.tenant().name, other + 2);
+  await app.sql("analyze memories");
+
+  const { sql, bindings } = searchSql(Object.values(SHAPES));
+  const keyHash = createHash("sha256").update(key).digest();
+  const failures = [];
+  for (const [index, shape] of Object.keys(SHAPES).entries()) {
+    const rows = await app.sql(`explain ${sql}`, [keyHash, ...bindings[index]]);
+    const plan = rows.map((row) => row["QUERY PLAN"]).join("\n");
+    if (/Seq Scan on memories/.test(plan)) failures.push(`${shape}:\n${plan}`);
+    // And the statement runs, returning at least the caller's row.
+    const result = await app.sql(sql, [keyHash, ...bindings[index]]);
+    assert.ok(result.length >= 1, shape);
+  }
+  assert.deepEqual(failures, [], `sequential scans of memories:\n${failures.join("\n\n")}`);
+});
