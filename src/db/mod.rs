@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Row};
 use worker::postgres_tls::PassthroughTls;
-use worker::{Delay, Env, SecureTransport, Socket};
+use worker::{js_sys, worker_sys, Delay, Env, Socket};
 
 /// Prefixes a statement with the caller's authentication: `caller` holds the
 /// tenant of the API key hashed in `$1` (no row for an unknown or revoked
@@ -55,6 +55,8 @@ pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
 /// A live connection for the length of one request.
 pub struct Db {
     client: Client,
+    /// The connection's socket, to close it when a statement will not end.
+    socket: worker_sys::Socket,
     /// Where the connection went, for a cancel request on a second socket.
     host: String,
     port: u16,
@@ -75,17 +77,15 @@ impl Db {
             .connection_string()
             .parse::<tokio_postgres::Config>()
             .map_err(|e| ApiError::Internal(format!("hyperdrive connection string: {e}")))?;
-        let connecting = async {
-            let socket = Socket::builder()
-                .secure_transport(SecureTransport::StartTls)
-                .connect(hyperdrive.host(), hyperdrive.port())
-                .map_err(|e| unavailable(format!("socket: {e}")))?;
-            pg_config.connect_raw(socket, PassthroughTls).await.map_err(|e| classify(e, config.retry_after_seconds))
-        };
+        let (socket, handle) =
+            open_socket(&hyperdrive.host(), hyperdrive.port()).map_err(|e| unavailable(format!("socket: {e}")))?;
+        let connecting = pg_config.connect_raw(socket, PassthroughTls);
         let timeout = Duration::from_millis(config.db_connect_timeout_ms);
-        let (client, connection) = within(timeout, connecting)
-            .await
-            .ok_or_else(|| unavailable(format!("connect timed out after {timeout:?}")))??;
+        let Some(connected) = within(timeout, connecting).await else {
+            close(&handle);
+            return Err(unavailable(format!("connect timed out after {timeout:?}")));
+        };
+        let (client, connection) = connected.map_err(|e| classify(e, config.retry_after_seconds))?;
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(error) = connection.await {
                 worker::console_warn!("postgres connection ended with an error: {error}");
@@ -93,6 +93,7 @@ impl Db {
         });
         Ok(Db {
             client,
+            socket: handle,
             host: hyperdrive.host(),
             port: hyperdrive.port(),
             connect_timeout: timeout,
@@ -111,8 +112,12 @@ impl Db {
                 self.cancel_running_statement().await;
                 // Wait (briefly) for the cancelled statement's error: with no
                 // answer pending, the connection closes as soon as the client
-                // is dropped, instead of staying open after the request.
-                let _ = within(self.connect_timeout, statement).await;
+                // is dropped. If the cancel did not arrive, close the socket:
+                // a connection task waiting for an answer would keep it (and
+                // its backend) open after the request, until garbage collection.
+                if within(self.connect_timeout, statement).await.is_none() {
+                    close(&self.socket);
+                }
                 Err(ApiError::DatabaseUnavailable {
                     detail: format!("statement timed out after {:?}", self.query_timeout),
                     retry_after_seconds: self.retry_after_seconds,
@@ -130,14 +135,18 @@ impl Db {
     /// connect timeout: if it fails, the statement may still finish.
     async fn cancel_running_statement(&self) {
         let token = self.client.cancel_token();
-        let cancelling = async {
-            let socket = Socket::builder()
-                .secure_transport(SecureTransport::StartTls)
-                .connect(self.host.clone(), self.port)
-                .map_err(|e| format!("socket: {e}"))?;
-            token.cancel_query_raw(socket, PassthroughTls).await.map_err(|e| e.to_string())
+        let Ok((socket, handle)) = open_socket(&self.host, self.port) else {
+            worker::console_warn!("could not open a socket to cancel a timed-out statement");
+            return;
         };
-        let outcome = within(self.connect_timeout, cancelling).await.unwrap_or_else(|| Err("timed out".into()));
+        let cancelling = token.cancel_query_raw(socket, PassthroughTls);
+        let outcome = match within(self.connect_timeout, cancelling).await {
+            Some(done) => done.map_err(|e| e.to_string()),
+            None => {
+                close(&handle);
+                Err("timed out".into())
+            }
+        };
         if let Err(error) = outcome {
             worker::console_warn!("could not cancel a timed-out statement: {error}");
         }
@@ -153,6 +162,30 @@ impl Db {
             return Err(ApiError::Unauthorized);
         }
         Ok(rows)
+    }
+}
+
+/// A TCP socket to Postgres (STARTTLS-capable, as Hyperdrive wants), and a
+/// second handle on it: tokio-postgres owns the first, and dropping that does
+/// not close the connection.
+fn open_socket(host: &str, port: u16) -> Result<(Socket, worker_sys::Socket), String> {
+    let address = js_sys::Object::new();
+    let options = js_sys::Object::new();
+    let set = |target: &js_sys::Object, name: &str, value: wasm_bindgen::JsValue| {
+        js_sys::Reflect::set(target, &name.into(), &value).map(drop).map_err(|e| format!("{e:?}"))
+    };
+    set(&address, "hostname", host.into())?;
+    set(&address, "port", port.into())?;
+    set(&options, "secureTransport", "starttls".into())?;
+    set(&options, "allowHalfOpen", false.into())?;
+    let handle = worker_sys::connect(address.into(), options.into()).map_err(|e| format!("{e:?}"))?;
+    Ok((Socket::from(handle.clone()), handle))
+}
+
+/// Closes a socket now; its pending reads and writes fail.
+fn close(socket: &worker_sys::Socket) {
+    if let Err(error) = socket.close() {
+        worker::console_warn!("closing a database socket: {error:?}");
     }
 }
 
