@@ -1,12 +1,16 @@
-// The whole local stack, as `npm run dev` and the integration tests use it:
-// Postgres (embedded, or DATABASE_URL), migrations, a tenant and key, and
-// `wrangler dev` serving the worker with the Hyperdrive binding pointed at
-// that Postgres.
+// The whole local stack, as `npm run dev`, `npm run serve` and the
+// integration tests use it: Postgres (embedded, or DATABASE_URL), migrations,
+// a tenant and key, and the worker with its Hyperdrive binding pointed at that
+// Postgres: under `wrangler dev` (direct connections, as wrangler does
+// locally), or under plain workerd behind PgBouncer in transaction mode (the
+// topology Hyperdrive gives in production).
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { startPgbouncer } from "./pgbouncer.mjs";
 import { startPostgres } from "./postgres.mjs";
+import { startWorkerd } from "./workerd.mjs";
 import { log, root, run, toolEnv } from "./toolchain.mjs";
 
 /** A TCP port that is free right now on 127.0.0.1. */
@@ -113,8 +117,12 @@ export async function startWorker({ databaseUrl, port, stateDir, logFile, vars =
 /**
  * Postgres + migrations + key + worker. `databaseUrl` given: use that
  * Postgres; otherwise start an embedded one in `dataDir` on `pgPort`.
+ * `runtime`: "wrangler" (wrangler dev) or "workerd" (plain workerd, with
+ * PgBouncer on `poolerPort` between it and Postgres).
  */
-export async function startStack({ databaseUrl, dataDir, pgPort, port, stateDir, keyFile, logFile, durable, vars }) {
+export async function startStack({
+  databaseUrl, dataDir, pgPort, port, stateDir, keyFile, logFile, durable, vars, runtime = "wrangler", poolerPort,
+}) {
   const stops = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => {});
@@ -130,10 +138,19 @@ export async function startStack({ databaseUrl, dataDir, pgPort, port, stateDir,
     buildAdmin();
     admin(url, ["migrate"]);
     const apiKey = admin(url, ["dev-key", "--file", keyFile]);
-    const worker = await startWorker({ databaseUrl: url, port, stateDir, logFile, vars });
+    let worker;
+    let poolerUrl;
+    if (runtime === "workerd") {
+      const pooler = await startPgbouncer({ databaseUrl: url, port: poolerPort ?? (await freePort()), scratch: stateDir });
+      stops.push(pooler.stop);
+      poolerUrl = pooler.url;
+      worker = await startWorkerd({ databaseUrl: poolerUrl, port, scratch: stateDir, vars, logFile });
+    } else {
+      worker = await startWorker({ databaseUrl: url, port, stateDir, logFile, vars });
+    }
     stops.push(worker.stop);
-    log(`worker on ${worker.baseUrl}`);
-    return { baseUrl: worker.baseUrl, databaseUrl: url, apiKey, stop };
+    log(`worker (${runtime}) on ${worker.baseUrl}`);
+    return { baseUrl: worker.baseUrl, databaseUrl: url, poolerUrl, apiKey, workerPid: worker.pid, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -145,9 +162,9 @@ export async function startStack({ databaseUrl, dataDir, pgPort, port, stateDir,
  * key and `wrangler.log`) on free ports. `stop({ keep })` removes the folder
  * unless `keep` is set (to inspect a failure).
  */
-export async function startScratchStack(name, { durable = false, vars } = {}) {
+export async function startScratchStack(name, { durable = false, vars, runtime = "wrangler" } = {}) {
   const scratch = path.join(root, ".dev", `${name}-${process.pid}`);
-  const logFile = path.join(scratch, "wrangler.log");
+  const logFile = path.join(scratch, `${runtime}.log`);
   const stack = await startStack({
     dataDir: path.join(scratch, "postgres"),
     pgPort: await freePort(),
@@ -157,6 +174,7 @@ export async function startScratchStack(name, { durable = false, vars } = {}) {
     logFile,
     durable,
     vars,
+    runtime,
   });
   const stop = async ({ keep = false } = {}) => {
     await stack.stop();

@@ -5,7 +5,7 @@
 // leak of ours. There is no rate-limit binding here, so the worker runs with
 // RATE_LIMIT_ENABLED=false.
 import { spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { root } from "./toolchain.mjs";
 import { stopGroup, waitForHealth } from "./stack.mjs";
@@ -19,8 +19,11 @@ function wranglerVars() {
 
 const capnpString = (text) => JSON.stringify(text);
 
-/** Starts workerd serving build/ on 127.0.0.1:`port`; resolves to { baseUrl, pid, stop }. */
-export async function startWorkerd({ databaseUrl, port, scratch, vars = {}, timeoutMs = 60_000 }) {
+/**
+ * Writes the workerd configuration serving build/ on 127.0.0.1:`port` into
+ * `scratch`, the Hyperdrive binding pointed at `databaseUrl`; returns its path.
+ */
+export function writeWorkerdConfig({ databaseUrl, port, scratch, vars = {} }) {
   mkdirSync(scratch, { recursive: true });
   const pg = new URL(databaseUrl);
   const bindings = Object.entries({ ...wranglerVars(), ...vars, RATE_LIMIT_ENABLED: "false" })
@@ -50,20 +53,30 @@ const config :Workerd.Config = (
 `;
   const configFile = path.join(scratch, "config.capnp");
   writeFileSync(configFile, config);
-  const log = createWriteStream(path.join(scratch, "workerd.log"));
-  const child = spawn(path.join(root, "node_modules", ".bin", "workerd"), ["serve", configFile, "--experimental"], {
+  return configFile;
+}
+
+export const workerdBinary = path.join(root, "node_modules", ".bin", "workerd");
+
+/** Starts workerd serving build/ on 127.0.0.1:`port`; resolves to { baseUrl, pid, stop }. */
+export async function startWorkerd({ databaseUrl, port, scratch, vars = {}, logFile, timeoutMs = 60_000 }) {
+  const configFile = writeWorkerdConfig({ databaseUrl, port, scratch, vars });
+  // Straight to the file, as for wrangler dev: a pipe through this process
+  // would stall the runtime whenever this process is busy.
+  const logPath = logFile ?? path.join(scratch, "workerd.log");
+  const output = openSync(logPath, "a");
+  const child = spawn(workerdBinary, ["serve", configFile, "--experimental"], {
     cwd: root,
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", output, output],
   });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  closeSync(output);
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitForHealth(baseUrl, child, timeoutMs, true);
   } catch (error) {
     await stopGroup(child);
-    process.stderr.write(readFileSync(path.join(scratch, "workerd.log"), "utf8").slice(-4000));
+    process.stderr.write(readFileSync(logPath, "utf8").slice(-4000));
     throw error;
   }
   return { baseUrl, pid: child.pid, stop: () => stopGroup(child) };

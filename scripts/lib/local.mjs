@@ -1,0 +1,47 @@
+// What `npm run dev` and `npm run serve` share: start the stack on a
+// persistent local Postgres (or DATABASE_URL), print how to reach it, and
+// stop everything it started on Ctrl-C.
+import path from "node:path";
+import { buildWorker } from "../build-worker.mjs";
+import { log, root } from "./toolchain.mjs";
+
+/**
+ * `folder` (relative to the checkout, or absolute) holds the embedded cluster, the runtime's state
+ * and the API key; `runtime` is "wrangler" or "workerd" (see stack.mjs).
+ */
+export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, durable = true }) {
+  // Imported here: the entry scripts have made sure the npm packages exist.
+  const { startStack } = await import("./stack.mjs");
+  buildWorker();
+  const home = path.resolve(root, folder);
+  const keyFile = path.join(home, "api-key");
+  const stack = await startStack({
+    databaseUrl: process.env.DATABASE_URL,
+    dataDir: path.join(home, "postgres"),
+    pgPort: Number(process.env.PG_PORT ?? defaultPgPort),
+    port: Number(process.env.PORT ?? defaultPort),
+    poolerPort: process.env.POOLER_PORT ? Number(process.env.POOLER_PORT) : undefined,
+    stateDir: path.join(home, runtime),
+    logFile: runtime === "workerd" ? path.join(home, "workerd.log") : undefined,
+    keyFile,
+    durable,
+    runtime,
+  });
+  const hidden = (url) => url.replace(/:[^:@/]+@/, ":***@");
+  log(`database: ${process.env.DATABASE_URL ? "DATABASE_URL" : `embedded Postgres (${hidden(stack.databaseUrl)})`}`);
+  if (stack.poolerUrl) log(`pooler: PgBouncer, transaction mode (${hidden(stack.poolerUrl)})`);
+  log(`API key (also in ${path.relative(root, keyFile)}): ${stack.apiKey}`);
+  log(`try: curl -H "Authorization: Bearer $(cat ${path.relative(root, keyFile)})" ${stack.baseUrl}/v1/memories`);
+  log("Ctrl-C stops the worker and everything it started");
+
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+    process.on(signal, async () => {
+      if (stopping) return;
+      stopping = true;
+      log("stopping");
+      await stack.stop();
+      process.exit(0);
+    });
+  }
+}
