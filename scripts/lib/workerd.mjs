@@ -59,13 +59,14 @@ const config :Workerd.Config = (
 export const workerdBinary = path.join(root, "node_modules", ".bin", "workerd");
 
 /** Starts workerd serving build/ on 127.0.0.1:`port`; resolves to { baseUrl, pid, stop }. */
-export async function startWorkerd({ databaseUrl, port, scratch, vars = {}, logFile, timeoutMs = 60_000 }) {
+export async function startWorkerd({ databaseUrl, port, scratch, vars = {}, logFile, inspectorPort, timeoutMs = 60_000 }) {
   const configFile = writeWorkerdConfig({ databaseUrl, port, scratch, vars });
   // Straight to the file, as for wrangler dev: a pipe through this process
   // would stall the runtime whenever this process is busy.
   const logPath = logFile ?? path.join(scratch, "workerd.log");
   const output = openSync(logPath, "a");
-  const child = spawn(workerdBinary, ["serve", configFile, "--experimental"], {
+  const inspector = inspectorPort ? ["--inspector-addr", `127.0.0.1:${inspectorPort}`] : [];
+  const child = spawn(workerdBinary, ["serve", configFile, "--experimental", ...inspector], {
     cwd: root,
     detached: true,
     stdio: ["ignore", output, output],

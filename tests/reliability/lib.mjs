@@ -102,13 +102,14 @@ export async function postgresConnections(app) {
  */
 export async function describeConnections(app) {
   const rows = await app.sql(
-    `select pid, client_port, state, wait_event_type, wait_event, now() - backend_start as age, left(query, 80) as query
+    `select pid, client_port, state, wait_event_type, wait_event, now() - query_start as running,
+            regexp_replace(right(query, 160), '\\s+', ' ', 'g') as query
      from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`,
   );
   const sockets = spawnSync("ss", ["-tnpH"], { encoding: "utf8" }).stdout ?? "";
   return rows.map((r) => {
     const owner = sockets.split("\n").find((line) => line.includes(`:${r.client_port} `)) ?? "";
-    return { ...r, age: String(r.age?.seconds ?? r.age), owner: owner.match(/users:\(\("([^"]+)",pid=(\d+)/)?.slice(1).join(" pid ") ?? "?" };
+    return { ...r, running: `${r.running?.seconds ?? 0} s`, owner: owner.match(/users:\(\("([^"]+)",pid=(\d+)/)?.slice(1).join(" pid ") ?? "?" };
   });
 }
 

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_initial", sql: include_str!("../../../migrations/0001_initial.sql") },
     Migration { name: "0002_search", sql: include_str!("../../../migrations/0002_search.sql") },
     Migration { name: "0003_capture", sql: include_str!("../../../migrations/0003_capture.sql") },
+    Migration { name: "0004_client_check", sql: include_str!("../../../migrations/0004_client_check.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
