@@ -106,10 +106,24 @@ export async function describeConnections(app) {
             regexp_replace(right(query, 160), '\\s+', ' ', 'g') as query
      from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`,
   );
-  const sockets = spawnSync("ss", ["-tnpH"], { encoding: "utf8" }).stdout ?? "";
+  const sockets = (spawnSync("ss", ["-tanpH"], { encoding: "utf8" }).stdout ?? "").split("\n");
+  const proc = (pid, file) => {
+    try {
+      return readFileSync(`/proc/${pid}/${file}`, "utf8");
+    } catch {
+      return "";
+    }
+  };
   return rows.map((r) => {
-    const owner = sockets.split("\n").find((line) => line.includes(`:${r.client_port} `)) ?? "";
-    return { ...r, running: `${r.running?.seconds ?? 0} s`, owner: owner.match(/users:\(\("([^"]+)",pid=(\d+)/)?.slice(1).join(" pid ") ?? "?" };
+    // The client's end: the socket whose local address has the client port.
+    const client = sockets.find((line) => line.split(/\s+/)[3]?.endsWith(`:${r.client_port}`)) ?? "";
+    const stat = proc(r.pid, "stat").slice(proc(r.pid, "stat").lastIndexOf(")") + 2).split(" ");
+    return {
+      ...r,
+      running: `${r.running?.seconds ?? 0} s`,
+      client_end: client ? `${client.split(/\s+/)[0]} ${client.match(/users:\(\("([^"]+)",pid=(\d+)/)?.slice(1).join(" pid ") ?? ""}` : "closed",
+      backend: { state: stat[0], cpu_ticks: Number(stat[11]) + Number(stat[12]), wchan: proc(r.pid, "wchan") },
+    };
   });
 }
 

@@ -68,6 +68,8 @@ export async function run({ requests = 100 } = {}) {
     if (leftAfter > baseline) {
       problems.push(`connections did not return to the baseline (${baseline}) after the lock: ${leftAfter}`);
       problems.push(`connections: ${JSON.stringify(await describeConnections(stack.app))}`);
+      await new Promise((r) => setTimeout(r, 1000));
+      problems.push(`a second later: ${JSON.stringify(await describeConnections(stack.app))}`);
     }
     if (stored.rows !== 1) problems.push(`${stored.rows - 1} captures answered 503 were stored once the lock was released`);
     if (recovered.status !== 201) problems.push(`a capture after the lock was released got ${recovered.status}`);
