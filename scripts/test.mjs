@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { TEST_VARS } from "../tests/helpers/config.mjs";
 import { buildWorker } from "./build-worker.mjs";
-import { ensureToolchain, log, root, run, toolEnv } from "./lib/toolchain.mjs";
+import { ensureToolchain, log, root, run, runAsync, toolEnv } from "./lib/toolchain.mjs";
 
 ensureToolchain();
 // Only now are the npm packages these modules import sure to be installed.
@@ -40,7 +40,9 @@ try {
     MEMO_TEST_DATABASE_URL: stack.databaseUrl,
     MEMO_TEST_LOG_FILE: stack.logFile,
   });
-  run("node", ["--test", "--test-reporter=spec", ...files], { env: stackEnv });
+  // Asynchronously: this process hosts the stack's Postgres and must keep
+  // reading its log while the tests run.
+  await runAsync("node", ["--test", "--test-reporter=spec", ...files], { env: stackEnv });
 
   // ---- Reliability (issue 8), after the integration tests, on the same stack ----
   // Schema fuzzing with the stack's development key, paced under the per-key
@@ -52,7 +54,7 @@ try {
   // Short fault, load and soak scenarios, one at a time: each starts its own
   // worker (and, for the outage, its own Postgres) beside this stack.
   log("reliability scenarios (short versions)");
-  run("node", ["--test", "--test-concurrency=1", "--test-reporter=spec", path.join("tests", "reliability", "short.test.mjs")], {
+  await runAsync("node", ["--test", "--test-concurrency=1", "--test-reporter=spec", path.join("tests", "reliability", "short.test.mjs")], {
     env: stackEnv,
   });
 } catch (error) {

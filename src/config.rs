@@ -113,6 +113,14 @@ fn read<T: std::str::FromStr + PartialEq + Default>(
 }
 
 impl Config {
+    /// The configuration of this isolate, read from its variables on first
+    /// use: a deployment's variables do not change under a running isolate,
+    /// and reading them all costs a trip into JavaScript per variable.
+    pub fn of_isolate(lookup: impl Fn(&str) -> Option<String>) -> &'static Result<Config, String> {
+        static CONFIG: std::sync::OnceLock<Result<Config, String>> = std::sync::OnceLock::new();
+        CONFIG.get_or_init(|| Config::from_lookup(lookup))
+    }
+
     /// Builds the configuration from a variable lookup.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let mut config = Config::default();

@@ -151,7 +151,7 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
         _ => {}
     }
     let key = presented_key(req.headers())?;
-    rate_limit::check(&cx.env, &cx.config, &key).await?;
+    rate_limit::check(&cx.env, cx.config, &key).await?;
     let params = query_params(req)?;
     let body = match body_kind(&endpoint) {
         Some(kind) => read_body(req, kind, &cx.config.limits).await?,
@@ -199,11 +199,11 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
     let path = req.path();
     let method_name = req.inner().method();
     let origin = req.headers().get("origin").ok().flatten();
-    let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
+    let config = Config::of_isolate(|name| env.var(name).ok().map(|v| v.to_string()));
     let mut route = "unmatched";
     let mut preflight_allow = None;
     let result = async {
-        let config = config.clone().map_err(|e| ApiError::Internal(format!("configuration: {e}")))?;
+        let config = config.as_ref().map_err(|e| ApiError::Internal(format!("configuration: {e}")))?;
         let endpoint = resolve_request(&method_name, &path)?;
         route = endpoint.name();
         if let Endpoint::Preflight { allow } = endpoint {

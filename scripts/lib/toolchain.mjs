@@ -1,7 +1,7 @@
 // Installs what the project needs and is missing, and is quick when it is
 // all there: npm packages, the wasm32 target, and the wasm-bindgen CLI and
 // worker-build at the versions the build requires.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
@@ -39,6 +39,22 @@ export function run(command, args, options = {}) {
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(" ")} failed (${result.signal ?? `exit ${result.status}`})`);
   }
+}
+
+/**
+ * `run` without blocking this process: use it while this process hosts
+ * servers (an embedded Postgres writes its log to a socket this process must
+ * keep reading, or its backends block on a full buffer).
+ */
+export function runAsync(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, stdio: "inherit", env: toolEnv(), ...options });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(" ")} failed (${signal ?? `exit ${code}`})`));
+    });
+  });
 }
 
 function output(command, args) {

@@ -104,120 +104,15 @@ pub enum Outcome {
     Duplicate,
 }
 
-/// The columns both inserts of [`upsert`] write, and the same from a row of
-/// `input` aliased `i`.
-macro_rules! insert_columns {
-    () => {
-        "(tenant_id, content, title, title_by_user, tags_by_user, kind, source, url, tags, user_tags,
-          metadata, captured_at, conversation_key, created_at, updated_at, capture_count)"
-    };
-}
-macro_rules! insert_values {
-    () => {
-        "caller.tenant_id, i.content, i.title, i.title_by_user, i.tags_by_user, i.kind, i.source, i.url, i.tags,
-         i.user_tags, i.metadata, i.captured_at, i.conversation_key, i.created_at, i.updated_at, i.capture_count"
-    };
-}
-
-/// A capture of a conversation is newer when it was captured no earlier than
-/// what is stored and its content differs.
-/// A repeated capture counts once more; a repeated import line (it carries
-/// its original `created_at`, never now) keeps the larger exported count, so
-/// importing an export twice changes nothing.
-macro_rules! counted {
-    () => {
-        "capture_count = case when excluded.created_at = now() then m.capture_count + 1
-                              else greatest(m.capture_count, excluded.capture_count) end"
-    };
-}
-
-macro_rules! newer {
-    () => {
-        "(excluded.captured_at >= m.captured_at and excluded.content <> m.content)"
-    };
-}
-
 /// The statement of [`upsert`] after its `caller` CTE (a `tenant_id`
 /// column), `$2`..`$17` being [`UpsertParams`]: the worker prefixes its
-/// authentication, `memo-admin` a tenant by name.
+/// authentication, `memo-admin` a tenant by name. The work is done by the
+/// function `memo_upsert_memories` (migrations/0005_upsert_function.sql),
+/// whose plan Postgres keeps per server connection.
 macro_rules! upsert_memories_sql {
     () => {
-        concat!(
-        ", input as (
-             select t.idx, t.content, t.title, t.title_by_user, t.tags_by_user, t.kind, t.source, t.url,
-                    array(select jsonb_array_elements_text(t.tags)) as tags,
-                    array(select jsonb_array_elements_text(t.user_tags)) as user_tags,
-                    t.metadata, t.captured_at, t.conversation_key,
-                    coalesce(t.created_at, now()) as created_at, coalesce(t.updated_at, now()) as updated_at,
-                    t.capture_count, memo_content_hash(t.content) as content_hash
-             from unnest($2::int4[], $3::text[], $4::text[], $5::bool[], $6::bool[], $7::text[], $8::text[],
-                         $9::text[], $10::jsonb[], $11::jsonb[], $12::jsonb[], $13::timestamptz[], $14::text[],
-                         $15::timestamptz[], $16::timestamptz[], $17::int4[])
-                  as t(idx, content, title, title_by_user, tags_by_user, kind, source, url, tags, user_tags,
-                       metadata, captured_at, conversation_key, created_at, updated_at, capture_count)),
-         conversations as (
-             select distinct on (conversation_key) * from input where conversation_key is not null
-             order by conversation_key, captured_at desc, idx desc),
-         notes as (
-             select distinct on (content_hash) * from input where conversation_key is null
-             order by content_hash, idx),
-         by_conversation as (
-             insert into memories as m ",
-        insert_columns!(),
-        " select ",
-        insert_values!(),
-        " from caller, conversations i
-             on conflict (tenant_id, conversation_key) where conversation_key is not null do update set
-                 content = case when ",
-        newer!(),
-        " then excluded.content else m.content end,
-                 title = case when excluded.title_by_user then excluded.title
-                              when m.title_by_user then m.title
-                              when ",
-        newer!(),
-        " then excluded.title else m.title end,
-                 title_by_user = m.title_by_user or excluded.title_by_user,
-                 tags = case when not m.tags_by_user and ",
-        newer!(),
-        " then excluded.tags else m.tags end,
-                 user_tags = case when ",
-        newer!(),
-        " then excluded.user_tags else m.user_tags end,
-                 kind = case when ",
-        newer!(),
-        " then excluded.kind else m.kind end,
-                 metadata = case when ",
-        newer!(),
-        " then excluded.metadata else m.metadata end,
-                 url = case when ",
-        newer!(),
-        " then coalesce(excluded.url, m.url) else m.url end,
-                 captured_at = greatest(m.captured_at, excluded.captured_at),
-                 updated_at = case when ",
-        newer!(),
-        " then now() else m.updated_at end, ",
-        counted!(),
-        " returning m.*, (m.xmax = 0) as inserted, (m.xmax <> 0 and m.updated_at = now()) as updated),
-         by_content as (
-             insert into memories as m ",
-        insert_columns!(),
-        " select ",
-        insert_values!(),
-        " from caller, notes i
-             on conflict (tenant_id, content_hash) where conversation_key is null do update set ",
-        counted!(),
-        " returning m.*, (m.xmax = 0) as inserted, false as updated),
-         stored as (select * from by_conversation union all select * from by_content),
-         sent as (select idx from conversations union all select idx from notes)
-         select i.idx, ",
-        memory_columns!(),
-        ", m.inserted, m.updated, exists (select 1 from sent where sent.idx = i.idx) as sent
-         from caller cross join input i
-         left join stored m on m.tenant_id = caller.tenant_id
-             and (m.conversation_key = i.conversation_key
-                  or (i.conversation_key is null and m.conversation_key is null and m.content_hash = i.content_hash))
-         order by i.idx"
-        )
+        " select u.* from caller cross join lateral memo_upsert_memories(
+              caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) u"
     };
 }
 

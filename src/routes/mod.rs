@@ -22,7 +22,7 @@ use worker::Env;
 /// What every handler may use besides the request.
 pub struct Ctx {
     pub env: Env,
-    pub config: Config,
+    pub config: &'static Config,
     /// When the request arrived.
     pub now: DateTime<Utc>,
     /// The request's connection, opened on first use and closed when the
@@ -31,7 +31,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(env: Env, config: Config, now: DateTime<Utc>) -> Ctx {
+    pub fn new(env: Env, config: &'static Config, now: DateTime<Utc>) -> Ctx {
         Ctx { env, config, now, db: OnceCell::new() }
     }
 
@@ -39,7 +39,7 @@ impl Ctx {
         if let Some(db) = self.db.get() {
             return Ok(db);
         }
-        let db = Db::connect(&self.env, &self.config).await?;
+        let db = Db::connect(&self.env, self.config).await?;
         Ok(self.db.get_or_init(|| db))
     }
 

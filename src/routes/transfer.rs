@@ -37,7 +37,7 @@ fn lines(page: &[StoredMemory]) -> Vec<u8> {
 /// one page however large the tenant is. The key is checked with the first
 /// page, before the answer starts.
 pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
-    let db = Db::connect(&cx.env, &cx.config).await?;
+    let db = Db::connect(&cx.env, cx.config).await?;
     let limit = PageLimit::largest(&cx.config.limits);
     let first = sql::list(&db, key, limit, None).await?;
     let key = key.clone();

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0002_search", sql: include_str!("../../../migrations/0002_search.sql") },
     Migration { name: "0003_capture", sql: include_str!("../../../migrations/0003_capture.sql") },
     Migration { name: "0004_client_check", sql: include_str!("../../../migrations/0004_client_check.sql") },
+    Migration { name: "0005_upsert_function", sql: include_str!("../../../migrations/0005_upsert_function.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
