@@ -10,19 +10,20 @@
 pub mod idempotency;
 pub mod memories;
 pub mod search;
+pub mod socket;
 pub mod stats;
 
 use crate::auth::KeyHash;
 use crate::config::Config;
 use crate::error::{ApiError, FieldError};
 use futures_util::future::{select, Either};
+use socket::{PgStream, SocketHandle, StartTls};
 use std::future::Future;
 use std::pin::pin;
 use std::time::Duration;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Row};
-use worker::postgres_tls::PassthroughTls;
-use worker::{js_sys, worker_sys, Delay, Env, Socket};
+use worker::{Delay, Env};
 
 /// Prefixes a statement with the caller's authentication: `caller` holds the
 /// tenant of the API key hashed in `$1` (no row for an unknown or revoked
@@ -56,7 +57,7 @@ pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
 pub struct Db {
     client: Client,
     /// The connection's socket, to close it when a statement will not end.
-    socket: worker_sys::Socket,
+    socket: SocketHandle,
     /// Where the connection went, for a cancel request on a second socket.
     host: String,
     port: u16,
@@ -77,12 +78,13 @@ impl Db {
             .connection_string()
             .parse::<tokio_postgres::Config>()
             .map_err(|e| ApiError::Internal(format!("hyperdrive connection string: {e}")))?;
-        let (socket, handle) =
-            open_socket(&hyperdrive.host(), hyperdrive.port()).map_err(|e| unavailable(format!("socket: {e}")))?;
-        let connecting = pg_config.connect_raw(socket, PassthroughTls);
+        let handle = SocketHandle::connect(&hyperdrive.host(), hyperdrive.port())
+            .map_err(|e| unavailable(format!("socket: {e}")))?;
+        let stream = PgStream::new(handle.clone()).map_err(|e| unavailable(format!("socket: {e}")))?;
+        let connecting = pg_config.connect_raw(stream, StartTls);
         let timeout = Duration::from_millis(config.db_connect_timeout_ms);
         let Some(connected) = within(timeout, connecting).await else {
-            close(&handle);
+            handle.close();
             return Err(unavailable(format!("connect timed out after {timeout:?}")));
         };
         let (client, connection) = connected.map_err(|e| classify(e, config.retry_after_seconds))?;
@@ -116,7 +118,7 @@ impl Db {
                 // a connection task waiting for an answer would keep it (and
                 // its backend) open after the request, until garbage collection.
                 if within(self.connect_timeout, statement).await.is_none() {
-                    close(&self.socket);
+                    self.socket.close();
                 }
                 Err(ApiError::DatabaseUnavailable {
                     detail: format!("statement timed out after {:?}", self.query_timeout),
@@ -135,15 +137,17 @@ impl Db {
     /// connect timeout: if it fails, the statement may still finish.
     async fn cancel_running_statement(&self) {
         let token = self.client.cancel_token();
-        let Ok((socket, handle)) = open_socket(&self.host, self.port) else {
+        let opened = SocketHandle::connect(&self.host, self.port)
+            .and_then(|handle| Ok((PgStream::new(handle.clone())?, handle)));
+        let Ok((stream, handle)) = opened else {
             worker::console_warn!("could not open a socket to cancel a timed-out statement");
             return;
         };
-        let cancelling = token.cancel_query_raw(socket, PassthroughTls);
+        let cancelling = token.cancel_query_raw(stream, StartTls);
         let outcome = match within(self.connect_timeout, cancelling).await {
             Some(done) => done.map_err(|e| e.to_string()),
             None => {
-                close(&handle);
+                handle.close();
                 Err("timed out".into())
             }
         };
@@ -162,30 +166,6 @@ impl Db {
             return Err(ApiError::Unauthorized);
         }
         Ok(rows)
-    }
-}
-
-/// A TCP socket to Postgres (STARTTLS-capable, as Hyperdrive wants), and a
-/// second handle on it: tokio-postgres owns the first, and dropping that does
-/// not close the connection.
-fn open_socket(host: &str, port: u16) -> Result<(Socket, worker_sys::Socket), String> {
-    let address = js_sys::Object::new();
-    let options = js_sys::Object::new();
-    let set = |target: &js_sys::Object, name: &str, value: wasm_bindgen::JsValue| {
-        js_sys::Reflect::set(target, &name.into(), &value).map(drop).map_err(|e| format!("{e:?}"))
-    };
-    set(&address, "hostname", host.into())?;
-    set(&address, "port", port.into())?;
-    set(&options, "secureTransport", "starttls".into())?;
-    set(&options, "allowHalfOpen", false.into())?;
-    let handle = worker_sys::connect(address.into(), options.into()).map_err(|e| format!("{e:?}"))?;
-    Ok((Socket::from(handle.clone()), handle))
-}
-
-/// Closes a socket now; its pending reads and writes fail.
-fn close(socket: &worker_sys::Socket) {
-    if let Err(error) = socket.close() {
-        worker::console_warn!("closing a database socket: {error:?}");
     }
 }
 
