@@ -3,8 +3,9 @@
 //   old    the old server's design (aiohttp + asyncpg pool, ../shared/peers/seed_aiohttp)
 //   serve  Memo self-hosted: release build on plain workerd, PgBouncer (transaction mode)
 //   dev    Memo under `wrangler dev` (direct connections, as wrangler does locally)
+//   dev-pooled  Memo under `wrangler dev` with PgBouncer in front of Postgres
 //
-//   npm run bench:throughput -- [--duration 15] [--connections 10,100] [--targets old,serve,dev] [--calls 200]
+//   npm run bench:throughput -- [--duration 15] [--connections 10,100] [--targets old,serve,dev-pooled,dev] [--calls 200]
 //
 // Every target runs the same wrk script (POST /memory, MemoryLane-shaped
 // bodies), and a no-op request (GET of an unknown path: routing, a JSON 404,
@@ -28,7 +29,7 @@ const { values } = parseArgs({
   options: {
     duration: { type: "string", default: "15" },
     connections: { type: "string", default: "10,100" },
-    targets: { type: "string", default: "old,serve,dev" },
+    targets: { type: "string", default: "old,serve,dev-pooled,dev" },
     calls: { type: "string", default: "200" },
   },
 });
@@ -106,6 +107,15 @@ const targets = {
       await pooler.stop();
     };
     return { baseUrl: worker.baseUrl, cpuRoots: { runtime: worker.pid, pooler: pooler.pid }, stop };
+  },
+  async "dev-pooled"(databaseUrl, scratch, through) {
+    const pooler = await startPgbouncer({ databaseUrl, port: await freePort(), scratch: path.join(scratch, "pgbouncer") });
+    const dev = await targets.dev(pooler.url, scratch, through);
+    const stop = async () => {
+      await dev.stop();
+      await pooler.stop();
+    };
+    return { ...dev, cpuRoots: { ...dev.cpuRoots, pooler: pooler.pid }, stop };
   },
   async dev(databaseUrl, scratch, through = async (u) => u) {
     const worker = await startWorker({
@@ -252,15 +262,20 @@ try {
   }
 
   const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
-  const label = { old: "old aiohttp+asyncpg", serve: "memo self-hosted (workerd+PgBouncer)", dev: "memo wrangler dev" };
-  console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load before: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  const label = {
+    old: "old aiohttp+asyncpg",
+    serve: "memo self-hosted (workerd+PgBouncer)",
+    dev: "memo wrangler dev",
+    "dev-pooled": "memo wrangler dev + PgBouncer",
+  };
+  console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   console.log(`${values.duration} s per run, wrk -t2; CPU in ms per request from /proc\n`);
   console.log("| connections | server | captures/s | p50 ms | p99 ms | non-2xx | errors | runtime CPU ms | pooler CPU ms | Postgres CPU ms | vs old |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const { name, connections, capture } of rows) {
     const old = rows.find((r) => r.name === "old" && r.connections === connections);
     const ratio = old ? f(capture.rps / old.capture.rps, 2) : "";
-    const runtime = name === "dev" ? `${f(capture.cpu.runtime, 2)} (workerd ${f(capture.cpu.workerd, 2)})` : f(capture.cpu.runtime, 2);
+    const runtime = name.startsWith("dev") ? `${f(capture.cpu.runtime, 2)} (workerd ${f(capture.cpu.workerd, 2)})` : f(capture.cpu.runtime, 2);
     console.log(
       `| ${connections} | ${label[name]} | ${f(capture.rps)} | ${f(capture.p50, 1)} | ${f(capture.p99, 1)} | ${capture.non2xx} | ${capture.errors} | ` +
         `${runtime} | ${capture.cpu.pooler === undefined ? "" : f(capture.cpu.pooler, 2)} | ${f(capture.cpu.postgres, 2)} | ${ratio} |`,
@@ -270,7 +285,7 @@ try {
   console.log("| connections | server | requests/s | p50 ms | runtime CPU ms | captures/s ÷ no-op/s |");
   console.log("|---|---|---|---|---|---|");
   for (const { name, connections, capture, noop } of rows) {
-    const runtime = name === "dev" ? `${f(noop.cpu.runtime, 2)} (workerd ${f(noop.cpu.workerd, 2)})` : f(noop.cpu.runtime, 2);
+    const runtime = name.startsWith("dev") ? `${f(noop.cpu.runtime, 2)} (workerd ${f(noop.cpu.workerd, 2)})` : f(noop.cpu.runtime, 2);
     console.log(`| ${connections} | ${label[name]} | ${f(noop.rps)} | ${f(noop.p50, 1)} | ${runtime} | ${f(capture.rps / noop.rps, 2)} |`);
   }
   if (routes.length) {

@@ -10,7 +10,7 @@ import { log, root } from "./toolchain.mjs";
  * `folder` (relative to the checkout, or absolute) holds the embedded cluster, the runtime's state
  * and the API key; `runtime` is "wrangler" or "workerd" (see stack.mjs).
  */
-export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, durable = true }) {
+export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, durable = true, pooled = false }) {
   // Imported here: the entry scripts have made sure the npm packages exist.
   const { startStack } = await import("./stack.mjs");
   buildWorker();
@@ -27,6 +27,7 @@ export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, 
     keyFile,
     durable,
     runtime,
+    pooled,
   });
   const hidden = (url) => url.replace(/:[^:@/]+@/, ":***@");
   log(`database: ${process.env.DATABASE_URL ? "DATABASE_URL" : `embedded Postgres (${hidden(stack.databaseUrl)})`}`);

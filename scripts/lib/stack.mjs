@@ -117,11 +117,12 @@ export async function startWorker({ databaseUrl, port, stateDir, logFile, vars =
 /**
  * Postgres + migrations + key + worker. `databaseUrl` given: use that
  * Postgres; otherwise start an embedded one in `dataDir` on `pgPort`.
- * `runtime`: "wrangler" (wrangler dev) or "workerd" (plain workerd, with
- * PgBouncer on `poolerPort` between it and Postgres).
+ * `runtime`: "wrangler" (wrangler dev) or "workerd" (plain workerd). With
+ * plain workerd, or when `pooled` is set, PgBouncer on `poolerPort` sits
+ * between the worker and Postgres, as Hyperdrive's pool does in production.
  */
 export async function startStack({
-  databaseUrl, dataDir, pgPort, port, stateDir, keyFile, logFile, durable, vars, runtime = "wrangler", poolerPort,
+  databaseUrl, dataDir, pgPort, port, stateDir, keyFile, logFile, durable, vars, runtime = "wrangler", poolerPort, pooled = false,
 }) {
   const stops = [];
   const stop = async () => {
@@ -138,16 +139,17 @@ export async function startStack({
     buildAdmin();
     admin(url, ["migrate"]);
     const apiKey = admin(url, ["dev-key", "--file", keyFile]);
-    let worker;
     let poolerUrl;
-    if (runtime === "workerd") {
-      const pooler = await startPgbouncer({ databaseUrl: url, port: poolerPort ?? (await freePort()), scratch: stateDir });
+    if (runtime === "workerd" || pooled) {
+      const scratch = path.join(stateDir, "pgbouncer");
+      const pooler = await startPgbouncer({ databaseUrl: url, port: poolerPort ?? (await freePort()), scratch });
       stops.push(pooler.stop);
       poolerUrl = pooler.url;
-      worker = await startWorkerd({ databaseUrl: poolerUrl, port, scratch: stateDir, vars, logFile });
-    } else {
-      worker = await startWorker({ databaseUrl: url, port, stateDir, logFile, vars });
     }
+    const workerUrl = poolerUrl ?? url;
+    const worker = runtime === "workerd"
+      ? await startWorkerd({ databaseUrl: workerUrl, port, scratch: stateDir, vars, logFile })
+      : await startWorker({ databaseUrl: workerUrl, port, stateDir, logFile, vars });
     stops.push(worker.stop);
     log(`worker (${runtime}) on ${worker.baseUrl}`);
     return { baseUrl: worker.baseUrl, databaseUrl: url, poolerUrl, apiKey, workerPid: worker.pid, stop };
