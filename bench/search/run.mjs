@@ -53,6 +53,8 @@ const stack = await startStack({
   stateDir: path.join(scratch, "wrangler"),
   keyFile: path.join(scratch, "api-key"),
   logFile: path.join(scratch, "wrangler.log"),
+  // As `npm run dev`: PgBouncer in front of Postgres, as Hyperdrive pools in production.
+  pooled: true,
 });
 const db = new pg.Client({ connectionString: stack.databaseUrl });
 await db.connect();
