@@ -3,7 +3,6 @@
 // requests (FUZZ_MAX_EXAMPLES per operation and phase, default 60). The
 // per-key rate limiter is switched off for this stack (RATE_LIMIT_ENABLED=false):
 // one key sends far more than 600 requests a minute here.
-import { rmSync } from "node:fs";
 import path from "node:path";
 import { buildWorker } from "./build-worker.mjs";
 import { ensureToolchain, log, root } from "./lib/toolchain.mjs";
@@ -11,22 +10,12 @@ import { ensureToolchain, log, root } from "./lib/toolchain.mjs";
 const MIN_REQUESTS = 1000;
 
 ensureToolchain();
-const { freePort, startStack } = await import("./lib/stack.mjs");
+const { startScratchStack } = await import("./lib/stack.mjs");
 const { ensureSchemathesis, fuzz } = await import("./lib/fuzz.mjs");
 ensureSchemathesis();
 buildWorker();
 
-const scratch = path.join(root, ".dev", `fuzz-${process.pid}`);
-const stack = await startStack({
-  dataDir: path.join(scratch, "postgres"),
-  pgPort: await freePort(),
-  port: await freePort(),
-  stateDir: path.join(scratch, "wrangler"),
-  keyFile: path.join(scratch, "api-key"),
-  logFile: path.join(scratch, "wrangler.log"),
-  durable: false,
-  vars: { RATE_LIMIT_ENABLED: "false" },
-});
+const stack = await startScratchStack("fuzz", { vars: { RATE_LIMIT_ENABLED: "false" } });
 let ok = false;
 try {
   const { passed, generated } = await fuzz({
@@ -39,8 +28,7 @@ try {
   if (generated < MIN_REQUESTS) log(`fewer than ${MIN_REQUESTS} requests: raise FUZZ_MAX_EXAMPLES`);
   ok = passed && generated >= MIN_REQUESTS;
 } finally {
-  await stack.stop();
-  if (ok) rmSync(scratch, { recursive: true, force: true });
-  else log(`kept ${path.relative(root, scratch)} (wrangler.log) for inspection`);
+  await stack.stop({ keep: !ok });
+  if (!ok) log(`kept ${path.relative(root, stack.scratch)} (wrangler.log) for inspection`);
 }
 process.exit(ok ? 0 : 1);

@@ -210,7 +210,9 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
             preflight_allow = Some(allow);
         }
         let cx = routes::Ctx::new(env, config, now());
-        dispatch(&mut req, &cx, endpoint).await
+        let reply = dispatch(&mut req, &cx, endpoint).await;
+        cx.close().await;
+        reply
     }
     .await;
     let (reply, error) = match result {

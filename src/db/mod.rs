@@ -53,9 +53,14 @@ pub(crate) use authed;
 
 pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
 
+/// How long a request waits for its connection to end after its answer is ready.
+const CLOSE_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// A live connection for the length of one request.
 pub struct Db {
     client: Client,
+    /// Resolves when the connection task has ended.
+    connection_ended: futures_channel::oneshot::Receiver<()>,
     /// The connection's socket, to close it when a statement will not end.
     socket: SocketHandle,
     /// Where the connection went, for a cancel request on a second socket.
@@ -88,13 +93,16 @@ impl Db {
             return Err(unavailable(format!("connect timed out after {timeout:?}")));
         };
         let (client, connection) = connected.map_err(|e| classify(e, config.retry_after_seconds))?;
+        let (ended, connection_ended) = futures_channel::oneshot::channel();
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(error) = connection.await {
                 worker::console_warn!("postgres connection ended with an error: {error}");
             }
+            let _ = ended.send(());
         });
         Ok(Db {
             client,
+            connection_ended,
             socket: handle,
             host: hyperdrive.host(),
             port: hyperdrive.port(),
@@ -103,6 +111,18 @@ impl Db {
             retry_after_seconds: config.retry_after_seconds,
             connect_ms: (worker::Date::now().as_millis() - started) as f64,
         })
+    }
+
+    /// Ends the connection (Terminate, then the socket closes) and waits,
+    /// briefly, for its task to finish. A task still waiting on the socket
+    /// when the request ends is never woken again, and what it holds is
+    /// never freed: the runtime's memory grew with every request.
+    pub async fn close(self) {
+        let Db { client, connection_ended, socket, .. } = self;
+        drop(client);
+        if within(CLOSE_TIMEOUT, connection_ended).await.is_none() {
+            socket.close();
+        }
     }
 
     /// Runs one statement, bounded by the query timeout.

@@ -43,6 +43,13 @@ impl Ctx {
         Ok(self.db.get_or_init(|| db))
     }
 
+    /// Ends the request's connection, if it opened one.
+    pub async fn close(self) {
+        if let Some(db) = self.db.into_inner() {
+            db.close().await;
+        }
+    }
+
     /// The title and tag engine, built once per isolate: its dictionaries are
     /// plain data, extended by the `TAG_DICTIONARY` variable (TOML).
     pub fn analyzer(&self) -> Result<&'static memo_core::Analyzer, ApiError> {
