@@ -83,9 +83,8 @@ impl Db {
             .connection_string()
             .parse::<tokio_postgres::Config>()
             .map_err(|e| ApiError::Internal(format!("hyperdrive connection string: {e}")))?;
-        let handle = SocketHandle::connect(&hyperdrive.host(), hyperdrive.port())
-            .map_err(|e| unavailable(format!("socket: {e}")))?;
-        let stream = PgStream::new(handle.clone()).map_err(|e| unavailable(format!("socket: {e}")))?;
+        let (stream, handle) =
+            PgStream::open(&hyperdrive.host(), hyperdrive.port()).map_err(|e| unavailable(format!("socket: {e}")))?;
         let connecting = pg_config.connect_raw(stream, StartTls);
         let timeout = Duration::from_millis(config.db_connect_timeout_ms);
         let Some(connected) = within(timeout, connecting).await else {
@@ -157,9 +156,7 @@ impl Db {
     /// connect timeout: if it fails, the statement may still finish.
     async fn cancel_running_statement(&self) {
         let token = self.client.cancel_token();
-        let opened = SocketHandle::connect(&self.host, self.port)
-            .and_then(|handle| Ok((PgStream::new(handle.clone())?, handle)));
-        let Ok((stream, handle)) = opened else {
+        let Ok((stream, handle)) = PgStream::open(&self.host, self.port) else {
             worker::console_warn!("could not open a socket to cancel a timed-out statement");
             return;
         };

@@ -80,7 +80,14 @@ fn js_error(context: &str, error: JsValue) -> io::Error {
 }
 
 impl PgStream {
-    pub fn new(socket: SocketHandle) -> Result<PgStream, String> {
+    /// A new connection to `host:port`: the stream tokio-postgres uses, and
+    /// the handle its owner keeps to close it.
+    pub fn open(host: &str, port: u16) -> Result<(PgStream, SocketHandle), String> {
+        let handle = SocketHandle::connect(host, port)?;
+        Ok((PgStream::new(handle.clone())?, handle))
+    }
+
+    fn new(socket: SocketHandle) -> Result<PgStream, String> {
         let (reader, writer) = {
             let js = socket.0.borrow();
             let readable = js.readable().map_err(|e| format!("socket readable: {e:?}"))?;
