@@ -1,6 +1,8 @@
 // `npm test`: native unit and property tests, the release wasm build, the
 // browser build of memo-core with its Node tests, then the integration tests
 // against the real stack (embedded Postgres + wrangler dev) on free ports.
+// `npm test -- tests/search.test.mjs …` runs only the integration test files
+// named, without the schema fuzzing and the reliability scenarios.
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { TEST_VARS } from "../tests/helpers/config.mjs";
@@ -26,9 +28,10 @@ if (existsSync(path.join(coreWasm, "build.mjs"))) {
 log("starting the stack: embedded Postgres, migrations, wrangler dev");
 const stack = await startScratchStack("test-run", { vars: TEST_VARS });
 
+const only = process.argv.slice(2);
 let failed = false;
 try {
-  const files = [
+  const files = only.length ? only : [
     ...readdirSync(path.join(root, "tests")).filter((f) => f.endsWith(".test.mjs")).map((f) => path.join("tests", f)),
     ...(existsSync(coreWasmTests)
       ? readdirSync(coreWasmTests).filter((f) => f.endsWith(".test.mjs")).map((f) => path.join(coreWasmTests, f))
@@ -44,19 +47,21 @@ try {
   // reading its log while the tests run.
   await runAsync("node", ["--test", "--test-reporter=spec", ...files], { env: stackEnv });
 
-  // ---- Reliability (issue 8), after the integration tests, on the same stack ----
-  // Schema fuzzing with the stack's development key, paced under the per-key
-  // rate limiter; the full run is `npm run fuzz`.
-  const { fuzz } = await import("./lib/fuzz.mjs");
-  const fuzzed = await fuzz({ baseUrl: stack.baseUrl, apiKey: stack.apiKey, maxExamples: 5, rateLimit: "540/m" });
-  if (!fuzzed.passed) throw new Error(`schemathesis reported failures (${fuzzed.generated} requests)`);
-  log(`schemathesis: ${fuzzed.generated} generated requests, no failures`);
-  // Short fault, load and soak scenarios, one at a time: each starts its own
-  // worker (and, for the outage, its own Postgres) beside this stack.
-  log("reliability scenarios (short versions)");
-  await runAsync("node", ["--test", "--test-concurrency=1", "--test-reporter=spec", path.join("tests", "reliability", "short.test.mjs")], {
-    env: stackEnv,
-  });
+  if (!only.length) {
+    // ---- Reliability (issue 8), after the integration tests, on the same stack ----
+    // Schema fuzzing with the stack's development key, paced under the per-key
+    // rate limiter; the full run is `npm run fuzz`.
+    const { fuzz } = await import("./lib/fuzz.mjs");
+    const fuzzed = await fuzz({ baseUrl: stack.baseUrl, apiKey: stack.apiKey, maxExamples: 5, rateLimit: "540/m" });
+    if (!fuzzed.passed) throw new Error(`schemathesis reported failures (${fuzzed.generated} requests)`);
+    log(`schemathesis: ${fuzzed.generated} generated requests, no failures`);
+    // Short fault, load and soak scenarios, one at a time: each starts its own
+    // worker (and, for the outage, its own Postgres) beside this stack.
+    log("reliability scenarios (short versions)");
+    await runAsync("node", ["--test", "--test-concurrency=1", "--test-reporter=spec", path.join("tests", "reliability", "short.test.mjs")], {
+      env: stackEnv,
+    });
+  }
 } catch (error) {
   failed = true;
   log(error.message);

@@ -81,10 +81,12 @@ macro_rules! prefix_query {
     };
 }
 
-/// The filters, on a relation aliased `m`.
+/// The filters, on a relation aliased `m`. The tenant is a value (an
+/// InitPlan), not a join with `caller`: so an index on `(tenant_id,
+/// created_at)` gives the tenant's rows in order and a `limit` stops early.
 macro_rules! filters {
     () => {
-        " and m.tenant_id = caller.tenant_id
+        " and m.tenant_id = (select tenant_id from caller)
           and ($8::text[] is null or m.tags @> $8::text[])
           and ($9::text[] is null or m.tags && $9::text[])
           and ($10::text is null or m.kind = $10::text)
@@ -114,7 +116,7 @@ pub const SQL: &str = authed!(
     ", by_id as (
          select * from (
              select m.id, m.created_at, 2 as tier, 1::real as score
-             from caller, memories m
+             from memories m
              where $7::uuid is not null and m.id = $7::uuid",
     filters!(),
     ") s where",
@@ -126,7 +128,7 @@ pub const SQL: &str = authed!(
      -- narrowing the query.
      text_candidates as materialized (
          select m.id, m.created_at, m.search
-         from caller, memories m
+         from memories m
          where ($2::text is null or m.search @@ ",
     text_query!(),
     ") and m.id is distinct from $7::uuid",
@@ -156,6 +158,40 @@ pub const SQL: &str = authed!(
     after_cursor!(1),
     " order by s.score desc, s.created_at desc, s.id desc
          limit $14),
+     -- Typo tolerance only when full text finds too little: first the last
+     -- word as a prefix (the word being typed), and only when that finds
+     -- too little too, titles and tags with words similar to the query's.
+     -- Like the text tier, each keeps only its newest 500 matches.
+     prefix_candidates as materialized (
+         select m.id, m.created_at
+         from memories m
+         where $4::text is not null
+           and numnode(",
+    text_query!(),
+    ") > 0
+           and (select count(*) from text_candidates) < 3
+           and m.search @@ ",
+    prefix_query!(),
+    " and m.id is distinct from $7::uuid",
+    filters!(),
+    "
+         order by m.created_at desc, m.id desc
+         limit 500),
+     similar_candidates as materialized (
+         select m.id, m.created_at
+         from memories m
+         where $5::text is not null
+           and numnode(",
+    text_query!(),
+    ") > 0
+           and (select count(*) from text_candidates) < 3
+           and (select count(*) from prefix_candidates) < 3
+           and memo_fuzzy_text(m.title, m.tags) %> lower(unaccent($5::text))
+           and m.id is distinct from $7::uuid",
+    filters!(),
+    "
+         order by m.created_at desc, m.id desc
+         limit 500),
      by_fuzzy as (
          select * from (
              select m.id, m.created_at, 0 as tier,
@@ -165,22 +201,13 @@ pub const SQL: &str = authed!(
     prefix_query!(),
     ", 32) end
                  )::real as score
-             from caller, memories m
-             where ($4::text is not null or $5::text is not null)
-               and numnode(",
+             from (select * from prefix_candidates union select * from similar_candidates) c
+             join memories m on m.id = c.id
+             -- Full-text hits are in the text tier already.
+             where not (m.search @@ ",
     text_query!(),
-    ") > 0
-               -- Typo tolerance only when full text finds too little.
-               and (select count(*) from text_candidates) < 3
-               and (($4::text is not null and m.search @@ ",
-    prefix_query!(),
     ")
-                    or memo_fuzzy_text(m.title, m.tags) %> lower(unaccent($5::text)))
-               and not (m.search @@ ",
-    text_query!(),
-    ") and m.id is distinct from $7::uuid",
-    filters!(),
-    ") s where",
+         ) s where",
     after_cursor!(0),
     " order by s.score desc, s.created_at desc, s.id desc
          limit $14),
