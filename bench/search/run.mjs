@@ -100,11 +100,17 @@ const summary = (samples) => {
   return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
 };
 
-function wrkCaptures(key) {
-  const script = path.resolve(root, "..", "shared", "peers", "seed_aiohttp", "post_memory.lua");
-  const result = spawnSync("wrk", ["-t", "2", "-c", "10", "-d", `${values["capture-seconds"]}s`, "-s", script, stack.baseUrl],
-    { encoding: "utf8", env: { ...process.env, MEMO_KEY: key } });
-  return Number(result.stdout.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
+/** Captures per second stored by `wrk -t2 -c10` posting new memories (rows counted in Postgres). */
+async function wrkCaptures(key, run) {
+  const seconds = Number(values["capture-seconds"]);
+  const count = async () => (await db.query("select count(*)::int as n from memories")).rows[0].n;
+  const before = await count();
+  const script = path.join(root, "bench", "search", "capture.lua");
+  const result = spawnSync("wrk", ["-t", "2", "-c", "10", "-d", `${seconds}s`, "-s", script, stack.baseUrl],
+    { encoding: "utf8", env: { ...process.env, MEMO_KEY: key, MEMO_RUN: run } });
+  const failed = Number(result.stdout.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0);
+  const stored = (await count()) - before;
+  return { perSecond: stored / seconds, stored, failed };
 }
 
 let searchDropped = false;
@@ -205,17 +211,18 @@ try {
   // Capture throughput at this size, then without the search structures.
   const wantCaptures = Number(values["capture-seconds"]) > 0;
   if (wantCaptures && spawnSync("sh", ["-c", "command -v wrk"]).status === 0) {
-    const withIndex = wrkCaptures(tenants[0].key);
+    const withIndex = await wrkCaptures(tenants[0].key, `with-${Date.now()}`);
     searchDropped = true;
     await db.query("drop index memories_fuzzy, memories_tags");
     await db.query("alter table memories drop column search");
-    const without = wrkCaptures(tenants[0].key);
+    const without = await wrkCaptures(tenants[0].key, `without-${Date.now()}`);
     console.log(`\ncaptures/s (POST /memory, wrk -t2 -c10, ${values["capture-seconds"]} s, table at ${n} rows)\n`);
-    console.log("| search maintenance | captures/s |");
-    console.log("|---|---|");
-    console.log(`| with (tsvector column + 3 GIN indexes) | ${withIndex.toFixed(0)} |`);
-    console.log(`| without | ${without.toFixed(0)} |`);
-    console.log(`| **with / without** | **${(withIndex / without).toFixed(2)}** |`);
+    console.log("| search maintenance | captures/s | stored | non-2xx |");
+    console.log("|---|---|---|---|");
+    const row = (name, r) => console.log(`| ${name} | ${r.perSecond.toFixed(0)} | ${r.stored} | ${r.failed} |`);
+    row("with (tsvector column + 3 GIN indexes)", withIndex);
+    row("without", without);
+    console.log(`| **with / without** | **${(withIndex.perSecond / without.perSecond).toFixed(2)}** | | |`);
   } else if (wantCaptures) {
     log("wrk not found: capture throughput skipped (apt-get install wrk)");
   }
