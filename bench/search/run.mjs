@@ -14,12 +14,13 @@
 // removed. Needs psql (Debian `postgresql-client`) and, for the capture
 // part, wrk. Prints Markdown tables.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { buildWorker } from "../../scripts/build-worker.mjs";
 import { ensureToolchain, log, root } from "../../scripts/lib/toolchain.mjs";
+import { cpuOfTrees } from "../lib/cpu.mjs";
 import { memory, QUERY_MIX, random } from "./corpus.mjs";
 
 const { values } = parseArgs({
@@ -102,17 +103,24 @@ const summary = (samples) => {
   return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
 };
 
-/** Captures per second stored by `wrk -t2 -c10` posting new memories (rows counted in Postgres). */
+/**
+ * Captures per second stored by `wrk -t2 -c10` posting new memories (rows
+ * counted in Postgres), and the CPU Postgres spent per capture: the figure
+ * least disturbed by whatever else the machine runs.
+ */
 async function wrkCaptures(key, run) {
   const seconds = Number(values["capture-seconds"]);
   const count = async () => (await db.query("select count(*)::int as n from memories")).rows[0].n;
+  const postgresPid = Number(readFileSync(path.join(scratch, "postgres", "postmaster.pid"), "utf8").split("\n")[0]);
   const before = await count();
+  const cpuBefore = cpuOfTrees({ postgres: postgresPid }).postgres;
   const script = path.join(root, "bench", "search", "capture.lua");
   const result = spawnSync("wrk", ["-t", "2", "-c", "10", "-d", `${seconds}s`, "-s", script, stack.baseUrl],
     { encoding: "utf8", env: { ...process.env, MEMO_KEY: key, MEMO_RUN: run } });
   const failed = Number(result.stdout.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0);
+  const cpu = cpuOfTrees({ postgres: postgresPid }).postgres - cpuBefore;
   const stored = (await count()) - before;
-  return { perSecond: stored / seconds, stored, failed };
+  return { perSecond: stored / seconds, stored, failed, postgresMs: cpu / stored };
 }
 
 let searchDropped = false;
@@ -219,12 +227,13 @@ try {
     await db.query("alter table memories drop column search");
     const without = await wrkCaptures(tenants[0].key, `without-${Date.now()}`);
     console.log(`\ncaptures/s (POST /memory, wrk -t2 -c10, ${values["capture-seconds"]} s, table at ${n} rows)\n`);
-    console.log("| search maintenance | captures/s | stored | non-2xx |");
-    console.log("|---|---|---|---|");
-    const row = (name, r) => console.log(`| ${name} | ${r.perSecond.toFixed(0)} | ${r.stored} | ${r.failed} |`);
+    console.log("| search maintenance | captures/s | stored | non-2xx | Postgres CPU ms per capture |");
+    console.log("|---|---|---|---|---|");
+    const row = (name, r) => console.log(`| ${name} | ${r.perSecond.toFixed(0)} | ${r.stored} | ${r.failed} | ${r.postgresMs.toFixed(2)} |`);
     row("with (tsvector column + 3 GIN indexes)", withIndex);
     row("without", without);
-    console.log(`| **with / without** | **${(withIndex.perSecond / without.perSecond).toFixed(2)}** | | |`);
+    const ratio = (a, b) => (a / b).toFixed(2);
+    console.log(`| **with / without** | **${ratio(withIndex.perSecond, without.perSecond)}** | | | ${ratio(withIndex.postgresMs, without.postgresMs)} |`);
   } else if (wantCaptures) {
     log("wrk not found: capture throughput skipped (apt-get install wrk)");
   }
