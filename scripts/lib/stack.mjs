@@ -139,12 +139,13 @@ export async function startStack({
     buildAdmin();
     admin(url, ["migrate"]);
     const apiKey = admin(url, ["dev-key", "--file", keyFile]);
-    let poolerUrl;
+    let poolerUrl, poolerPid;
     if (runtime === "workerd" || pooled) {
       const scratch = path.join(stateDir, "pgbouncer");
       const pooler = await startPgbouncer({ databaseUrl: url, port: poolerPort ?? (await freePort()), scratch });
       stops.push(pooler.stop);
       poolerUrl = pooler.url;
+      poolerPid = pooler.pid;
     }
     const workerUrl = poolerUrl ?? url;
     const worker = runtime === "workerd"
@@ -152,7 +153,7 @@ export async function startStack({
       : await startWorker({ databaseUrl: workerUrl, port, stateDir, logFile, vars });
     stops.push(worker.stop);
     log(`worker (${runtime}) on ${worker.baseUrl}`);
-    return { baseUrl: worker.baseUrl, databaseUrl: url, poolerUrl, apiKey, workerPid: worker.pid, stop };
+    return { baseUrl: worker.baseUrl, databaseUrl: url, poolerUrl, apiKey, workerPid: worker.pid, poolerPid, stop };
   } catch (error) {
     await stop();
     throw error;
