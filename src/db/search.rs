@@ -8,8 +8,10 @@
 //!    `(tenant_id, search)`), the newest 500 of them ranked, or, for a query of filters only, the
 //!    newest memories that pass them (the `(tenant_id, created_at)` index);
 //! 3. `fuzzy`: only when full text finds fewer than three memories: the last
-//!    word as a prefix (GIN on `search`) or titles and tags with a word
-//!    similar to the query's words (trigram GIN on `memo_fuzzy_text`).
+//!    word as a prefix (GIN on `(tenant_id, search)`), and only when that
+//!    finds fewer than three too, titles and tags with a word similar to the
+//!    query's words (trigram GIN on `(tenant_id, memo_fuzzy_text)`); the
+//!    newest 500 candidates of each are scored.
 //!    A filter-only query never reaches it: there are no words to be close to.
 //!
 //! Parameters the query does not use are NULL. Statements go out unnamed
