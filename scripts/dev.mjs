@@ -3,13 +3,14 @@
 // DATABASE_URL when set, through PgBouncer in transaction mode as Hyperdrive
 // pools in production (MEMO_DEV_POOLER=0 connects directly: a Postgres
 // backend per request, about ten times the database CPU per capture).
+// MEMO_DATA_DIR moves the cluster, key and wrangler state elsewhere.
 // Ctrl-C stops everything it started.
 import { ensureToolchain } from "./lib/toolchain.mjs";
 
 ensureToolchain();
 const { runLocally } = await import("./lib/local.mjs");
 await runLocally({
-  folder: ".dev",
+  folder: process.env.MEMO_DATA_DIR ?? ".dev",
   runtime: "wrangler",
   defaultPort: 8787,
   defaultPgPort: 54329,

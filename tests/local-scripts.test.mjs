@@ -1,0 +1,169 @@
+// `npm run serve` and `npm run dev` as a user runs them: each test suite
+// starts the real script in a scratch folder on free ports, drives the API
+// over HTTP, checks that Postgres only ever sees the pooler's few connections
+// when there is a pooler, and that Ctrl-C stops every process the script
+// started. `npm run serve` is the release build on plain workerd; `npm run
+// dev` is wrangler dev; both put PgBouncer (transaction mode) in front of an
+// embedded Postgres, unless told to use DATABASE_URL or no pooler.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import pg from "pg";
+import { freePort } from "../scripts/lib/stack.mjs";
+import { localUrl } from "../scripts/lib/postgres.mjs";
+import { root, toolEnv } from "../scripts/lib/toolchain.mjs";
+import { memoryLaneCapture } from "./helpers/app.mjs";
+
+const POOL_SIZE = 20; // scripts/lib/pgbouncer.mjs default_pool_size
+
+const listening = (port) =>
+  new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1", () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+
+/**
+ * Starts `scripts/<script>` with its folder and ports overridden (and `env`);
+ * resolves once it prints that Ctrl-C stops it.
+ */
+async function startScript(script, env = {}) {
+  const scratch = path.join(root, ".dev", `${path.basename(script, ".mjs")}-test-${process.pid}`);
+  const ports = { web: await freePort(), pg: await freePort(), pooler: await freePort() };
+  const child = spawn("node", [path.join(root, "scripts", script)], {
+    cwd: root,
+    env: toolEnv({ MEMO_DATA_DIR: scratch, PORT: String(ports.web), PG_PORT: String(ports.pg), POOLER_PORT: String(ports.pooler), ...env }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const started = { child, ports, scratch, output: "", baseUrl: `http://127.0.0.1:${ports.web}` };
+  child.stdout.on("data", (d) => (started.output += d));
+  child.stderr.on("data", (d) => (started.output += d));
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    assert.equal(child.exitCode, null, `${script} exited:\n${started.output}`);
+    if (started.output.includes("Ctrl-C stops")) break;
+    assert.ok(Date.now() < deadline, `${script} did not start:\n${started.output}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const key = readFileSync(path.join(scratch, "api-key"), "utf8").trim();
+  started.api = (pathname, init = {}) =>
+    fetch(`${started.baseUrl}${pathname}`, {
+      ...init,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...init.headers },
+    });
+  return started;
+}
+
+function stopAfterwards(get) {
+  after(() => {
+    const started = get();
+    if (!started) return;
+    if (started.child.exitCode === null) started.child.kill("SIGKILL");
+    rmSync(started.scratch, { recursive: true, force: true });
+  });
+}
+
+async function servesTheApi({ api }, content) {
+  const health = await api("/health");
+  assert.equal(health.status, 200);
+  assert.deepEqual(await health.json(), { status: "ok", database: "connected" });
+
+  const created = await api("/v1/memories", { method: "POST", body: JSON.stringify({ content, tags: ["selfhost"] }) });
+  assert.equal(created.status, 201);
+  const memory = await created.json();
+  assert.equal((await (await api(`/v1/memories/${memory.id}`)).json()).content, content);
+
+  const found = await (await api("/v1/search?q=pgbouncer")).json();
+  assert.ok(found.items.some((hit) => hit.id === memory.id), JSON.stringify(found));
+  return memory;
+}
+
+async function concurrentCapturesThroughThePool({ api, ports }) {
+  const db = new pg.Client({ connectionString: localUrl(ports.pg) });
+  await db.connect();
+  try {
+    let most = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const { rows } = await db.query("select count(*)::int as n from pg_stat_activity where datname = 'memo' and pid <> pg_backend_pid()");
+        most = Math.max(most, rows[0].n);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, () => api("/memory", { method: "POST", body: JSON.stringify(memoryLaneCapture()) }).then((r) => r.status)),
+    );
+    sampling = false;
+    await sampler;
+    assert.deepEqual([...new Set(answers)], [200]);
+    assert.ok(most <= POOL_SIZE, `Postgres saw ${most} connections at once`);
+    const stored = await (await api("/v1/stats")).json();
+    assert.equal(stored.total, 101);
+  } finally {
+    await db.end();
+  }
+}
+
+/** Ctrl-C; then none of `ports` listens any more. */
+async function ctrlCStops({ child, output }, ports) {
+  child.kill("SIGINT");
+  await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve()));
+  // 130 = 128 + SIGINT: the exit hooks ran and the script exited as interrupted.
+  assert.equal(child.exitCode, 130, output);
+  for (const [name, port] of Object.entries(ports)) {
+    assert.equal(await listening(port), false, `${name} still listens on ${port}`);
+  }
+}
+
+for (const [command, script] of [["npm run serve", "serve.mjs"], ["npm run dev", "dev.mjs"]]) {
+  describe(command, () => {
+    let started;
+    before(async () => {
+      started = await startScript(script);
+    });
+    stopAfterwards(() => started);
+
+    test("serves the API: health, capture, get, search", () => servesTheApi(started, `${command} behind PgBouncer`));
+    test("100 concurrent captures all land while Postgres sees at most the pool's connections", () =>
+      concurrentCapturesThroughThePool(started));
+    test("Ctrl-C stops the runtime, PgBouncer and Postgres", () => ctrlCStops(started, started.ports));
+  });
+}
+
+describe("npm run dev with DATABASE_URL and MEMO_DEV_POOLER=0", () => {
+  // The Postgres of the stack the integration tests run on: already migrated,
+  // so this also shows that starting again on a used database is harmless.
+  const databaseUrl = process.env.MEMO_TEST_DATABASE_URL;
+  let started;
+  before(async () => {
+    started = await startScript("dev.mjs", { DATABASE_URL: databaseUrl, MEMO_DEV_POOLER: "0" });
+  });
+  stopAfterwards(() => started);
+
+  test("uses that database directly, starting neither Postgres nor PgBouncer", async () => {
+    assert.equal(await listening(started.ports.pg), false, "an embedded Postgres was started");
+    assert.equal(await listening(started.ports.pooler), false, "a pooler was started");
+    const memory = await servesTheApi(started, "npm run dev on DATABASE_URL, no pgbouncer in between");
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query("select content from memories where id = $1", [memory.id]);
+      assert.deepEqual(rows, [{ content: "npm run dev on DATABASE_URL, no pgbouncer in between" }]);
+    } finally {
+      await db.end();
+    }
+  });
+
+  test("Ctrl-C stops the worker and leaves that database running", async () => {
+    await ctrlCStops(started, { web: started.ports.web });
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    await db.end();
+  });
+});
