@@ -97,6 +97,9 @@ function copyMemories(tenantIds, count, seed) {
   return done;
 }
 
+/** A word no generated memory holds. */
+const FLOOR_QUERY = "qqzxvkjw";
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const summary = (samples) => {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -171,12 +174,15 @@ try {
   log(`${reuse ? "reused" : "loaded"} ${n} rows in ${loadSeconds.toFixed(0)} s, indexes and analyze ${indexSeconds.toFixed(0)} s, ${size}`);
 
   // Memo: every query of the mix, `rounds` times, one request at a time,
-  // tenants in turn; one warm-up round first.
+  // tenants in turn; one warm-up round first. Between the queries of the mix,
+  // a word in no memory: what a search costs the stack (worker, pooler, a
+  // connection, a statement that finds nothing), measured alongside.
   const memo = new Map(QUERY_MIX.map((q) => [q, []]));
   const counts = new Map();
   const errors = new Map();
+  const floor = [];
   for (let round = -1; round < Number(values.rounds); round++) {
-    for (const q of QUERY_MIX) {
+    for (const q of QUERY_MIX.flatMap((q) => [q, FLOOR_QUERY])) {
       const tenant = tenants[(round + 1) % tenants.length];
       const t0 = performance.now();
       const response = await fetch(`${stack.baseUrl}/v1/search?q=${encodeURIComponent(q)}&limit=10`, {
@@ -188,7 +194,7 @@ try {
         errors.set(q, [...(errors.get(q) ?? []), `${response.status} ${body?.error?.code}`]);
         continue;
       }
-      if (round >= 0) memo.get(q).push(ms);
+      if (round >= 0) (q === FLOOR_QUERY ? floor : memo.get(q)).push(ms);
       counts.set(q, body.items.length);
     }
   }
@@ -216,6 +222,9 @@ try {
   console.log(`| memo /v1/search | ${memoAll.n} | ${f(memoAll.p50)} | ${f(memoAll.p95)} | ${f(memoAll.p99)} |`);
   console.log(`| old ILIKE query | ${ilikeAll.n} | ${f(ilikeAll.p50)} | ${f(ilikeAll.p95)} | ${f(ilikeAll.p99)} |`);
   console.log(`| **ILIKE / memo** | | **${f(ilikeAll.p50 / memoAll.p50)}×** | **${f(ilikeAll.p95 / memoAll.p95)}×** | **${f(ilikeAll.p99 / memoAll.p99)}×** |`);
+  const floorAll = summary(floor);
+  console.log(`| memo, a word in no memory (the stack's own cost) | ${floorAll.n} | ${f(floorAll.p50)} | ${f(floorAll.p95)} | ${f(floorAll.p99)} |`);
+  if (errors.has(FLOOR_QUERY)) console.log(`\n${FLOOR_QUERY}: ${errors.get(FLOOR_QUERY).length} errors (${errors.get(FLOOR_QUERY)[0]})`);
   console.log("\nper query, ms\n");
   console.log("| q | memo p50 | memo p99 | memo hits | memo errors | ILIKE p50 |");
   console.log("|---|---|---|---|---|---|");
