@@ -98,6 +98,28 @@ macro_rules! filters {
     };
 }
 
+/// The newest 500 of the caller's memories that meet `$condition` (SQL), when
+/// full text found fewer than three: the candidates of a way of being close.
+macro_rules! fuzzy_candidates {
+    ($($condition:expr),+ $(,)?) => {
+        concat!(
+            "select m.id, m.created_at
+             from memories m
+             where numnode(",
+            text_query!(),
+            ") > 0
+               and (select count(*) from text_candidates) < 3
+               and m.id is distinct from $7::uuid
+               and ",
+            $($condition),+,
+            filters!(),
+            "
+             order by m.created_at desc, m.id desc
+             limit 500"
+        )
+    };
+}
+
 /// Keyset paging within a tier (`$15` tier, `$16` score, `$17` created_at,
 /// `$18` id of the last hit returned), on a relation `s(id, created_at, score)`:
 /// lower tiers come after, higher tiers are done.
@@ -164,36 +186,16 @@ pub const SQL: &str = authed!(
      -- word as a prefix (the word being typed), and only when that finds
      -- too little too, titles and tags with words similar to the query's.
      -- Like the text tier, each keeps only its newest 500 matches.
-     prefix_candidates as materialized (
-         select m.id, m.created_at
-         from memories m
-         where $4::text is not null
-           and numnode(",
-    text_query!(),
-    ") > 0
-           and (select count(*) from text_candidates) < 3
-           and m.search @@ ",
-    prefix_query!(),
-    " and m.id is distinct from $7::uuid",
-    filters!(),
-    "
-         order by m.created_at desc, m.id desc
-         limit 500),
-     similar_candidates as materialized (
-         select m.id, m.created_at
-         from memories m
-         where $5::text is not null
-           and numnode(",
-    text_query!(),
-    ") > 0
-           and (select count(*) from text_candidates) < 3
+     prefix_candidates as materialized (",
+    fuzzy_candidates!("$4::text is not null and m.search @@ ", prefix_query!()),
+    "),
+     similar_candidates as materialized (",
+    fuzzy_candidates!(
+        "$5::text is not null
            and (select count(*) from prefix_candidates) < 3
-           and memo_fuzzy_text(m.title, m.tags) %> lower(unaccent($5::text))
-           and m.id is distinct from $7::uuid",
-    filters!(),
-    "
-         order by m.created_at desc, m.id desc
-         limit 500),
+           and memo_fuzzy_text(m.title, m.tags) %> lower(unaccent($5::text))"
+    ),
+    "),
      by_fuzzy as (
          select * from (
              select m.id, m.created_at, 0 as tier,
