@@ -27,34 +27,10 @@ const { admin, buildAdmin, freePort } = await import("../scripts/lib/stack.mjs")
 const { startPostgres } = await import("../scripts/lib/postgres.mjs");
 const { startWorkerd } = await import("../scripts/lib/workerd.mjs");
 const { startPgbouncer } = await import("../scripts/lib/pgbouncer.mjs");
+const { inspectWorker } = await import("../scripts/lib/inspector.mjs");
 buildWorker();
 
 const wrkScript = path.resolve(root, process.env.SEED_AIOHTTP_DIR ?? "../shared/peers/seed_aiohttp", "post_memory.lua");
-
-/** A minimal Chrome DevTools protocol session over the inspector's WebSocket. */
-async function inspect(url) {
-  const socket = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    socket.onopen = resolve;
-    socket.onerror = reject;
-  });
-  let next = 0;
-  const pending = new Map();
-  socket.onmessage = (event) => {
-    const message = JSON.parse(event.data);
-    if (message.id !== undefined && pending.has(message.id)) {
-      pending.get(message.id)(message);
-      pending.delete(message.id);
-    }
-  };
-  const send = (method, params = {}) =>
-    new Promise((resolve, reject) => {
-      const id = ++next;
-      pending.set(id, (m) => (m.error ? reject(new Error(`${method}: ${m.error.message}`)) : resolve(m.result)));
-      socket.send(JSON.stringify({ id, method, params }));
-    });
-  return { send, close: () => socket.close() };
-}
 
 const scratch = path.join(root, ".dev", `bench-profile-${process.pid}`);
 const pg = await startPostgres({ dataDir: path.join(scratch, "postgres"), port: await freePort(), durable: true });
@@ -73,8 +49,7 @@ try {
     inspectorPort,
   });
   stops.push(worker.stop);
-  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json();
-  const session = await inspect(targets[0].webSocketDebuggerUrl);
+  const session = await inspectWorker(inspectorPort);
   await session.send("Profiler.enable");
   await session.send("Profiler.setSamplingInterval", { interval: 100 });
   await session.send("Profiler.start");

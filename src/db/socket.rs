@@ -198,6 +198,21 @@ impl AsyncWrite for PgStream {
     }
 }
 
+/// A `JsFuture` cannot take its callbacks off the promise: they (two closures
+/// and their state, holding each other) are freed only when the promise
+/// settles. A read still waiting when the connection ends (tokio-postgres
+/// always has one in flight) settles only when the server's close arrives,
+/// usually after the request has answered, and workerd never settles the
+/// promises of an ended request: each connection left its callbacks behind.
+/// Cancelling the reader settles the read now.
+impl Drop for PgStream {
+    fn drop(&mut self) {
+        if self.reading.is_some() {
+            let _ = self.reader.cancel();
+        }
+    }
+}
+
 /// Upgrades the connection to TLS when Postgres (or Hyperdrive) agrees to it:
 /// workerd's STARTTLS does the handshake, so the stream stays a byte stream.
 #[derive(Clone, Copy, Default)]

@@ -22,10 +22,11 @@ import { App } from "../helpers/client.mjs";
  * A worker on a free port with `vars`, over the database of the running
  * `npm test` stack, or over its own embedded Postgres when `ownPostgres` is
  * set or no stack is running. The worker runs under `wrangler dev`, or under
- * plain workerd when `plainWorkerd` is set (see scripts/lib/workerd.mjs).
- * Returns { app, baseUrl, databaseUrl, workerPid, postgres: { stop, start } | null, stop }.
+ * plain workerd when `plainWorkerd` is set (see scripts/lib/workerd.mjs), with
+ * its V8 inspector on a free port when `inspector` is set too.
+ * Returns { app, baseUrl, databaseUrl, workerPid, inspectorPort, postgres: { stop, start } | null, stop }.
  */
-export async function scenarioStack(name, { vars = {}, ownPostgres = false, databaseUrl, plainWorkerd = false } = {}) {
+export async function scenarioStack(name, { vars = {}, ownPostgres = false, databaseUrl, plainWorkerd = false, inspector = false } = {}) {
   ensureToolchain();
   buildWorker();
   buildAdmin();
@@ -51,8 +52,9 @@ export async function scenarioStack(name, { vars = {}, ownPostgres = false, data
     admin(databaseUrl, ["migrate"]);
   }
   const port = await freePort();
+  const inspectorPort = plainWorkerd && inspector ? await freePort() : undefined;
   const worker = plainWorkerd
-    ? await startWorkerd({ databaseUrl, port, scratch: path.join(scratch, "workerd"), vars })
+    ? await startWorkerd({ databaseUrl, port, scratch: path.join(scratch, "workerd"), vars, inspectorPort })
     : await startWorker({ databaseUrl, port, stateDir: path.join(scratch, "wrangler"), logFile: path.join(scratch, "wrangler.log"), vars });
   stops.push(worker.stop);
   const stop = async () => {
@@ -60,7 +62,7 @@ export async function scenarioStack(name, { vars = {}, ownPostgres = false, data
     // MEMO_KEEP_SCRATCH=1 keeps wrangler.log for a look at the worker's side.
     if (!process.env.MEMO_KEEP_SCRATCH) rmSync(scratch, { recursive: true, force: true });
   };
-  return { app: new App({ baseUrl: worker.baseUrl, databaseUrl }), baseUrl: worker.baseUrl, databaseUrl, workerPid: worker.pid, postgres, stop };
+  return { app: new App({ baseUrl: worker.baseUrl, databaseUrl }), baseUrl: worker.baseUrl, databaseUrl, workerPid: worker.pid, inspectorPort, postgres, stop };
 }
 
 /** `count` fresh tenants with a key each: [{ name, key, client }]. */
