@@ -113,6 +113,26 @@ test("hits are marked text; typos and unfinished words are found as fuzzy", asyn
   assert.match(typing.snippet, /<mark>deployment<\/mark>/);
 });
 
+test("an unfinished word's completions come before titles merely similar to it", async () => {
+  const kubernetes = { content: "Rolling upgrades of the cluster.", title: "Kubernetes deployment checklist" };
+  // `kubrenetes` is in no memory as a word: full text finds nothing. As a
+  // prefix it begins `kubrenetesctl`; as a typo it is close to "Kubernetes".
+  const completion = (n) => ({ content: `Ran kubrenetesctl against node ${n}.`, title: `Node ${n} notes` });
+  const search = async (client) =>
+    (await client.get("/v1/search?q=kubrenetes")).body.items.map((hit) => ({ title: hit.title, match: hit.match }));
+
+  const { client: many } = app.tenant();
+  for (const memory of [kubernetes, completion(1), completion(2), completion(3)]) await many.post("/v1/memories", memory);
+  const completed = await search(many);
+  assert.deepEqual(completed.map((hit) => hit.match), ["fuzzy", "fuzzy", "fuzzy"], JSON.stringify(completed));
+  assert.ok(!completed.some((hit) => hit.title === kubernetes.title), "three completions: similar titles are not looked for");
+
+  const { client: few } = app.tenant();
+  for (const memory of [kubernetes, completion(1)]) await few.post("/v1/memories", memory);
+  const titles = (await search(few)).map((hit) => hit.title).sort();
+  assert.deepEqual(titles, [kubernetes.title, "Node 1 notes"].sort(), "one completion: similar titles follow");
+});
+
 test("filters in q and as parameters; bad values name their field", async () => {
   const { client } = app.tenant();
   const note = (await client.post("/v1/memories", {
