@@ -22,7 +22,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildWorker } from "../scripts/build-worker.mjs";
 import { ensureToolchain, log, root } from "../scripts/lib/toolchain.mjs";
-import { cpuOfTrees, findInTree } from "./lib/cpu.mjs";
+import { cpuOfTrees, findInTree, postmasterPid } from "./lib/cpu.mjs";
 import { startRoundTripCounter } from "./lib/round-trips.mjs";
 
 const { values } = parseArgs({
@@ -173,7 +173,7 @@ try {
   buildAdmin();
   admin(pg.url, ["migrate"]);
   const key = admin(pg.url, ["dev-key", "--file", path.join(scratch, "api-key")]);
-  const postgresPid = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  const postgresPid = postmasterPid(dataDir);
   const chosen = values.targets.split(",");
 
   const running = {};

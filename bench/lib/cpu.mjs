@@ -4,6 +4,7 @@
 // CPU of children that came and went in between, such as the Postgres backend
 // of each direct connection.
 import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -62,4 +63,9 @@ export function findInTree(rootPid, comm) {
     for (const [child, s] of all) if (s.ppid === pid) queue.push(child);
   }
   return null;
+}
+
+/** The pid of the Postgres server running on `dataDir`, from its postmaster.pid. */
+export function postmasterPid(dataDir) {
+  return Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
 }

@@ -14,13 +14,13 @@
 // removed. Needs psql (Debian `postgresql-client`) and, for the capture
 // part, wrk. Prints Markdown tables.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { buildWorker } from "../../scripts/build-worker.mjs";
 import { ensureToolchain, log, root } from "../../scripts/lib/toolchain.mjs";
-import { cpuOfTrees } from "../lib/cpu.mjs";
+import { cpuOfTrees, postmasterPid } from "../lib/cpu.mjs";
 import { memory, QUERY_MIX, random } from "./corpus.mjs";
 
 const { values } = parseArgs({
@@ -116,7 +116,7 @@ const summary = (samples) => {
 async function wrkCaptures(key, run) {
   const seconds = Number(values["capture-seconds"]);
   const count = async () => (await db.query("select count(*)::int as n from memories")).rows[0].n;
-  const postgresPid = Number(readFileSync(path.join(scratch, "postgres", "postmaster.pid"), "utf8").split("\n")[0]);
+  const postgresPid = postmasterPid(path.join(scratch, "postgres"));
   const before = await count();
   const roots = { postgres: postgresPid, worker: stack.workerPid, pooler: stack.poolerPid };
   const cpuBefore = cpuOfTrees(roots);
