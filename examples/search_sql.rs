@@ -1,5 +1,5 @@
 //! Prints the search statement and, for each query string given, the values
-//! the worker would bind, as JSON `{sql, bindings: [[$2, …, $18], …]}`; so
+//! the worker would bind, as JSON `{sql, bindings: [[$2, …, $19], …]}`; so
 //! `tests/search-plans.test.mjs` runs `EXPLAIN` on exactly what the worker
 //! sends. `cargo run --quiet --example search_sql -- 'q=rust&tag=async' …`
 
@@ -19,6 +19,7 @@ fn main() {
             SearchRequest::parse(&params, &limits).unwrap_or_else(|e| panic!("{query_string}: {e:?}"))
         })
         .collect();
-    let bindings: Vec<Bindings> = requests.iter().map(|r| Bindings::new(&r.query, r.limit, r.cursor)).collect();
+    let bindings: Vec<Bindings> =
+        requests.iter().map(|r| Bindings::new(&r.query, r.limit, r.cursor, r.ranked_matches)).collect();
     println!("{}", serde_json::json!({ "sql": SQL, "bindings": bindings }));
 }

@@ -30,6 +30,10 @@ pub struct Limits {
     pub max_page_size: usize,
     /// `DEFAULT_PAGE_SIZE`: `limit` when none is given.
     pub default_page_size: usize,
+    /// `SEARCH_RANKED_MATCHES`: how many of a query's newest matches a
+    /// search ranks by relevance; older matches follow, newest first. Each
+    /// costs a read of its row and a ranking on every search.
+    pub search_ranked_matches: usize,
     /// `MAX_BATCH_ITEMS`: most captures in one batch or import request.
     pub max_batch_items: usize,
     /// `MAX_IMPORT_LINES`: most lines in one `POST /v1/import`.
@@ -51,6 +55,7 @@ impl Default for Limits {
             max_query_chars: 512,
             max_page_size: 100,
             default_page_size: 20,
+            search_ranked_matches: 200,
             max_batch_items: 100,
             max_import_lines: 1000,
         }
@@ -138,6 +143,7 @@ impl Config {
         read(l, "MAX_QUERY_CHARS", &mut limits.max_query_chars)?;
         read(l, "MAX_PAGE_SIZE", &mut limits.max_page_size)?;
         read(l, "DEFAULT_PAGE_SIZE", &mut limits.default_page_size)?;
+        read(l, "SEARCH_RANKED_MATCHES", &mut limits.search_ranked_matches)?;
         read(l, "MAX_BATCH_ITEMS", &mut limits.max_batch_items)?;
         read(l, "MAX_IMPORT_LINES", &mut limits.max_import_lines)?;
         read(l, "DB_CONNECT_TIMEOUT_MS", &mut config.db_connect_timeout_ms)?;

@@ -71,6 +71,79 @@ test("cursor paging walks every hit exactly once", async () => {
   assert.deepEqual([...seen].sort(), [...created].sort());
 });
 
+/** Imports memories as export lines, so each keeps its `created_at`. */
+async function importMemories(client, memories) {
+  const body = memories
+    .map(({ title, content, created_at }) => JSON.stringify({ schema: "memo.export/1", kind: "note", title, content, created_at }))
+    .join("\n");
+  const r = await client.request("POST", "/v1/import", { body, headers: { "content-type": "application/x-ndjson" } });
+  assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 300));
+  assert.equal(r.body.summary.created, memories.length);
+}
+
+async function allPages(client, query) {
+  const items = [];
+  let cursor = "";
+  for (let pages = 0; pages < 20; pages++) {
+    const r = await client.get(`/v1/search?${query}&limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+    assert.equal(r.status, 200);
+    items.push(...r.body.items);
+    if (!r.body.next_cursor) return items;
+    cursor = r.body.next_cursor;
+  }
+  assert.fail("more pages than memories");
+}
+
+// SEARCH_RANKED_MATCHES is 200: the newest 200 matches are ranked, older ones
+// follow newest first. 230 matches: 200 made in the last days (the newest
+// periods hold them all, so older ones are never read for the first pages),
+// 30 two years ago, 5 of them with the word in the title (they would rank
+// first, were they ranked).
+test("paging goes past the ranked matches to every match, the older ones newest first", async () => {
+  const { client } = app.tenant();
+  const day = 24 * 3600 * 1000;
+  const now = Date.now();
+  const recent = Array.from({ length: 200 }, (_, i) => ({
+    title: `Field log ${i}`,
+    content: `A heron by the river, sighting ${i}.${i % 4 ? "" : " Another heron later."}`,
+    created_at: new Date(now - (i + 1) * 3600 * 1000).toISOString(),
+  }));
+  const old = Array.from({ length: 30 }, (_, i) => ({
+    title: i < 5 ? `Heron nest ${i}` : `Old log ${i}`,
+    content: `A heron on the old pond, entry ${i}.`,
+    created_at: new Date(now - 730 * day - i * day).toISOString(),
+  }));
+  // Also in the tenant: memories without the word, in both times.
+  const others = [now - day, now - 731 * day].map((t, i) => ({ title: `Other ${i}`, content: `Only ducks today, ${i}.`, created_at: new Date(t).toISOString() }));
+  await importMemories(client, [...recent, ...old, ...others]);
+
+  const items = await allPages(client, "q=heron");
+  assert.equal(items.length, 230);
+  assert.equal(new Set(items.map((i) => i.id)).size, 230, "no memory twice");
+  assert.ok(items.every((i) => i.match === "text"));
+  const ranked = items.slice(0, 200);
+  const older = items.slice(200);
+  assert.deepEqual(new Set(ranked.map((i) => i.title)), new Set(recent.map((m) => m.title)));
+  assert.ok(ranked.every((i) => i.score > 0), "the ranked ones have scores");
+  for (let i = 1; i < ranked.length; i++) assert.ok(ranked[i - 1].score >= ranked[i].score, "ranked best first");
+  assert.deepEqual(older.map((i) => i.title), old.map((m) => m.title), "older ones newest first");
+  assert.ok(older.every((i) => i.score === 0));
+
+  // Fewer matches than are ranked: all of them ranked, none left over, and
+  // the old title hits come first.
+  const fewer = await allPages(client, "q=heron+nest");
+  assert.deepEqual(fewer.map((i) => i.title).sort(), old.slice(0, 5).map((m) => m.title).sort());
+  const titled = await allPages(client, "q=heron&after=2020-01-01&before=" + new Date(now - 365 * day).toISOString().slice(0, 10));
+  assert.equal(titled.length, 30);
+  assert.deepEqual(titled.slice(0, 5).map((i) => i.title).sort(), old.slice(0, 5).map((m) => m.title).sort());
+
+  // A query of filters only pages the same way: every memory, newest first.
+  const everything = await allPages(client, "kind=note");
+  assert.equal(everything.length, 232);
+  const times = everything.map((i) => Date.parse(i.created_at));
+  assert.deepEqual(times, [...times].sort((a, b) => b - a));
+});
+
 test("q is required and bounded; bad cursors are named", async () => {
   const { client } = app.tenant();
   for (const query of ["", "?q=", "?q=%20%20", `?q=${"a".repeat(513)}`]) {

@@ -4,14 +4,18 @@
 //! Hits come in tiers, each from its own index-backed branch, best first:
 //!
 //! 1. `id`: `q` is the id of one of the caller's memories (primary key);
-//! 2. `text`: full-text matches of the web-search query (GIN on
-//!    `(tenant_id, search)`), the newest 500 of them ranked, or, for a query of filters only, the
-//!    newest memories that pass them (the `(tenant_id, created_at)` index);
+//! 2. `text`: full-text matches of the web-search query, the newest
+//!    `SEARCH_RANKED_MATCHES` (200) of them ranked, then, once a page goes
+//!    past those, the older matches newest first with score 0; or, for a
+//!    query of filters only, the memories that pass them, newest first (the
+//!    `(tenant_id, created_at)` index). Matches come from the GIN on the
+//!    tenant's search keys (migration 0006), first within the tenant's three
+//!    newest 30-day periods, and over all time only when those hold too few;
 //! 3. `fuzzy`: only when full text finds fewer than three memories: the last
-//!    word as a prefix (GIN on `(tenant_id, search)`), and only when that
+//!    word as a prefix (the search keys' GIN), and only when that
 //!    finds fewer than three too, titles and tags with a word similar to the
 //!    query's words (trigram GIN on `(tenant_id, memo_fuzzy_text)`); the
-//!    newest 500 candidates of each are scored.
+//!    newest `SEARCH_RANKED_MATCHES` candidates of each are scored.
 //!    A filter-only query never reaches it: there are no words to be close to.
 //!
 //! Parameters the query does not use are NULL. Statements go out unnamed
@@ -76,6 +80,59 @@ macro_rules! text_query {
     };
 }
 
+/// The caller's memories, for a path that no search key serves: the
+/// tenant is a value (an InitPlan), not a join with `caller`, so an index
+/// on `(tenant_id, created_at)` gives the tenant's rows in order and a
+/// `limit` stops early.
+macro_rules! tenant {
+    () => {
+        " and m.tenant_id = (select tenant_id from caller)"
+    };
+}
+
+/// `m` matches `$query` (SQL, a tsquery over the document), found by the
+/// search keys' index (migration 0006), which holds the caller's words apart
+/// from every other tenant's; `$narrowing` (a tsquery over keys) narrows the
+/// index scan further. The document is checked too: keys have no positions,
+/// so phrases are exact only there. The tenant check is written `is not
+/// distinct from` because no index serves that form: the keys hold the
+/// tenant already, and with `=` the planner adds a scan of every memory of
+/// the tenant from a GIN index that leads with tenant_id.
+macro_rules! keys_match {
+    ($query:expr $(, $narrowing:expr)?) => {
+        concat!(
+            " memo_search_keys(m.tenant_id, m.created_at, m.search) @@ (memo_keys_query((select tenant_id from caller), ",
+            $query,
+            ")",
+            $(" && ", $narrowing,)?
+            ") and m.search @@ ",
+            $query,
+            " and m.tenant_id is not distinct from (select tenant_id from caller)"
+        )
+    };
+}
+
+/// `m` is one of the caller's memories that match the text query, or, for
+/// a query of filters only (`$2` NULL, so the planner keeps one side), any
+/// of the caller's memories.
+macro_rules! text_match {
+    () => {
+        concat!("(($2::text is null", tenant!(), ") or ($2::text is not null and", keys_match!(text_query!()), "))")
+    };
+}
+
+/// The caller's `$count` newest 30-day periods, as a tsquery over keys.
+macro_rules! recent_periods {
+    ($count:literal) => {
+        concat!(
+            "memo_recent_periods((select tenant_id from caller),
+                 (select max(n.created_at) from memories n where n.tenant_id = (select tenant_id from caller)), ",
+            $count,
+            ")"
+        )
+    };
+}
+
 /// The query with its last word as a prefix (`$3` before it, `$4` the word).
 macro_rules! prefix_query {
     () => {
@@ -83,13 +140,10 @@ macro_rules! prefix_query {
     };
 }
 
-/// The filters, on a relation aliased `m`. The tenant is a value (an
-/// InitPlan), not a join with `caller`: so an index on `(tenant_id,
-/// created_at)` gives the tenant's rows in order and a `limit` stops early.
+/// The filters other than the tenant, on a relation aliased `m`.
 macro_rules! filters {
     () => {
-        " and m.tenant_id = (select tenant_id from caller)
-          and ($8::text[] is null or m.tags @> $8::text[])
+        " and ($8::text[] is null or m.tags @> $8::text[])
           and ($9::text[] is null or m.tags && $9::text[])
           and ($10::text is null or m.kind = $10::text)
           and ($11::text is null or m.source = $11::text)
@@ -98,25 +152,31 @@ macro_rules! filters {
     };
 }
 
-/// The newest 500 of the caller's memories that meet `$condition` (SQL), when
-/// full text found fewer than three: the candidates of a way of being close.
-macro_rules! fuzzy_candidates {
-    ($($condition:expr),+ $(,)?) => {
+/// The newest `$19` of the caller's memories that meet `$condition` (SQL,
+/// tenant included), or none unless `$when` (SQL, decided before any row is
+/// read): the candidates of one way of matching.
+macro_rules! newest_candidates {
+    ($when:expr, $($condition:expr),+ $(,)?) => {
         concat!(
-            "select m.id, m.created_at
+            "select m.id, m.created_at, m.search
              from memories m
-             where numnode(",
-            text_query!(),
-            ") > 0
-               and (select count(*) from text_candidates) < 3
-               and m.id is distinct from $7::uuid
-               and ",
+             where ",
+            $when,
+            " and m.id is distinct from $7::uuid and ",
             $($condition),+,
             filters!(),
             "
              order by m.created_at desc, m.id desc
-             limit 500"
+             limit $19"
         )
+    };
+}
+
+/// Typo tolerance is wanted: the query has words, and full text found fewer
+/// than three memories.
+macro_rules! fuzzy_wanted {
+    () => {
+        concat!("numnode(", text_query!(), ") > 0 and (select count(*) from text_candidates) < 3")
     };
 }
 
@@ -142,24 +202,27 @@ pub const SQL: &str = authed!(
              select m.id, m.created_at, 2 as tier, 1::real as score
              from memories m
              where $7::uuid is not null and m.id = $7::uuid",
+    tenant!(),
     filters!(),
     ") s where",
     after_cursor!(2),
     "),
-     -- Ranking reads every candidate's document, so only the newest 500
-     -- matches are ranked: a word in 50,000 memories costs 500 rankings,
-     -- not 50,000. Older matches of so common a word are reached by
-     -- narrowing the query.
+     -- Ranking reads every candidate's document, so only the newest $19
+     -- matches are ranked (SEARCH_RANKED_MATCHES): a word in 50,000
+     -- memories costs that many rankings, not 50,000. When the caller's
+     -- newest periods hold that many matches, those are the newest: older
+     -- ones are not read at all.
+     text_recent as materialized (",
+    newest_candidates!(
+        concat!("$2::text is not null and numnode(", text_query!(), ") > 0"),
+        keys_match!(text_query!(), recent_periods!(3)),
+    ),
+    "),
      text_candidates as materialized (
-         select m.id, m.created_at, m.search
-         from memories m
-         where ($2::text is null or m.search @@ ",
-    text_query!(),
-    ") and m.id is distinct from $7::uuid",
-    filters!(),
-    "
-         order by m.created_at desc, m.id desc
-         limit 500),
+         select * from text_recent where (select count(*) from text_recent) = $19
+         union all (",
+    newest_candidates!("(select count(*) from text_recent) < $19", text_match!()),
+    ")),
      by_text as (
          select * from (
              select m.id, m.created_at, 1 as tier,
@@ -182,18 +245,37 @@ pub const SQL: &str = authed!(
     after_cursor!(1),
     " order by s.score desc, s.created_at desc, s.id desc
          limit $14),
+     -- The matches older than the ranked ones, newest first and unranked
+     -- (score 0), once the ranked ones are paged through: paging reaches
+     -- every match. Read only for such a page.
+     by_older as (
+         select * from (
+             select m.id, m.created_at, 1 as tier, 0::real as score
+             from memories m
+             where (select count(*) from text_candidates) = $19
+               and (select count(*) from by_text) < $14
+               and (m.created_at, m.id) < (select c.created_at, c.id from text_candidates c
+                                           order by c.created_at, c.id limit 1)
+               and m.id is distinct from $7::uuid
+               and ",
+    text_match!(),
+    filters!(),
+    ") s where",
+    after_cursor!(1),
+    " order by s.created_at desc, s.id desc
+         limit $14),
      -- Typo tolerance only when full text finds too little: first the last
      -- word as a prefix (the word being typed), and only when that finds
      -- too little too, titles and tags with words similar to the query's.
-     -- Like the text tier, each keeps only its newest 500 matches.
+     -- Like the text tier, each keeps only its newest $19 matches.
      prefix_candidates as materialized (",
-    fuzzy_candidates!("$4::text is not null and m.search @@ ", prefix_query!()),
+    newest_candidates!(concat!(fuzzy_wanted!(), " and $4::text is not null"), keys_match!(prefix_query!())),
     "),
      similar_candidates as materialized (",
-    fuzzy_candidates!(
-        "$5::text is not null
-           and (select count(*) from prefix_candidates) < 3
-           and memo_fuzzy_text(m.title, m.tags) %> lower(unaccent($5::text))"
+    newest_candidates!(
+        concat!(fuzzy_wanted!(), " and $5::text is not null and (select count(*) from prefix_candidates) < 3"),
+        "memo_fuzzy_text(m.title, m.tags) %> lower(unaccent($5::text))",
+        tenant!(),
     ),
     "),
      by_fuzzy as (
@@ -205,7 +287,8 @@ pub const SQL: &str = authed!(
     prefix_query!(),
     ", 32) end
                  )::real as score
-             from (select * from prefix_candidates union select * from similar_candidates) c
+             from (select id, created_at from prefix_candidates
+                   union select id, created_at from similar_candidates) c
              join memories m on m.id = c.id
              -- Full-text hits are in the text tier already.
              where not (m.search @@ ",
@@ -218,6 +301,7 @@ pub const SQL: &str = authed!(
      page as (
          select * from by_id
          union all select * from by_text
+         union all select * from by_older
          union all select * from by_fuzzy
          order by tier desc, score desc, created_at desc, id desc
          limit $14)
@@ -241,7 +325,7 @@ pub const SQL: &str = authed!(
      order by p.tier desc, p.score desc, p.created_at desc, p.id desc"
 );
 
-/// The values of `$2`…`$18`, in order. Serialised as a JSON array by
+/// The values of `$2`…`$19`, in order. Serialised as a JSON array by
 /// `examples/search_sql.rs`, so the plan test binds exactly what the worker
 /// binds.
 #[derive(Debug, Serialize)]
@@ -263,10 +347,12 @@ pub struct Bindings<'a>(
     Option<f32>,
     Option<DateTime<Utc>>,
     Option<Uuid>,
+    i64,
 );
 
 impl<'a> Bindings<'a> {
-    pub fn new(query: &'a SearchQuery, limit: PageLimit, cursor: Option<Cursor>) -> Bindings<'a> {
+    /// `ranked`: how many of the newest matches are ranked (`SEARCH_RANKED_MATCHES`).
+    pub fn new(query: &'a SearchQuery, limit: PageLimit, cursor: Option<Cursor>, ranked: usize) -> Bindings<'a> {
         fn non_empty(tags: &[String]) -> Option<&[String]> {
             (!tags.is_empty()).then_some(tags)
         }
@@ -291,10 +377,11 @@ impl<'a> Bindings<'a> {
             cursor.and_then(|c| c.score),
             cursor.map(|c| c.created_at),
             cursor.map(|c| c.id),
+            i64::try_from(ranked).unwrap_or(i64::MAX),
         )
     }
 
-    fn params(&self) -> [Param<'_>; 17] {
+    fn params(&self) -> [Param<'_>; 18] {
         [
             (&self.0, Type::TEXT),
             (&self.1, Type::TEXT),
@@ -313,6 +400,7 @@ impl<'a> Bindings<'a> {
             (&self.14, Type::FLOAT4),
             (&self.15, Type::TIMESTAMPTZ),
             (&self.16, Type::UUID),
+            (&self.17, Type::INT8),
         ]
     }
 }
@@ -325,8 +413,9 @@ pub async fn search(
     query: &SearchQuery,
     limit: PageLimit,
     cursor: Option<Cursor>,
+    ranked: usize,
 ) -> Result<Vec<Hit>, ApiError> {
-    let bindings = Bindings::new(query, limit, cursor);
+    let bindings = Bindings::new(query, limit, cursor, ranked);
     let rows = db.query_authed(key, SQL, &bindings.params()).await?;
     Ok(rows
         .iter()

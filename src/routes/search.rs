@@ -18,6 +18,8 @@ pub struct SearchRequest {
     pub query: SearchQuery,
     pub limit: PageLimit,
     pub cursor: Option<Cursor>,
+    /// `SEARCH_RANKED_MATCHES` of the deployment.
+    pub ranked_matches: usize,
 }
 
 impl SearchRequest {
@@ -35,13 +37,14 @@ impl SearchRequest {
             query: SearchQuery::parse(&search, limits)?,
             limit: PageLimit::parse(params.get("limit"), limits)?,
             cursor: Cursor::parse(params.get("cursor"))?,
+            ranked_matches: limits.search_ranked_matches,
         })
     }
 
     /// The page of hits and the cursor of the next page, if any.
     pub async fn run(&self, cx: &Ctx, key: &KeyHash) -> Result<(Vec<Hit>, Option<String>), ApiError> {
         let db = cx.db().await?;
-        let mut hits = sql::search(db, key, &self.query, self.limit, self.cursor).await?;
+        let mut hits = sql::search(db, key, &self.query, self.limit, self.cursor, self.ranked_matches).await?;
         let next = next_cursor(&mut hits, self.limit, Hit::cursor);
         Ok((hits, next))
     }

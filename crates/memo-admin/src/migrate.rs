@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0003_capture", sql: include_str!("../../../migrations/0003_capture.sql") },
     Migration { name: "0004_client_check", sql: include_str!("../../../migrations/0004_client_check.sql") },
     Migration { name: "0005_upsert_function", sql: include_str!("../../../migrations/0005_upsert_function.sql") },
+    Migration { name: "0006_search_keys", sql: include_str!("../../../migrations/0006_search_keys.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
