@@ -1,25 +1,33 @@
-//! Prints the search statement and, for each query string given, the values
-//! the worker would bind, as JSON `{sql, bindings: [[$2, …, $19], …]}`; so
+//! Prints, for each query string given, the search statement the worker
+//! would send, the values it would bind and their Postgres types, as JSON
+//! `[{sql, bindings: [$2, …, $19], types: [$1, …, $19]}, …]`; so
 //! `tests/search-plans.test.mjs` runs `EXPLAIN` on exactly what the worker
 //! sends. `cargo run --quiet --example search_sql -- 'q=rust&tag=async' …`
 
 use memo::config::Limits;
-use memo::db::search::{Bindings, SQL};
+use memo::db::search::{statement, Bindings};
 use memo::http::Params;
 use memo::routes::search::SearchRequest;
 use worker::Url;
 
 fn main() {
     let limits = Limits::default();
-    let requests: Vec<SearchRequest> = std::env::args()
+    let statements: Vec<serde_json::Value> = std::env::args()
         .skip(1)
         .map(|query_string| {
             let url = Url::parse(&format!("http://search.invalid/v1/search?{query_string}")).expect("a query string");
             let params: Params = url.query_pairs().into_owned().collect();
-            SearchRequest::parse(&params, &limits).unwrap_or_else(|e| panic!("{query_string}: {e:?}"))
+            let r = SearchRequest::parse(&params, &limits).unwrap_or_else(|e| panic!("{query_string}: {e:?}"));
+            let bindings = Bindings::new(&r.query, r.limit, r.cursor, r.ranked_matches);
+            let types: Vec<String> = std::iter::once("bytea".to_owned())
+                .chain(bindings.params().iter().map(|(_, t)| t.name().to_owned()))
+                .collect();
+            serde_json::json!({
+                "sql": statement(&r.query, r.limit, r.cursor, r.ranked_matches),
+                "bindings": bindings,
+                "types": types,
+            })
         })
         .collect();
-    let bindings: Vec<Bindings> =
-        requests.iter().map(|r| Bindings::new(&r.query, r.limit, r.cursor, r.ranked_matches)).collect();
-    println!("{}", serde_json::json!({ "sql": SQL, "bindings": bindings }));
+    println!("{}", serde_json::Value::Array(statements));
 }

@@ -235,6 +235,22 @@ test("filters in q and as parameters; bad values name their field", async () => 
   }
 });
 
+// Filters are looked up as keys of the search index (migration 0006): a
+// source holding quotes, backslashes and spaces must match itself exactly,
+// and only within the caller's memories.
+test("a source with quotes, backslashes and spaces filters exactly, and only the caller's", async () => {
+  const source = `O'Neil's \\ "tool" v2`;
+  const { client } = app.tenant();
+  const mine = (await client.post("/v1/memories", { content: "Heron photos from the lake", source })).body;
+  await client.post("/v1/memories", { content: "Heron photos from the river", source: `O'Neil's "tool" v2` });
+  const stranger = app.tenant().client;
+  await stranger.post("/v1/memories", { content: "Heron photos from the sea", source });
+  const ids = async (c, query) => (await c.get(`/v1/search?${query}`)).body.items.map((i) => i.id);
+  assert.deepEqual(await ids(client, `q=heron&source=${encodeURIComponent(source)}`), [mine.id]);
+  assert.deepEqual(await ids(client, `source=${encodeURIComponent(source)}`), [mine.id], "a filter alone");
+  assert.equal((await ids(stranger, `q=heron&source=${encodeURIComponent(source)}`)).length, 1);
+});
+
 test("a memory id finds that memory first", async () => {
   const { client } = app.tenant();
   const target = (await client.post("/v1/memories", { content: "the one to find by id" })).body;

@@ -90,34 +90,56 @@ macro_rules! tenant {
     };
 }
 
-/// `m` matches `$query` (SQL, a tsquery over the document), found by the
-/// search keys' index (migration 0006), which holds the caller's words apart
-/// from every other tenant's; `$narrowing` (a tsquery over keys) narrows the
-/// index scan further. The document is checked too: keys have no positions,
-/// so phrases are exact only there. The tenant check is written `is not
-/// distinct from` because no index serves that form: the keys hold the
-/// tenant already, and with `=` the planner adds a scan of every memory of
-/// the tenant from a GIN index that leads with tenant_id.
-macro_rules! keys_match {
+/// `m` is found by the search keys' index (migration 0006), which holds the
+/// caller's words apart from every other tenant's, and the filters' keys:
+/// the keys of `$query` (SQL, a tsquery over the document, or NULL for the
+/// filters alone) and of the filters, narrowed by `$narrowing` (a tsquery
+/// over keys). The filters are checked on every row too (`filters!`). The
+/// tenant check is written `is not distinct from` because no index serves
+/// that form: the keys hold the tenant already, and with `=` the planner
+/// adds a scan of every memory of the tenant from a GIN index that leads
+/// with tenant_id.
+macro_rules! keys_index {
     ($query:expr $(, $narrowing:expr)?) => {
         concat!(
-            " memo_search_keys(m.tenant_id, m.created_at, m.search) @@ (memo_keys_query((select tenant_id from caller), ",
+            " memo_search_keys(m.tenant_id, m.created_at, m.kind, m.source, m.tags, m.search)
+                @@ (memo_keys_query((select tenant_id from caller), ",
             $query,
-            ")",
+            ", $8::text[], $9::text[], $10::text, $11::text)",
             $(" && ", $narrowing,)?
-            ") and m.search @@ ",
-            $query,
-            " and m.tenant_id is not distinct from (select tenant_id from caller)"
+            ") and m.tenant_id is not distinct from (select tenant_id from caller)"
         )
     };
 }
 
-/// `m` is one of the caller's memories that match the text query, or, for
-/// a query of filters only (`$2` NULL, so the planner keeps one side), any
-/// of the caller's memories.
+/// `m` matches `$query` (SQL, a tsquery over the document), found by the
+/// search keys' index (`keys_index!`). The document is checked too: keys have
+/// no positions, so phrases are exact only there.
+macro_rules! keys_match {
+    ($query:expr $(, $narrowing:expr)?) => {
+        concat!(keys_index!($query $(, $narrowing)?), " and m.search @@ ", $query)
+    };
+}
+
+/// `m` is one of the caller's memories that match the text query, or, for a
+/// query of filters only (`$2` NULL), pass the filters: from the search keys
+/// when there is a tag or source filter to look up, otherwise in the order
+/// of `(tenant_id, created_at)`, where kinds and dates are common enough to
+/// check row by row. The parameters are known when the statement is
+/// planned, so the planner keeps one of the three.
 macro_rules! text_match {
     () => {
-        concat!("(($2::text is null", tenant!(), ") or ($2::text is not null and", keys_match!(text_query!()), "))")
+        concat!(
+            "(($2::text is null and $8::text[] is null and $9::text[] is null and $11::text is null",
+            tenant!(),
+            ") or ($2::text is null and not ($8::text[] is null and $9::text[] is null and $11::text is null) and",
+            keys_index!("null::tsquery"),
+            ") or ($2::text is not null and numnode(",
+            text_query!(),
+            ") > 0 and",
+            keys_match!(text_query!()),
+            "))"
+        )
     };
 }
 
@@ -172,6 +194,33 @@ macro_rules! newest_candidates {
     };
 }
 
+/// Two CTEs: `$name`, the newest `$19` of the caller's memories that meet
+/// `$when` and `$all`, and `${name}_recent`, those that meet `$when` and
+/// `$recent`, the same condition within the caller's newest periods. When
+/// those hold `$19` memories, they are the newest `$19`, and older ones are
+/// not read at all.
+macro_rules! newest_matches {
+    ($name:literal, $when:expr, $recent:expr, $all:expr $(,)?) => {
+        concat!(
+            $name,
+            "_recent as materialized (",
+            newest_candidates!($when, $recent),
+            "),
+     ",
+            $name,
+            " as materialized (
+         select * from ",
+            $name,
+            "_recent where (select count(*) from ",
+            $name,
+            "_recent) = $19
+         union all (",
+            newest_candidates!(concat!($when, " and (select count(*) from ", $name, "_recent) < $19"), $all),
+            "))"
+        )
+    };
+}
+
 /// Typo tolerance is wanted: the query has words, and full text found fewer
 /// than three memories.
 macro_rules! fuzzy_wanted {
@@ -195,8 +244,8 @@ macro_rules! after_cursor {
     };
 }
 
-/// The search statement; `pub` so the plan test can print it.
-pub const SQL: &str = authed!(
+/// `q` is a memory id: that memory, if it passes the filters.
+const BY_ID: &str = concat!(
     ", by_id as (
          select * from (
              select m.id, m.created_at, 2 as tier, 1::real as score
@@ -206,23 +255,28 @@ pub const SQL: &str = authed!(
     filters!(),
     ") s where",
     after_cursor!(2),
-    "),
+    ")"
+);
+
+/// The text tier: the newest `$19` matches, ranked.
+const BY_TEXT: &str = concat!(
+    ",
      -- Ranking reads every candidate's document, so only the newest $19
      -- matches are ranked (SEARCH_RANKED_MATCHES): a word in 50,000
-     -- memories costs that many rankings, not 50,000. When the caller's
-     -- newest periods hold that many matches, those are the newest: older
-     -- ones are not read at all.
-     text_recent as materialized (",
-    newest_candidates!(
-        concat!("$2::text is not null and numnode(", text_query!(), ") > 0"),
-        keys_match!(text_query!(), recent_periods!(3)),
+     -- memories costs that many rankings, not 50,000.
+     ",
+    newest_matches!(
+        "text_candidates",
+        "true",
+        concat!(
+            "$2::text is not null and numnode(",
+            text_query!(),
+            ") > 0 and",
+            keys_match!(text_query!(), recent_periods!(3))
+        ),
+        text_match!(),
     ),
-    "),
-     text_candidates as materialized (
-         select * from text_recent where (select count(*) from text_recent) = $19
-         union all (",
-    newest_candidates!("(select count(*) from text_recent) < $19", text_match!()),
-    ")),
+    ",
      by_text as (
          select * from (
              select m.id, m.created_at, 1 as tier,
@@ -244,10 +298,14 @@ pub const SQL: &str = authed!(
          ) s where",
     after_cursor!(1),
     " order by s.score desc, s.created_at desc, s.id desc
-         limit $14),
-     -- The matches older than the ranked ones, newest first and unranked
-     -- (score 0), once the ranked ones are paged through: paging reaches
-     -- every match. Read only for such a page.
+         limit $14)"
+);
+
+/// The matches older than the ranked ones, newest first and unranked (score
+/// 0), once the ranked ones are paged through: paging reaches every match.
+/// Read only for such a page.
+const BY_OLDER: &str = concat!(
+    ",
      by_older as (
          select * from (
              select m.id, m.created_at, 1 as tier, 0::real as score
@@ -263,46 +321,84 @@ pub const SQL: &str = authed!(
     ") s where",
     after_cursor!(1),
     " order by s.created_at desc, s.id desc
-         limit $14),
-     -- Typo tolerance only when full text finds too little: first the last
-     -- word as a prefix (the word being typed), and only when that finds
-     -- too little too, titles and tags with words similar to the query's.
-     -- Like the text tier, each keeps only its newest $19 matches.
-     prefix_candidates as materialized (",
-    newest_candidates!(concat!(fuzzy_wanted!(), " and $4::text is not null"), keys_match!(prefix_query!())),
-    "),
+         limit $14)"
+);
+
+/// Typo tolerance, only when full text finds too little: first the last word
+/// as a prefix (the word being typed), like the text tier the newest `$19`
+/// matches.
+const PREFIX_CANDIDATES: &str = concat!(
+    ",
+     ",
+    newest_matches!(
+        "prefix_candidates",
+        concat!(fuzzy_wanted!(), " and $4::text is not null"),
+        keys_match!(prefix_query!(), recent_periods!(3)),
+        keys_match!(prefix_query!()),
+    )
+);
+
+/// Titles and tags with words similar to the query's, the newest `$19`,
+/// when full text (and `$also`, SQL) found too little.
+macro_rules! similar_candidates {
+    ($also:expr) => {
+        concat!(
+            ",
      similar_candidates as materialized (",
-    newest_candidates!(
-        concat!(fuzzy_wanted!(), " and $5::text is not null and (select count(*) from prefix_candidates) < 3"),
-        "memo_fuzzy_text(m.title, m.tags) %> lower(unaccent($5::text))",
-        tenant!(),
-    ),
-    "),
+            newest_candidates!(
+                concat!(fuzzy_wanted!(), " and $5::text is not null", $also),
+                "memo_fuzzy_text(m.title, m.tags) %> lower(unaccent($5::text))",
+                tenant!(),
+            ),
+            ")"
+        )
+    };
+}
+
+/// Similar titles are looked for only when the prefix finds fewer than three
+/// too: the trigram recheck on every row is the most expensive part.
+const SIMILAR_AFTER_PREFIX: &str = similar_candidates!(" and (select count(*) from prefix_candidates) < 3");
+const SIMILAR_CANDIDATES: &str = similar_candidates!("");
+
+/// The fuzzy tier over `$candidates` (SQL: a relation of `id, created_at`).
+macro_rules! by_fuzzy {
+    ($candidates:expr) => {
+        concat!(
+            ",
      by_fuzzy as (
          select * from (
              select m.id, m.created_at, 0 as tier,
                  greatest(
                      word_similarity(lower(unaccent($5::text)), memo_fuzzy_text(m.title, m.tags)),
                      case when $4::text is not null then ts_rank_cd(m.search, ",
-    prefix_query!(),
-    ", 32) end
+            prefix_query!(),
+            ", 32) end
                  )::real as score
-             from (select id, created_at from prefix_candidates
-                   union select id, created_at from similar_candidates) c
+             from ",
+            $candidates,
+            " c
              join memories m on m.id = c.id
              -- Full-text hits are in the text tier already.
              where not (m.search @@ ",
-    text_query!(),
-    ")
+            text_query!(),
+            ")
          ) s where",
-    after_cursor!(0),
-    " order by s.score desc, s.created_at desc, s.id desc
-         limit $14),
-     page as (
-         select * from by_id
-         union all select * from by_text
-         union all select * from by_older
-         union all select * from by_fuzzy
+            after_cursor!(0),
+            " order by s.score desc, s.created_at desc, s.id desc
+         limit $14)"
+        )
+    };
+}
+
+const BY_FUZZY_PREFIX: &str = by_fuzzy!("prefix_candidates");
+const BY_FUZZY_SIMILAR: &str = by_fuzzy!("similar_candidates");
+const BY_FUZZY_BOTH: &str =
+    by_fuzzy!("(select id, created_at from prefix_candidates union select id, created_at from similar_candidates)");
+
+/// The page (`page`: the tiers' hits, best first) with the memories and
+/// their snippets.
+const SELECT_PAGE: &str = concat!(
+    "
          order by tier desc, score desc, created_at desc, id desc
          limit $14)
      select ",
@@ -324,6 +420,40 @@ pub const SQL: &str = authed!(
      left join (page p join memories m on m.id = p.id) on true
      order by p.tier desc, p.score desc, p.created_at desc, p.id desc"
 );
+
+/// The statement for one search: only the parts its shape can use, since
+/// Postgres plans every part of a statement whether it runs or not (the
+/// statement with every part took 5 ms to plan, more than most searches
+/// take to run).
+pub fn statement(query: &SearchQuery, limit: PageLimit, cursor: Option<Cursor>, ranked: usize) -> String {
+    let mut sql = String::from(authed!(""));
+    let mut tiers = vec!["by_text"];
+    if query.memory_id.is_some() {
+        sql.push_str(BY_ID);
+        tiers.push("by_id");
+    }
+    sql.push_str(BY_TEXT);
+    // A first page is all ranked hits unless fewer are ranked than it holds.
+    if cursor.is_some() || i64::try_from(ranked).unwrap_or(i64::MAX) < limit.probe() {
+        sql.push_str(BY_OLDER);
+        tiers.push("by_older");
+    }
+    let prefix = query.text.is_some() && query.prefix.is_some();
+    let similar = query.text.is_some() && query.fuzzy_words.is_some();
+    match (prefix, similar) {
+        (true, true) => sql.extend([PREFIX_CANDIDATES, SIMILAR_AFTER_PREFIX, BY_FUZZY_BOTH]),
+        (true, false) => sql.extend([PREFIX_CANDIDATES, BY_FUZZY_PREFIX]),
+        (false, true) => sql.extend([SIMILAR_CANDIDATES, BY_FUZZY_SIMILAR]),
+        (false, false) => {}
+    }
+    if prefix || similar {
+        tiers.push("by_fuzzy");
+    }
+    sql.push_str(",\n     page as (\n         ");
+    sql.push_str(&tiers.iter().map(|tier| format!("select * from {tier}")).collect::<Vec<_>>().join(" union all "));
+    sql.push_str(SELECT_PAGE);
+    sql
+}
 
 /// The values of `$2`…`$19`, in order. Serialised as a JSON array by
 /// `examples/search_sql.rs`, so the plan test binds exactly what the worker
@@ -381,7 +511,7 @@ impl<'a> Bindings<'a> {
         )
     }
 
-    fn params(&self) -> [Param<'_>; 18] {
+    pub fn params(&self) -> [Param<'_>; 18] {
         [
             (&self.0, Type::TEXT),
             (&self.1, Type::TEXT),
@@ -416,7 +546,8 @@ pub async fn search(
     ranked: usize,
 ) -> Result<Vec<Hit>, ApiError> {
     let bindings = Bindings::new(query, limit, cursor, ranked);
-    let rows = db.query_authed(key, SQL, &bindings.params()).await?;
+    let sql = statement(query, limit, cursor, ranked);
+    let rows = db.query_authed(key, &sql, &bindings.params()).await?;
     Ok(rows
         .iter()
         .filter_map(|row| {
