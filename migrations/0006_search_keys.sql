@@ -12,7 +12,8 @@
 -- The index now holds, per memory, keys prefixed by its tenant:
 --
 --   <tenant><lexeme>           each lexeme of the document
---   <tenant> <period>          the 30-day period it was made in
+--   <tenant> a:<n>, b:<n>      the two 90-day periods it was made in, one
+--                              of each of two series 45 days apart
 --   <tenant> kind:<kind>       its kind
 --   <tenant> source:<source>   its source, if any
 --   <tenant> tag:<tag>         each of its tags
@@ -20,8 +21,11 @@
 -- so a tenant's word is one short posting list (the same two words: 1 ms),
 -- and the filters and a time window narrow the index scan instead of the
 -- rows read. Every key but a lexeme holds a space, which no lexeme does.
--- Search asks first for the matches in the tenant's three newest periods and
--- reads every match only when those hold too few (src/db/search.rs).
+-- Search asks first for the matches in the tenant's newest period (of the
+-- two holding its newest memory, the one that began earlier: 45 to 90 days)
+-- and reads every match only when that holds too few (src/db/search.rs).
+-- One period is one key, which the index intersects at almost no cost; a
+-- window of three 30-day keys, tried first, cost 2 to 10 ms to merge.
 --
 -- Keys are built from the stored document and columns, so the document, its
 -- weights and positions (ranking, phrases, snippets) are unchanged. A
@@ -41,16 +45,16 @@ as $$
     select replace(tenant::text, '-', '')
 $$;
 
--- The 30-day period since 1970 that `made` falls in. (extract() on a
--- timestamptz is only stable; on an interval it is immutable.)
-create function memo_search_period(made timestamptz)
+-- The day since 1970 that `made` falls in. (extract() on a timestamptz is
+-- only stable; on an interval it is immutable.)
+create function memo_search_day(made timestamptz)
 returns int
 language sql
 immutable
 parallel safe
 strict
 as $$
-    select floor(extract(epoch from made - to_timestamp(0)) / (30 * 86400))::int
+    select floor(extract(epoch from made - to_timestamp(0)) / 86400)::int
 $$;
 
 create function memo_search_keys(
@@ -64,7 +68,8 @@ as $$
         array(select public.memo_tenant_key(tenant) || lexeme from unnest(tsvector_to_array(document)) as lexeme)
         || array(select public.memo_tenant_key(tenant) || ' tag:' || tag from unnest(tags) as tag)
         || array_remove(array[
-               public.memo_tenant_key(tenant) || ' ' || public.memo_search_period(made),
+               public.memo_tenant_key(tenant) || ' a:' || public.memo_search_day(made) / 90,
+               public.memo_tenant_key(tenant) || ' b:' || (public.memo_search_day(made) + 45) / 90,
                public.memo_tenant_key(tenant) || ' kind:' || kind,
                public.memo_tenant_key(tenant) || ' source:' || source], null))
 $$;
@@ -121,16 +126,18 @@ begin
 end
 $$;
 
--- The tenant's `count` periods up to and including the one `newest` is in.
-create function memo_recent_periods(tenant uuid, newest timestamptz, count int)
+-- Of the two 90-day periods holding `newest` (see memo_search_keys), the key
+-- of the one that began earlier, as a tsquery.
+create function memo_recent_window(tenant uuid, newest timestamptz)
 returns tsquery
 language sql
 immutable
 parallel safe
 strict
 as $$
-    select string_agg(public.memo_quoted_key(public.memo_tenant_key(tenant) || ' ' || period), ' | ')::tsquery
-    from generate_series(public.memo_search_period(newest) - count + 1, public.memo_search_period(newest)) as period
+    select public.memo_quoted_key(public.memo_tenant_key(tenant)
+               || case when day % 90 >= (day + 45) % 90 then ' a:' || day / 90 else ' b:' || (day + 45) / 90 end)::tsquery
+    from (select public.memo_search_day(newest) as day) as newest_day
 $$;
 
 drop index memories_search;

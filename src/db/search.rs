@@ -9,8 +9,8 @@
 //!    past those, the older matches newest first with score 0; or, for a
 //!    query of filters only, the memories that pass them, newest first (the
 //!    `(tenant_id, created_at)` index). Matches come from the GIN on the
-//!    tenant's search keys (migration 0006), first within the tenant's three
-//!    newest 30-day periods, and over all time only when those hold too few;
+//!    tenant's search keys (migration 0006), first within the tenant's newest
+//!    period (45 to 90 days), and over all time only when that holds too few;
 //! 3. `fuzzy`: only when full text finds fewer than three memories: the last
 //!    word as a prefix (the search keys' GIN), and only when that
 //!    finds fewer than three too, titles and tags with a word similar to the
@@ -143,15 +143,12 @@ macro_rules! text_match {
     };
 }
 
-/// The caller's `$count` newest 30-day periods, as a tsquery over keys.
-macro_rules! recent_periods {
-    ($count:literal) => {
-        concat!(
-            "memo_recent_periods((select tenant_id from caller),
-                 (select max(n.created_at) from memories n where n.tenant_id = (select tenant_id from caller)), ",
-            $count,
-            ")"
-        )
+/// The caller's newest period, 45 to 90 days up to their newest memory, as
+/// a tsquery over keys (migration 0006).
+macro_rules! recent_window {
+    () => {
+        "memo_recent_window((select tenant_id from caller),
+             (select max(n.created_at) from memories n where n.tenant_id = (select tenant_id from caller)))"
     };
 }
 
@@ -196,7 +193,7 @@ macro_rules! newest_candidates {
 
 /// Two CTEs: `$name`, the newest `$19` of the caller's memories that meet
 /// `$when` and `$all`, and `${name}_recent`, those that meet `$when` and
-/// `$recent`, the same condition within the caller's newest periods. When
+/// `$recent`, the same condition within the caller's newest period. When
 /// those hold `$19` memories, they are the newest `$19`, and older ones are
 /// not read at all.
 macro_rules! newest_matches {
@@ -272,7 +269,7 @@ const BY_TEXT: &str = concat!(
             "$2::text is not null and numnode(",
             text_query!(),
             ") > 0 and",
-            keys_match!(text_query!(), recent_periods!(3))
+            keys_match!(text_query!(), recent_window!())
         ),
         text_match!(),
     ),
@@ -333,7 +330,7 @@ const PREFIX_CANDIDATES: &str = concat!(
     newest_matches!(
         "prefix_candidates",
         concat!(fuzzy_wanted!(), " and $4::text is not null"),
-        keys_match!(prefix_query!(), recent_periods!(3)),
+        keys_match!(prefix_query!(), recent_window!()),
         keys_match!(prefix_query!()),
     )
 );
