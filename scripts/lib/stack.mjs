@@ -82,12 +82,18 @@ export function stopGroup(child) {
   });
 }
 
-/** Starts `wrangler dev` for the built worker on 127.0.0.1:`port`. */
-export async function startWorker({ databaseUrl, port, stateDir, logFile, vars = {}, healthy = true, timeoutMs = 300_000 }) {
+/**
+ * Starts `wrangler dev` for the built worker on 127.0.0.1:`port`.
+ * `logLevel` is wrangler's `--log-level`; below "info" it no longer logs
+ * each request.
+ */
+export async function startWorker({
+  databaseUrl, port, stateDir, logFile, vars = {}, healthy = true, timeoutMs = 300_000, logLevel = "info",
+}) {
   const inspectorPort = await freePort();
   const args = [
     "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
-    "--persist-to", stateDir, "--show-interactive-dev-session=false",
+    "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", logLevel,
     ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];
   // The log goes straight to the file: piped through this process, it would
@@ -120,9 +126,11 @@ export async function startWorker({ databaseUrl, port, stateDir, logFile, vars =
  * `runtime`: "wrangler" (wrangler dev) or "workerd" (plain workerd). With
  * plain workerd, or when `pooled` is set, PgBouncer on `poolerPort` sits
  * between the worker and Postgres, as Hyperdrive's pool does in production.
+ * `logLevel`: wrangler dev's (see startWorker).
  */
 export async function startStack({
   databaseUrl, dataDir, pgPort, port, stateDir, keyFile, logFile, durable, vars, runtime = "wrangler", poolerPort, pooled = false,
+  logLevel,
 }) {
   const stops = [];
   const stop = async () => {
@@ -150,7 +158,7 @@ export async function startStack({
     const workerUrl = poolerUrl ?? url;
     const worker = runtime === "workerd"
       ? await startWorkerd({ databaseUrl: workerUrl, port, scratch: stateDir, vars, logFile })
-      : await startWorker({ databaseUrl: workerUrl, port, stateDir, logFile, vars });
+      : await startWorker({ databaseUrl: workerUrl, port, stateDir, logFile, vars, logLevel });
     stops.push(worker.stop);
     log(`worker (${runtime}) on ${worker.baseUrl}`);
     return { baseUrl: worker.baseUrl, databaseUrl: url, poolerUrl, apiKey, workerPid: worker.pid, poolerPid, stop };
