@@ -58,9 +58,11 @@ const stack = await startStack({
   pooled: true,
   // The capture part posts far more than the per-key limit allows.
   vars: { RATE_LIMIT_ENABLED: "false" },
-  // wrangler's log line for each request costs its Node process about 3 ms
-  // of every request here (a no-op route: 10 -> 7 ms at p50, one at a time);
-  // that is the dev tool's cost, not the service's.
+  // wrangler's own log line for each request costs its Node process about
+  // 3 ms of every request here (a no-op route, one at a time: 10 ms at p50
+  // with --log-level info, 7 ms with warn); that is the dev tool's cost, not
+  // the service's. (warn hides the worker's log lines too; info, which
+  // hides only those, was as slow as the default.)
   logLevel: "warn",
 });
 const db = new pg.Client({ connectionString: stack.databaseUrl });

@@ -84,16 +84,18 @@ export function stopGroup(child) {
 
 /**
  * Starts `wrangler dev` for the built worker on 127.0.0.1:`port`.
- * `logLevel` is wrangler's `--log-level`; below "info" it no longer logs
- * each request.
+ * `logLevel` is wrangler's `--log-level` (its default, "log", shows the
+ * worker's own log lines; "warn" shows neither those nor wrangler's line
+ * for each request).
  */
 export async function startWorker({
-  databaseUrl, port, stateDir, logFile, vars = {}, healthy = true, timeoutMs = 300_000, logLevel = "info",
+  databaseUrl, port, stateDir, logFile, vars = {}, healthy = true, timeoutMs = 300_000, logLevel,
 }) {
   const inspectorPort = await freePort();
   const args = [
     "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
-    "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", logLevel,
+    "--persist-to", stateDir, "--show-interactive-dev-session=false",
+    ...(logLevel ? ["--log-level", logLevel] : []),
     ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];
   // The log goes straight to the file: piped through this process, it would
