@@ -1,0 +1,97 @@
+// The search keys' index (migration 0006) finds candidates; the document and
+// the filters then decide. So a keys query must be true of every memory its
+// document query is true of, or a search silently misses memories. This
+// checks that property in Postgres for a few hundred generated web-search
+// queries (words, quoted phrases, negations, `or`, stop words, punctuation,
+// quotes and backslashes, hyphens, CJK) against generated documents, with
+// and without tag, kind and source filters.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { spawnApp } from "./helpers/app.mjs";
+
+let app;
+before(async () => {
+  app = await spawnApp();
+});
+
+/** A small seeded generator (mulberry32), so a failure can be replayed. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = [
+  "heron", "river", "herons", "running", "runs", "the", "and", "café", "cafe", "real-time", "o'neil", "back\\slash",
+  "東京", "天気", "c++", "rust", "python", "borrow", "checker", "it's", "(paren)", "a<->b", "x:*", "!bang", "or",
+];
+const TAGS = ["rust", "python", "birds", "o-neil"];
+
+test("a keys query is true of every memory its document query is true of", async () => {
+  const rand = random(20261126);
+  const pick = (list) => list[Math.floor(rand() * list.length)];
+  const words = (n) => Array.from({ length: n }, () => pick(WORDS)).join(" ");
+  const docs = Array.from({ length: 60 }, (_, i) => ({
+    title: words(1 + Math.floor(rand() * 3)),
+    content: words(3 + Math.floor(rand() * 12)),
+    tags: TAGS.filter(() => rand() < 0.3),
+    kind: pick(["note", "web_page"]),
+    source: pick([null, "cli", `O'Neil's \\ "tool"`]),
+    i,
+  }));
+  const piece = () => {
+    const r = rand();
+    if (r < 0.15) return `"${words(2 + Math.floor(rand() * 2))}"`;
+    if (r < 0.3) return `-${pick(WORDS)}`;
+    if (r < 0.4) return `-"${words(2)}"`;
+    if (r < 0.5) return "or";
+    return pick(WORDS);
+  };
+  const queries = Array.from({ length: 300 }, () => Array.from({ length: 1 + Math.floor(rand() * 4) }, piece).join(" "));
+  const filters = Array.from({ length: 300 }, () => ({
+    all: rand() < 0.2 ? [pick(TAGS)] : null,
+    any: rand() < 0.2 ? [pick(TAGS), pick(TAGS)] : null,
+    kind: rand() < 0.2 ? pick(["note", "web_page"]) : null,
+    source: rand() < 0.2 ? pick(["cli", `O'Neil's \\ "tool"`]) : null,
+  }));
+
+  // Memories that the document query and the filters select, but the keys
+  // query does not: must be none. Also counted: pairs the document query
+  // selects at all, so the test cannot pass by selecting nothing.
+  const [row] = await app.sql(
+    `with docs as (
+       select d.*, '00000000-0000-4000-8000-000000000001'::uuid as tenant, now() as made,
+              memo_search_document(d.title, d.tags, d.content) as search
+       from jsonb_to_recordset($1::jsonb) as d(i int, title text, content text, tags text[], kind text, source text)),
+     queries as (
+       select q.n, websearch_to_tsquery('memo_stem', memo_cjk_spaced(q.q)) as query, q.q,
+              q.all_tags, q.any_tags, q.kind, q.source
+       from jsonb_to_recordset($2::jsonb) as q(n int, q text, all_tags text[], any_tags text[], kind text, source text)),
+     selected as (
+       select q.n, q.q, d.i,
+              memo_search_keys(d.tenant, d.made, d.kind, d.source, d.tags, d.search)
+                @@ memo_keys_query(d.tenant, q.query, q.all_tags, q.any_tags, q.kind, q.source) as by_keys
+       from queries q cross join docs d
+       where d.search @@ q.query
+         and (q.all_tags is null or d.tags @> q.all_tags)
+         and (q.any_tags is null or d.tags && q.any_tags)
+         and (q.kind is null or d.kind = q.kind)
+         and (q.source is null or d.source = q.source))
+     select count(*)::int as selected,
+            count(distinct n)::int as queries,
+            coalesce(jsonb_agg(jsonb_build_object('q', q, 'doc', i)) filter (where not by_keys), '[]') as missed
+     from selected`,
+    [
+      JSON.stringify(docs),
+      JSON.stringify(queries.map((q, n) => ({ n, q, all_tags: filters[n].all, any_tags: filters[n].any, kind: filters[n].kind, source: filters[n].source }))),
+    ],
+  );
+  assert.deepEqual(row.missed, [], "memories the keys query missed");
+  assert.ok(row.selected > 300, `only ${row.selected} selected pairs`);
+  assert.ok(row.queries > 100, `only ${row.queries} queries selected anything`);
+});
