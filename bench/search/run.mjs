@@ -182,13 +182,20 @@ try {
   // Memo: every query of the mix, `rounds` times, one request at a time,
   // tenants in turn; one warm-up round first. Between the queries of the mix,
   // a word in no memory: what a search costs the stack (worker, pooler, a
-  // connection, a statement that finds nothing), measured alongside.
+  // connection, a statement that finds nothing), and a route that does not
+  // exist: what wrangler dev and the worker cost without a database.
   const memo = new Map(QUERY_MIX.map((q) => [q, []]));
   const counts = new Map();
   const errors = new Map();
   const floor = [];
+  const noOp = [];
   for (let round = -1; round < Number(values.rounds); round++) {
     for (const q of QUERY_MIX.flatMap((q) => [q, FLOOR_QUERY])) {
+      if (q === FLOOR_QUERY) {
+        const t0 = performance.now();
+        await (await fetch(`${stack.baseUrl}/bench-no-op`)).arrayBuffer();
+        if (round >= 0) noOp.push(performance.now() - t0);
+      }
       const tenant = tenants[(round + 1) % tenants.length];
       const t0 = performance.now();
       const response = await fetch(`${stack.baseUrl}/v1/search?q=${encodeURIComponent(q)}&limit=10`, {
@@ -230,6 +237,8 @@ try {
   console.log(`| **ILIKE / memo** | | **${f(ilikeAll.p50 / memoAll.p50)}×** | **${f(ilikeAll.p95 / memoAll.p95)}×** | **${f(ilikeAll.p99 / memoAll.p99)}×** |`);
   const floorAll = summary(floor);
   console.log(`| memo, a word in no memory (the stack's own cost) | ${floorAll.n} | ${f(floorAll.p50)} | ${f(floorAll.p95)} | ${f(floorAll.p99)} |`);
+  const noOpAll = summary(noOp);
+  console.log(`| a route that does not exist (wrangler dev and the worker, no database) | ${noOpAll.n} | ${f(noOpAll.p50)} | ${f(noOpAll.p95)} | ${f(noOpAll.p99)} |`);
   if (errors.has(FLOOR_QUERY)) console.log(`\n${FLOOR_QUERY}: ${errors.get(FLOOR_QUERY).length} errors (${errors.get(FLOOR_QUERY)[0]})`);
   console.log("\nper query, ms\n");
   console.log("| q | memo p50 | memo p99 | memo hits | memo errors | ILIKE p50 |");
