@@ -202,6 +202,7 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
     let config = Config::of_isolate(|name| env.var(name).ok().map(|v| v.to_string()));
     let mut route = "unmatched";
     let mut preflight_allow = None;
+    let mut db_timings = None;
     let result = async {
         let config = config.as_ref().map_err(|e| ApiError::Internal(format!("configuration: {e}")))?;
         let endpoint = resolve_request(&method_name, &path)?;
@@ -211,6 +212,7 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         }
         let cx = routes::Ctx::new(env, config, now());
         let reply = dispatch(&mut req, &cx, endpoint).await;
+        db_timings = cx.db_timings();
         cx.close().await;
         reply
     }
@@ -224,6 +226,8 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         Response::empty().expect("an empty response").with_status(500)
     });
     let response = with_common_headers(response, &request_id);
+    let ms = worker::Date::now().as_millis() - started;
+    let _ = response.headers().set("server-timing", &server_timing(db_timings, ms));
     let allowed = config.as_ref().map(|c| c.cors_allowed_origins.as_slice()).unwrap_or_default();
     if let Some(origin) = cors::allowed_origin(origin.as_deref(), allowed) {
         let _ = cors::apply(response.headers(), origin);
@@ -236,7 +240,9 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         "method": method_name,
         "route": route,
         "status": response.status_code(),
-        "ms": worker::Date::now().as_millis() - started,
+        "ms": ms,
+        "db_connect_ms": db_timings.map(|t| t.connect_ms),
+        "db_ms": db_timings.map(|t| t.statements_ms),
         "error": error.as_ref().map(ApiError::code),
         "detail": error.as_ref().and_then(ApiError::log_detail),
     });
@@ -246,6 +252,14 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         worker::console_log!("{log}");
     }
     response
+}
+
+/// `Server-Timing`: where the worker's time went (browsers' developer tools
+/// show it; the search bench reads it): connecting to Postgres and its
+/// statements, when the request used the database, and the whole request.
+fn server_timing(db: Option<routes::DbTimings>, total_ms: u64) -> String {
+    let db = db.map(|t| format!("db-connect;dur={}, db;dur={}, ", t.connect_ms, t.statements_ms));
+    format!("{}total;dur={total_ms}", db.unwrap_or_default())
 }
 
 /// Personal data must not be cached by browsers or intermediaries, nor

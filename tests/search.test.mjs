@@ -251,6 +251,21 @@ test("a source with quotes, backslashes and spaces filters exactly, and only the
   assert.equal((await ids(stranger, `q=heron&source=${encodeURIComponent(source)}`)).length, 1);
 });
 
+test("responses say where their time went (Server-Timing)", async () => {
+  const { client } = app.tenant();
+  await client.post("/v1/memories", { content: "Timing a heron search" });
+  const parse = (header) => Object.fromEntries(header.split(", ").map((part) => {
+    const [name, dur] = part.split(";dur=");
+    return [name, Number(dur)];
+  }));
+  const searched = parse((await client.get("/v1/search?q=heron")).headers.get("server-timing"));
+  assert.deepEqual(Object.keys(searched), ["db-connect", "db", "total"]);
+  assert.ok(Object.values(searched).every((ms) => Number.isFinite(ms) && ms >= 0));
+  assert.ok(searched.db + searched["db-connect"] <= searched.total);
+  const noDatabase = parse((await client.get("/v1/no-such-route")).headers.get("server-timing"));
+  assert.deepEqual(Object.keys(noDatabase), ["total"]);
+});
+
 test("a memory id finds that memory first", async () => {
   const { client } = app.tenant();
   const target = (await client.post("/v1/memories", { content: "the one to find by id" })).body;

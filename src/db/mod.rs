@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::error::{ApiError, FieldError};
 use futures_util::future::{select, Either};
 use socket::{PgStream, SocketHandle, StartTls};
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
 use std::time::Duration;
@@ -71,6 +72,8 @@ pub struct Db {
     retry_after_seconds: u64,
     /// Time spent connecting (socket + startup + auth), for `/v1/stats`.
     pub connect_ms: f64,
+    /// Time spent in statements so far, from sending one to its last row.
+    statements_ms: Cell<f64>,
 }
 
 impl Db {
@@ -109,6 +112,7 @@ impl Db {
             query_timeout: Duration::from_millis(config.db_query_timeout_ms),
             retry_after_seconds: config.retry_after_seconds,
             connect_ms: (worker::Date::now().as_millis() - started) as f64,
+            statements_ms: Cell::new(0.0),
         })
     }
 
@@ -124,8 +128,20 @@ impl Db {
         }
     }
 
+    /// Time spent in statements so far.
+    pub fn statements_ms(&self) -> f64 {
+        self.statements_ms.get()
+    }
+
     /// Runs one statement, bounded by the query timeout.
     pub async fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
+        let started = worker::Date::now().as_millis();
+        let result = self.query_within_timeout(sql, params).await;
+        self.statements_ms.set(self.statements_ms.get() + (worker::Date::now().as_millis() - started) as f64);
+        result
+    }
+
+    async fn query_within_timeout(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
         let mut statement = pin!(self.client.query_typed(sql, params));
         match within(self.query_timeout, statement.as_mut()).await {
             Some(result) => result.map_err(|e| classify(e, self.retry_after_seconds)),

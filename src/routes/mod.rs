@@ -19,6 +19,13 @@ use std::cell::OnceCell;
 use std::sync::OnceLock;
 use worker::Env;
 
+/// Milliseconds a request spent connecting to Postgres and in statements.
+#[derive(Debug, Clone, Copy)]
+pub struct DbTimings {
+    pub connect_ms: f64,
+    pub statements_ms: f64,
+}
+
 /// What every handler may use besides the request.
 pub struct Ctx {
     pub env: Env,
@@ -41,6 +48,11 @@ impl Ctx {
         }
         let db = Db::connect(&self.env, self.config).await?;
         Ok(self.db.get_or_init(|| db))
+    }
+
+    /// Where the request's database time went, if it used the database.
+    pub fn db_timings(&self) -> Option<DbTimings> {
+        self.db.get().map(|db| DbTimings { connect_ms: db.connect_ms, statements_ms: db.statements_ms() })
     }
 
     /// Ends the request's connection, if it opened one.
