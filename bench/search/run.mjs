@@ -189,6 +189,8 @@ try {
   const errors = new Map();
   const floor = [];
   const noOp = [];
+  // The worker's own account of each request of the mix (Server-Timing).
+  const parts = { "db-connect": [], db: [], total: [] };
   for (let round = -1; round < Number(values.rounds); round++) {
     for (const q of QUERY_MIX.flatMap((q) => [q, FLOOR_QUERY])) {
       if (q === FLOOR_QUERY) {
@@ -208,6 +210,12 @@ try {
         continue;
       }
       if (round >= 0) (q === FLOOR_QUERY ? floor : memo.get(q)).push(ms);
+      if (round >= 0 && q !== FLOOR_QUERY) {
+        for (const part of (response.headers.get("server-timing") ?? "").split(", ")) {
+          const [name, dur] = part.split(";dur=");
+          parts[name]?.push(Number(dur));
+        }
+      }
       counts.set(q, body.items.length);
     }
   }
@@ -239,6 +247,14 @@ try {
   console.log(`| memo, a word in no memory (the stack's own cost) | ${floorAll.n} | ${f(floorAll.p50)} | ${f(floorAll.p95)} | ${f(floorAll.p99)} |`);
   const noOpAll = summary(noOp);
   console.log(`| a route that does not exist (wrangler dev and the worker, no database) | ${noOpAll.n} | ${f(noOpAll.p50)} | ${f(noOpAll.p95)} | ${f(noOpAll.p99)} |`);
+  console.log("\nwhere a search's time goes, from the worker's Server-Timing (the mix; ms)\n");
+  console.log("| part | p50 | p95 | p99 |");
+  console.log("|---|---|---|---|");
+  for (const [name, label] of [["total", "in the worker (from the request to the answer)"],
+    ["db-connect", "of which connecting to Postgres through the pooler"], ["db", "of which the search statement"]]) {
+    const part = summary(parts[name]);
+    console.log(`| ${label} | ${f(part.p50)} | ${f(part.p95)} | ${f(part.p99)} |`);
+  }
   if (errors.has(FLOOR_QUERY)) console.log(`\n${FLOOR_QUERY}: ${errors.get(FLOOR_QUERY).length} errors (${errors.get(FLOOR_QUERY)[0]})`);
   console.log("\nper query, ms\n");
   console.log("| q | memo p50 | memo p99 | memo hits | memo errors | ILIKE p50 |");
