@@ -97,13 +97,16 @@ $$;
 -- quoted lexemes whole, so a quote, parenthesis or `<` inside one is safe;
 -- websearch_to_tsquery negates a lexeme or a flat group, which is what the
 -- first pattern knows. Each filter given adds its keys: all of `all_tags`,
--- one of `any_tags`, the kind, the source.
+-- one of `any_tags`, the kind, the source, and for a time range of at most
+-- eight 90-day periods one of those periods' keys (`after` up to `before`,
+-- or up to `newest`, the tenant's newest memory, when there is no `before`).
 --
 -- PL/pgSQL, not SQL: a SQL function is inlined into each statement that
 -- calls it, and planning this expression wherever a search uses it cost
 -- 1.2 ms of every search (4.0 -> 2.8 ms to plan).
 create function memo_keys_query(
-    tenant uuid, query tsquery, all_tags text[], any_tags text[], kind text, source text)
+    tenant uuid, query tsquery, all_tags text[], any_tags text[], kind text, source text,
+    after timestamptz, before timestamptz, newest timestamptz)
 returns tsquery
 language plpgsql
 immutable
@@ -122,7 +125,11 @@ begin
         '(' || (select string_agg(public.memo_quoted_key(public.memo_tenant_key(tenant) || ' tag:' || tag), ' | ')
                 from unnest(any_tags) as tag) || ')',
         public.memo_quoted_key(public.memo_tenant_key(tenant) || ' kind:' || kind),
-        public.memo_quoted_key(public.memo_tenant_key(tenant) || ' source:' || source)], null), ' & ')::tsquery;
+        public.memo_quoted_key(public.memo_tenant_key(tenant) || ' source:' || source),
+        (select '(' || string_agg(public.memo_quoted_key(public.memo_tenant_key(tenant) || ' a:' || period), ' | ') || ')'
+         from generate_series(public.memo_search_day(after) / 90, public.memo_search_day(coalesce(before, newest)) / 90)
+              as period
+         having count(*) <= 8)], null), ' & ')::tsquery;
 end
 $$;
 

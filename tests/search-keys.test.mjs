@@ -3,8 +3,8 @@
 // document query is true of, or a search silently misses memories. This
 // checks that property in Postgres for a few hundred generated web-search
 // queries (words, quoted phrases, negations, `or`, stop words, punctuation,
-// quotes and backslashes, hyphens, CJK) against generated documents, with
-// and without tag, kind and source filters.
+// quotes and backslashes, hyphens, CJK) against generated documents made
+// over four years, with and without tag, kind, source and date filters.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { spawnApp } from "./helpers/app.mjs";
@@ -42,8 +42,10 @@ test("a keys query is true of every memory its document query is true of", async
     tags: TAGS.filter(() => rand() < 0.3),
     kind: pick(["note", "web_page"]),
     source: pick([null, "cli", `O'Neil's \\ "tool"`]),
+    made: new Date(Date.UTC(2022, 0, 1) + rand() * 4 * 365 * 86400e3).toISOString(),
     i,
   }));
+  const day = () => new Date(Date.UTC(2022, 0, 1) + rand() * 4 * 365 * 86400e3).toISOString();
   const piece = () => {
     const r = rand();
     if (r < 0.15) return `"${words(2 + Math.floor(rand() * 2))}"`;
@@ -58,6 +60,8 @@ test("a keys query is true of every memory its document query is true of", async
     any: rand() < 0.2 ? [pick(TAGS), pick(TAGS)] : null,
     kind: rand() < 0.2 ? pick(["note", "web_page"]) : null,
     source: rand() < 0.2 ? pick(["cli", `O'Neil's \\ "tool"`]) : null,
+    after: rand() < 0.3 ? day() : null,
+    before: rand() < 0.3 ? day() : null,
   }));
 
   // Memories that the document query and the filters select, but the keys
@@ -65,33 +69,42 @@ test("a keys query is true of every memory its document query is true of", async
   // selects at all, so the test cannot pass by selecting nothing.
   const [row] = await app.sql(
     `with docs as (
-       select d.*, '00000000-0000-4000-8000-000000000001'::uuid as tenant, now() as made,
+       select d.*, '00000000-0000-4000-8000-000000000001'::uuid as tenant,
               memo_search_document(d.title, d.tags, d.content) as search
-       from jsonb_to_recordset($1::jsonb) as d(i int, title text, content text, tags text[], kind text, source text)),
+       from jsonb_to_recordset($1::jsonb)
+            as d(i int, title text, content text, tags text[], kind text, source text, made timestamptz)),
+     newest as (select max(made) as made from docs),
      queries as (
        select q.n, websearch_to_tsquery('memo_stem', memo_cjk_spaced(q.q)) as query, q.q,
-              q.all_tags, q.any_tags, q.kind, q.source
-       from jsonb_to_recordset($2::jsonb) as q(n int, q text, all_tags text[], any_tags text[], kind text, source text)),
+              q.all_tags, q.any_tags, q.kind, q.source, q.after, q.before
+       from jsonb_to_recordset($2::jsonb) as q(n int, q text, all_tags text[], any_tags text[], kind text, source text,
+                                                after timestamptz, before timestamptz)),
      selected as (
        select q.n, q.q, d.i,
               memo_search_keys(d.tenant, d.made, d.kind, d.source, d.tags, d.search)
-                @@ memo_keys_query(d.tenant, q.query, q.all_tags, q.any_tags, q.kind, q.source) as by_keys
-       from queries q cross join docs d
+                @@ memo_keys_query(d.tenant, q.query, q.all_tags, q.any_tags, q.kind, q.source,
+                                   q.after, q.before, newest.made) as by_keys
+       from queries q cross join docs d cross join newest
        where d.search @@ q.query
          and (q.all_tags is null or d.tags @> q.all_tags)
          and (q.any_tags is null or d.tags && q.any_tags)
          and (q.kind is null or d.kind = q.kind)
-         and (q.source is null or d.source = q.source))
+         and (q.source is null or d.source = q.source)
+         and (q.after is null or d.made >= q.after)
+         and (q.before is null or d.made < q.before))
      select count(*)::int as selected,
             count(distinct n)::int as queries,
             coalesce(jsonb_agg(jsonb_build_object('q', q, 'doc', i)) filter (where not by_keys), '[]') as missed
      from selected`,
     [
       JSON.stringify(docs),
-      JSON.stringify(queries.map((q, n) => ({ n, q, all_tags: filters[n].all, any_tags: filters[n].any, kind: filters[n].kind, source: filters[n].source }))),
+      JSON.stringify(queries.map((q, n) => {
+        const { all, any, kind, source, after, before } = filters[n];
+        return { n, q, all_tags: all, any_tags: any, kind, source, after, before };
+      })),
     ],
   );
   assert.deepEqual(row.missed, [], "memories the keys query missed");
-  assert.ok(row.selected > 300, `only ${row.selected} selected pairs`);
+  assert.ok(row.selected > 200, `only ${row.selected} selected pairs`);
   assert.ok(row.queries > 100, `only ${row.queries} queries selected anything`);
 });

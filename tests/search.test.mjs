@@ -186,6 +186,27 @@ test("hits are marked text; typos and unfinished words are found as fuzzy", asyn
   assert.match(typing.snippet, /<mark>deployment<\/mark>/);
 });
 
+test("paging goes from the text hits on into the fuzzy ones", async () => {
+  const { client } = app.tenant();
+  const text = (await client.post("/v1/memories", { content: "Rolling upgrades.", title: "Kubernetes deployment checklist" })).body;
+  const prefixed = [];
+  for (const n of [1, 2]) {
+    prefixed.push((await client.post("/v1/memories", { content: `Ran kubernetesctl against node ${n}.`, title: `Node ${n}` })).body);
+  }
+  const seen = [];
+  let cursor = "";
+  for (let pages = 0; pages < 5; pages++) {
+    const r = await client.get(`/v1/search?q=kubernetes&limit=1${cursor ? `&cursor=${cursor}` : ""}`);
+    assert.equal(r.status, 200);
+    seen.push(...r.body.items.map((i) => ({ id: i.id, match: i.match })));
+    if (!r.body.next_cursor) break;
+    cursor = r.body.next_cursor;
+  }
+  assert.deepEqual(seen[0], { id: text.id, match: "text" });
+  assert.deepEqual(seen.slice(1).map((hit) => hit.match), ["fuzzy", "fuzzy"], JSON.stringify(seen));
+  assert.deepEqual(seen.slice(1).map((hit) => hit.id).sort(), prefixed.map((m) => m.id).sort());
+});
+
 test("an unfinished word's completions come before titles merely similar to it", async () => {
   const kubernetes = { content: "Rolling upgrades of the cluster.", title: "Kubernetes deployment checklist" };
   // `kubrenetes` is in no memory as a word: full text finds nothing. As a

@@ -105,7 +105,9 @@ macro_rules! keys_index {
             " memo_search_keys(m.tenant_id, m.created_at, m.kind, m.source, m.tags, m.search)
                 @@ (memo_keys_query((select tenant_id from caller), ",
             $query,
-            ", $8::text[], $9::text[], $10::text, $11::text)",
+            ", $8::text[], $9::text[], $10::text, $11::text, $12::timestamptz, $13::timestamptz, ",
+            newest!(),
+            ")",
             $(" && ", $narrowing,)?
             ") and m.tenant_id is not distinct from (select tenant_id from caller)"
         )
@@ -121,25 +123,39 @@ macro_rules! keys_match {
     };
 }
 
-/// `m` is one of the caller's memories that match the text query, or, for a
-/// query of filters only (`$2` NULL), pass the filters: from the search keys
-/// when there is a tag or source filter to look up, otherwise in the order
-/// of `(tenant_id, created_at)`, where kinds and dates are common enough to
-/// check row by row. The parameters are known when the statement is
-/// planned, so the planner keeps one of the three.
-macro_rules! text_match {
-    () => {
+/// `m` is one of the caller's memories that the search keys find (see
+/// `keys_index!`, narrowed by `$narrowing`): those that match the text
+/// query, or, for a query of filters only (`$2` NULL) with a tag or source
+/// filter, those that pass the filters. The parameters are known when the
+/// statement is planned, so the planner keeps one side.
+macro_rules! keyed_match {
+    ($($narrowing:expr)?) => {
         concat!(
-            "(($2::text is null and $8::text[] is null and $9::text[] is null and $11::text is null",
-            tenant!(),
-            ") or ($2::text is null and not ($8::text[] is null and $9::text[] is null and $11::text is null) and",
-            keys_index!("null::tsquery"),
+            "(($2::text is null and not ($8::text[] is null and $9::text[] is null and $11::text is null) and",
+            keys_index!("null::tsquery" $(, $narrowing)?),
             ") or ($2::text is not null and numnode(",
             text_query!(),
             ") > 0 and",
-            keys_match!(text_query!()),
+            keys_match!(text_query!() $(, $narrowing)?),
             "))"
         )
+    };
+}
+
+/// For a query of kinds and dates only, `m` is one of the caller's memories:
+/// in the order of `(tenant_id, created_at)`, the filters checked row by
+/// row, as kinds and dates are common enough. Otherwise false, folded away
+/// when the statement is planned.
+macro_rules! by_date_only {
+    () => {
+        concat!("$2::text is null and $8::text[] is null and $9::text[] is null and $11::text is null", tenant!())
+    };
+}
+
+/// When the caller's newest memory was made.
+macro_rules! newest {
+    () => {
+        "(select max(n.created_at) from memories n where n.tenant_id = (select tenant_id from caller))"
     };
 }
 
@@ -147,8 +163,7 @@ macro_rules! text_match {
 /// a tsquery over keys (migration 0006).
 macro_rules! recent_window {
     () => {
-        "memo_recent_window((select tenant_id from caller),
-             (select max(n.created_at) from memories n where n.tenant_id = (select tenant_id from caller)))"
+        concat!("memo_recent_window((select tenant_id from caller), ", newest!(), ")")
     };
 }
 
@@ -175,10 +190,12 @@ macro_rules! filters {
 /// tenant included), or none unless `$when` (SQL, decided before any row is
 /// read): the candidates of one way of matching.
 macro_rules! newest_candidates {
-    ($when:expr, $($condition:expr),+ $(,)?) => {
+    ($from:expr, $when:expr, $($condition:expr),+ $(,)?) => {
         concat!(
             "select m.id, m.created_at, m.search
-             from memories m
+             from ",
+            $from,
+            "
              where ",
             $when,
             " and m.id is distinct from $7::uuid and ",
@@ -191,17 +208,30 @@ macro_rules! newest_candidates {
     };
 }
 
+/// The caller's memories that the search keys find (`$condition`, SQL:
+/// `keyed_match!` or `keys_match!`), as a relation `m`. `offset 0` keeps
+/// the planner from pushing the conditions around it (dates, the paging
+/// boundary) into the index scan: it would add a scan of `(tenant_id,
+/// created_at)` without the tenant (333,000 entries at one million
+/// memories) to the keys' scan, and a bitmap too large for memory, whose
+/// every row is then checked against its keys again (3 s).
+macro_rules! keyed {
+    ($condition:expr) => {
+        concat!("(select * from memories m where ", $condition, " offset 0) m")
+    };
+}
+
 /// Two CTEs: `$name`, the newest `$19` of the caller's memories that meet
-/// `$when` and `$all`, and `${name}_recent`, those that meet `$when` and
-/// `$recent`, the same condition within the caller's newest period. When
-/// those hold `$19` memories, they are the newest `$19`, and older ones are
-/// not read at all.
+/// `$when` and, in one of the relations `$from`, `$all`; and
+/// `${name}_recent`, the newest `$19` of `$recent` (a relation: the same
+/// within the caller's newest period). When that holds `$19` memories, they
+/// are the newest `$19`, and older ones are not read at all.
 macro_rules! newest_matches {
-    ($name:literal, $when:expr, $recent:expr, $all:expr $(,)?) => {
+    ($name:literal, $when:expr, $recent:expr, $(($from:expr, $all:expr)),+ $(,)?) => {
         concat!(
             $name,
             "_recent as materialized (",
-            newest_candidates!($when, $recent),
+            newest_candidates!($recent, $when, "true"),
             "),
      ",
             $name,
@@ -210,10 +240,14 @@ macro_rules! newest_matches {
             $name,
             "_recent where (select count(*) from ",
             $name,
-            "_recent) = $19
+            "_recent) = $19",
+            $(
+                "
          union all (",
-            newest_candidates!(concat!($when, " and (select count(*) from ", $name, "_recent) < $19"), $all),
-            "))"
+                newest_candidates!($from, concat!($when, " and (select count(*) from ", $name, "_recent) < $19"), $all),
+                ")",
+            )+
+            ")"
         )
     };
 }
@@ -232,7 +266,7 @@ macro_rules! fuzzy_wanted {
 macro_rules! after_cursor {
     ($tier:literal) => {
         concat!(
-            " ($15::int is null or $15::int < ",
+            " ($15::int is null or $15::int > ",
             $tier,
             " or ($15::int = ",
             $tier,
@@ -265,13 +299,9 @@ const BY_TEXT: &str = concat!(
     newest_matches!(
         "text_candidates",
         "true",
-        concat!(
-            "$2::text is not null and numnode(",
-            text_query!(),
-            ") > 0 and",
-            keys_match!(text_query!(), recent_window!())
-        ),
-        text_match!(),
+        keyed!(keyed_match!(recent_window!())),
+        ("memories m", by_date_only!()),
+        (keyed!(keyed_match!()), "true"),
     ),
     ",
      by_text as (
@@ -298,26 +328,49 @@ const BY_TEXT: &str = concat!(
          limit $14)"
 );
 
+/// The newest `$14` matches in `$from` (a relation `m`) that meet
+/// `$condition`, are older than the ranked ones and come after the cursor,
+/// once the ranked ones are paged through; unranked (score 0).
+macro_rules! older_matches {
+    ($from:expr, $condition:expr) => {
+        concat!(
+            "select * from (
+                 select m.id, m.created_at, 1 as tier, 0::real as score
+                 from ",
+            $from,
+            "
+                 where (select count(*) from text_candidates) = $19
+                   and (select count(*) from by_text) < $14
+                   and (m.created_at, m.id) < (select c.created_at, c.id from text_candidates c
+                                               order by c.created_at, c.id limit 1)
+                   and m.id is distinct from $7::uuid and ",
+            $condition,
+            filters!(),
+            "
+                   -- After the cursor, as `after_cursor!(1)` with score 0,
+                   -- written so that the index on (tenant_id, created_at)
+                   -- starts at the cursor.
+                   and ($15::int is null or $15::int > 1 or ($15::int = 1
+                        and ($16::real > 0 or (m.created_at, m.id) < ($17::timestamptz, $18::uuid))))
+             ) s
+             order by s.created_at desc, s.id desc
+             limit $14"
+        )
+    };
+}
+
 /// The matches older than the ranked ones, newest first and unranked (score
 /// 0), once the ranked ones are paged through: paging reaches every match.
 /// Read only for such a page.
 const BY_OLDER: &str = concat!(
     ",
      by_older as (
-         select * from (
-             select m.id, m.created_at, 1 as tier, 0::real as score
-             from memories m
-             where (select count(*) from text_candidates) = $19
-               and (select count(*) from by_text) < $14
-               and (m.created_at, m.id) < (select c.created_at, c.id from text_candidates c
-                                           order by c.created_at, c.id limit 1)
-               and m.id is distinct from $7::uuid
-               and ",
-    text_match!(),
-    filters!(),
-    ") s where",
-    after_cursor!(1),
-    " order by s.created_at desc, s.id desc
+         select * from ((",
+    older_matches!("memories m", by_date_only!()),
+    ") union all (",
+    older_matches!(keyed!(keyed_match!()), "true"),
+    ")) o
+         order by o.created_at desc, o.id desc
          limit $14)"
 );
 
@@ -330,8 +383,8 @@ const PREFIX_CANDIDATES: &str = concat!(
     newest_matches!(
         "prefix_candidates",
         concat!(fuzzy_wanted!(), " and $4::text is not null"),
-        keys_match!(prefix_query!(), recent_window!()),
-        keys_match!(prefix_query!()),
+        keyed!(keys_match!(prefix_query!(), recent_window!())),
+        (keyed!(keys_match!(prefix_query!())), "true"),
     )
 );
 
@@ -343,6 +396,7 @@ macro_rules! similar_candidates {
             ",
      similar_candidates as materialized (",
             newest_candidates!(
+                "memories m",
                 concat!(fuzzy_wanted!(), " and $5::text is not null", $also),
                 "memo_fuzzy_text(m.title, m.tags) %> lower(unaccent($5::text))",
                 tenant!(),
