@@ -142,22 +142,16 @@ macro_rules! keyed_match {
     };
 }
 
-/// For a query of kinds and dates only, `m` is one of the caller's memories:
-/// in the order of `(tenant_id, created_at)`, the filters checked row by
-/// row, as kinds and dates are common enough. Otherwise false, folded away
-/// when the statement is planned.
-macro_rules! by_date_only {
+/// When the caller's newest memory was made (the CTE `NEWEST`, planned once
+/// however many conditions use it).
+macro_rules! newest {
     () => {
-        concat!("$2::text is null and $8::text[] is null and $9::text[] is null and $11::text is null", tenant!())
+        "(select made from newest)"
     };
 }
 
-/// When the caller's newest memory was made.
-macro_rules! newest {
-    () => {
-        "(select max(n.created_at) from memories n where n.tenant_id = (select tenant_id from caller))"
-    };
-}
+const NEWEST: &str = ",
+     newest as (select max(n.created_at) as made from memories n where n.tenant_id = (select tenant_id from caller))";
 
 /// The caller's newest period, 45 to 90 days up to their newest memory, as
 /// a tsquery over keys (migration 0006).
@@ -217,21 +211,25 @@ macro_rules! newest_candidates {
 /// every row is then checked against its keys again (3 s).
 macro_rules! keyed {
     ($condition:expr) => {
-        concat!("(select * from memories m where ", $condition, " offset 0) m")
+        concat!(
+            "(select m.id, m.created_at, m.search, m.tags, m.kind, m.source from memories m where ",
+            $condition,
+            " offset 0) m"
+        )
     };
 }
 
 /// Two CTEs: `$name`, the newest `$19` of the caller's memories that meet
-/// `$when` and, in one of the relations `$from`, `$all`; and
-/// `${name}_recent`, the newest `$19` of `$recent` (a relation: the same
-/// within the caller's newest period). When that holds `$19` memories, they
-/// are the newest `$19`, and older ones are not read at all.
+/// `$when` and `$all` in the relation `$from`, and `${name}_recent`, the
+/// same for `$recent` in `$recent_from`: the condition within the caller's
+/// newest period. When that holds `$19` memories, they are the newest `$19`,
+/// and older ones are not read at all.
 macro_rules! newest_matches {
-    ($name:literal, $when:expr, $recent:expr, $(($from:expr, $all:expr)),+ $(,)?) => {
+    ($name:literal, $when:expr, ($recent_from:expr, $recent:expr), ($from:expr, $all:expr) $(,)?) => {
         concat!(
             $name,
             "_recent as materialized (",
-            newest_candidates!($recent, $when, "true"),
+            newest_candidates!($recent_from, $when, $recent),
             "),
      ",
             $name,
@@ -240,14 +238,10 @@ macro_rules! newest_matches {
             $name,
             "_recent where (select count(*) from ",
             $name,
-            "_recent) = $19",
-            $(
-                "
+            "_recent) = $19
          union all (",
-                newest_candidates!($from, concat!($when, " and (select count(*) from ", $name, "_recent) < $19"), $all),
-                ")",
-            )+
-            ")"
+            newest_candidates!($from, concat!($when, " and (select count(*) from ", $name, "_recent) < $19"), $all),
+            "))"
         )
     };
 }
@@ -289,20 +283,41 @@ const BY_ID: &str = concat!(
     ")"
 );
 
-/// The text tier: the newest `$19` matches, ranked.
-const BY_TEXT: &str = concat!(
-    ",
+/// The text tier's candidates, found by the search keys: the newest `$19`
+/// matches of the words (or of the tag and source filters); `$recent` and
+/// `$all` are `(relation, condition)` for `newest_matches!`.
+macro_rules! text_candidates {
+    ($recent:tt, $all:tt) => {
+        concat!(
+            ",
      -- Ranking reads every candidate's document, so only the newest $19
      -- matches are ranked (SEARCH_RANKED_MATCHES): a word in 50,000
      -- memories costs that many rankings, not 50,000.
      ",
-    newest_matches!(
-        "text_candidates",
-        "true",
-        keyed!(keyed_match!(recent_window!())),
-        ("memories m", by_date_only!()),
-        (keyed!(keyed_match!()), "true"),
-    ),
+            newest_matches!("text_candidates", "true", $recent, $all)
+        )
+    };
+}
+
+const TEXT_CANDIDATES: &str =
+    text_candidates!(("memories m", keyed_match!(recent_window!())), ("memories m", keyed_match!()));
+/// With dates to check: the keys' matches behind `keyed!`.
+const TEXT_CANDIDATES_DATED: &str =
+    text_candidates!((keyed!(keyed_match!(recent_window!())), "true"), (keyed!(keyed_match!()), "true"));
+
+/// The text tier's candidates for a query of kinds and dates only: the
+/// caller's newest `$19` memories that pass them, in the order of
+/// `(tenant_id, created_at)`, checked row by row (kinds and dates are common
+/// enough for that to stop early).
+const TEXT_CANDIDATES_BY_DATE: &str = concat!(
+    ",
+     text_candidates as materialized (",
+    newest_candidates!("memories m", "true", concat!("true", tenant!())),
+    ")"
+);
+
+/// The text tier: its candidates ranked.
+const BY_TEXT: &str = concat!(
     ",
      by_text as (
          select * from (
@@ -362,30 +377,31 @@ macro_rules! older_matches {
 /// The matches older than the ranked ones, newest first and unranked (score
 /// 0), once the ranked ones are paged through: paging reaches every match.
 /// Read only for such a page.
-const BY_OLDER: &str = concat!(
-    ",
-     by_older as (
-         select * from ((",
-    older_matches!("memories m", by_date_only!()),
-    ") union all (",
-    older_matches!(keyed!(keyed_match!()), "true"),
-    ")) o
-         order by o.created_at desc, o.id desc
-         limit $14)"
-);
+const BY_OLDER: &str = concat!(",\n     by_older as (", older_matches!(keyed!(keyed_match!()), "true"), ")");
+const BY_OLDER_BY_DATE: &str =
+    concat!(",\n     by_older as (", older_matches!("memories m", concat!("true", tenant!())), ")");
 
 /// Typo tolerance, only when full text finds too little: first the last word
 /// as a prefix (the word being typed), like the text tier the newest `$19`
 /// matches.
-const PREFIX_CANDIDATES: &str = concat!(
-    ",
+macro_rules! prefix_candidates {
+    ($recent:tt, $all:tt) => {
+        concat!(
+            ",
      ",
-    newest_matches!(
-        "prefix_candidates",
-        concat!(fuzzy_wanted!(), " and $4::text is not null"),
-        keyed!(keys_match!(prefix_query!(), recent_window!())),
-        (keyed!(keys_match!(prefix_query!())), "true"),
-    )
+            newest_matches!("prefix_candidates", concat!(fuzzy_wanted!(), " and $4::text is not null"), $recent, $all)
+        )
+    };
+}
+
+const PREFIX_CANDIDATES: &str = prefix_candidates!(
+    ("memories m", keys_match!(prefix_query!(), recent_window!())),
+    ("memories m", keys_match!(prefix_query!()))
+);
+/// With dates to check: the keys' matches behind `keyed!`.
+const PREFIX_CANDIDATES_DATED: &str = prefix_candidates!(
+    (keyed!(keys_match!(prefix_query!(), recent_window!())), "true"),
+    (keyed!(keys_match!(prefix_query!())), "true")
 );
 
 /// Titles and tags with words similar to the query's, the newest `$19`,
@@ -478,22 +494,33 @@ const SELECT_PAGE: &str = concat!(
 /// take to run).
 pub fn statement(query: &SearchQuery, limit: PageLimit, cursor: Option<Cursor>, ranked: usize) -> String {
     let mut sql = String::from(authed!(""));
+    sql.push_str(NEWEST);
     let mut tiers = vec!["by_text"];
     if query.memory_id.is_some() {
         sql.push_str(BY_ID);
         tiers.push("by_id");
     }
+    let filters = &query.filters;
+    let by_date =
+        query.text.is_none() && filters.all_tags.is_empty() && filters.any_tags.is_empty() && filters.source.is_none();
+    let dated = filters.after.is_some() || filters.before.is_some();
+    sql.push_str(match (by_date, dated) {
+        (true, _) => TEXT_CANDIDATES_BY_DATE,
+        (false, true) => TEXT_CANDIDATES_DATED,
+        (false, false) => TEXT_CANDIDATES,
+    });
     sql.push_str(BY_TEXT);
     // A first page is all ranked hits unless fewer are ranked than it holds.
     if cursor.is_some() || i64::try_from(ranked).unwrap_or(i64::MAX) < limit.probe() {
-        sql.push_str(BY_OLDER);
+        sql.push_str(if by_date { BY_OLDER_BY_DATE } else { BY_OLDER });
         tiers.push("by_older");
     }
+    let prefix_candidates = if dated { PREFIX_CANDIDATES_DATED } else { PREFIX_CANDIDATES };
     let prefix = query.text.is_some() && query.prefix.is_some();
     let similar = query.text.is_some() && query.fuzzy_words.is_some();
     match (prefix, similar) {
-        (true, true) => sql.extend([PREFIX_CANDIDATES, SIMILAR_AFTER_PREFIX, BY_FUZZY_BOTH]),
-        (true, false) => sql.extend([PREFIX_CANDIDATES, BY_FUZZY_PREFIX]),
+        (true, true) => sql.extend([prefix_candidates, SIMILAR_AFTER_PREFIX, BY_FUZZY_BOTH]),
+        (true, false) => sql.extend([prefix_candidates, BY_FUZZY_PREFIX]),
         (false, true) => sql.extend([SIMILAR_CANDIDATES, BY_FUZZY_SIMILAR]),
         (false, false) => {}
     }
