@@ -81,11 +81,11 @@ async function importMemories(client, memories) {
   assert.equal(r.body.summary.created, memories.length);
 }
 
-async function allPages(client, query) {
+async function allPages(client, query, limit = 100) {
   const items = [];
   let cursor = "";
-  for (let pages = 0; pages < 20; pages++) {
-    const r = await client.get(`/v1/search?${query}&limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+  for (let pages = 0; pages < 30; pages++) {
+    const r = await client.get(`/v1/search?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`);
     assert.equal(r.status, 200);
     items.push(...r.body.items);
     if (!r.body.next_cursor) return items;
@@ -117,7 +117,9 @@ test("paging goes past the ranked matches to every match, the older ones newest 
   const others = [now - day, now - 731 * day].map((t, i) => ({ title: `Other ${i}`, content: `Only ducks today, ${i}.`, created_at: new Date(t).toISOString() }));
   await importMemories(client, [...recent, ...old, ...others]);
 
-  const items = await allPages(client, "q=heron");
+  // Pages of 20: the first page of older ones comes from the memories just
+  // older than the ranked ones, the second from all the keys' matches.
+  const items = await allPages(client, "q=heron", 20);
   assert.equal(items.length, 230);
   assert.equal(new Set(items.map((i) => i.id)).size, 230, "no memory twice");
   assert.ok(items.every((i) => i.match === "text"));
