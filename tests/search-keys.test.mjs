@@ -7,24 +7,13 @@
 // over four years, with and without tag, kind, source and date filters.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
+import { random } from "../scripts/lib/random.mjs";
 import { spawnApp } from "./helpers/app.mjs";
 
 let app;
 before(async () => {
   app = await spawnApp();
 });
-
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   "heron", "river", "herons", "running", "runs", "the", "and", "café", "cafe", "real-time", "o'neil", "back\\slash",

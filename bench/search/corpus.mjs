@@ -2,6 +2,9 @@
 // own vocabulary, titles and tags, English filler with a Zipf-like spread,
 // some German, French and Japanese, kinds and sources in plausible
 // proportions, dates over three years. Deterministic for a given seed.
+import { random } from "../../scripts/lib/random.mjs";
+
+export { random };
 
 const TOPICS = {
   rust: {
@@ -86,17 +89,6 @@ const SOURCES = {
   conversation: "api", web_page: "web-clipper", note: "cli",
 };
 
-/** A small fast deterministic PRNG (mulberry32). */
-export function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function weighted(rand, items, weights) {
   const total = weights.reduce((a, b) => a + b, 0);
