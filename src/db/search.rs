@@ -6,11 +6,12 @@
 //! 1. `id`: `q` is the id of one of the caller's memories (primary key);
 //! 2. `text`: full-text matches of the web-search query, the newest
 //!    `SEARCH_RANKED_MATCHES` (200) of them ranked, then, once a page goes
-//!    past those, the older matches newest first with score 0; or, for a
-//!    query of filters only, the memories that pass them, newest first (the
-//!    `(tenant_id, created_at)` index). Matches come from the GIN on the
-//!    tenant's search keys (migration 0006), first within the tenant's newest
-//!    period (45 to 90 days), and over all time only when that holds too few;
+//!    past those, the older matches newest first with score 0; for a query
+//!    of filters only, the memories that pass them, newest first. Matches
+//!    come from the GIN on the tenant's search keys (migration 0006), first
+//!    within the tenant's newest period (45 to 90 days), and over all time
+//!    only when that holds too few; a query of kinds and dates only walks
+//!    the `(tenant_id, created_at)` index;
 //! 3. `fuzzy`: only when full text finds fewer than three memories: the last
 //!    word as a prefix (the search keys' GIN), and only when that
 //!    finds fewer than three too, titles and tags with a word similar to the
@@ -18,12 +19,13 @@
 //!    newest `SEARCH_RANKED_MATCHES` candidates of each are scored.
 //!    A filter-only query never reaches it: there are no words to be close to.
 //!
-//! Parameters the query does not use are NULL. Statements go out unnamed
-//! (`query_typed`), so Postgres plans each with its values: the conditions
-//! on NULL parameters fold away, the `websearch_to_tsquery` calls become
-//! constants, and each shape gets the plan of its own indexes. The
-//! integration test `tests/search-plans.test.mjs` runs `EXPLAIN` on this
-//! statement (printed by `cargo run --example search_sql`) for every shape.
+//! Each search sends one statement, holding only the parts its shape can use
+//! ([`statement`]). Parameters the query does not use are NULL. Statements
+//! go out unnamed (`query_typed`), so Postgres plans each with its values:
+//! the conditions on NULL parameters fold away, the `websearch_to_tsquery`
+//! calls become constants, and each shape gets the plan of its own indexes.
+//! The integration test `tests/search-plans.test.mjs` runs `EXPLAIN` on the
+//! statement of every shape (printed by `cargo run --example search_sql`).
 
 use super::memories::{memory_columns, memory_from_row};
 use super::{authed, Db, Param};
