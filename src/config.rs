@@ -191,6 +191,9 @@ mod tests {
         assert_eq!(config.limits.max_tags, 5);
         let config = Config::from_lookup(|name| (name == "DB_QUERY_TIMEOUT_MS").then(|| "250".to_owned())).unwrap();
         assert_eq!(config.db_query_timeout_ms, 250);
+        let config = Config::from_lookup(|name| (name == "SEARCH_RANKED_MATCHES").then(|| "50".to_owned())).unwrap();
+        assert_eq!(config.limits.search_ranked_matches, 50);
+        assert!(Config::from_lookup(|name| (name == "SEARCH_RANKED_MATCHES").then(|| "0".to_owned())).is_err());
     }
 
     #[test]

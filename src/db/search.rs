@@ -675,3 +675,40 @@ pub async fn search(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Limits;
+    use crate::domain::search::SearchParams;
+
+    /// The statement for `q` and the filters, `limit` 20, 200 ranked.
+    fn statement_for(q: Option<&str>, kind: Option<&str>, after: Option<&str>, cursor: Option<Cursor>) -> String {
+        let limits = Limits::default();
+        let params = SearchParams { q, tags: vec![], any_tags: vec![], kind, source: None, before: None, after };
+        let query = SearchQuery::parse(&params, &limits).expect("a valid query");
+        statement(&query, PageLimit::parse(None, &limits).expect("the default limit"), cursor, 200)
+    }
+
+    #[test]
+    fn a_first_page_leaves_out_what_it_cannot_need() {
+        let words = statement_for(Some("kubernetes deployment"), None, None, None);
+        assert!(words.contains("by_text") && words.contains("prefix_candidates") && words.contains("by_fuzzy"));
+        assert!(!words.contains("by_older"), "a first page of 20 is all ranked hits");
+        assert!(!words.contains("by_id as"), "q is not an id");
+        assert!(!words.contains("offset 0"), "no dates: nothing to keep out of the index scan");
+
+        let cursor = Cursor { created_at: DateTime::UNIX_EPOCH, id: Uuid::nil(), score: Some(0.5), tier: Some(1) };
+        assert!(statement_for(Some("kubernetes"), None, None, Some(cursor)).contains("by_older"));
+        assert!(statement_for(Some("kubernetes"), None, Some("2025-01-01"), None).contains("offset 0"));
+    }
+
+    #[test]
+    fn kinds_and_dates_alone_walk_the_tenant_s_memories_by_date() {
+        let by_date = statement_for(None, Some("note"), Some("2025-01-01"), None);
+        assert!(!by_date.contains("memo_search_keys"), "no search keys to look up");
+        assert!(!by_date.contains("by_fuzzy"), "no words to be close to");
+        let tagged = statement_for(Some("#rust"), None, None, None);
+        assert!(tagged.contains("memo_search_keys"), "a tag is a key");
+    }
+}
