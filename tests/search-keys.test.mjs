@@ -97,3 +97,17 @@ test("a keys query is true of every memory its document query is true of", async
   assert.ok(row.selected > 200, `only ${row.selected} selected pairs`);
   assert.ok(row.queries > 100, `only ${row.queries} queries selected anything`);
 });
+
+// The newest-period-first search asks for the key `memo_recent_window` names:
+// it must be a key of every memory made at that moment, or the window finds
+// nothing and every search falls back to reading all its matches.
+test("the recent window's key is a key of the memories made then", async () => {
+  const [row] = await app.sql(
+    `select count(*) filter (where not memo_search_keys(t, made, 'note', null, '{}', ''::tsvector)
+                                     @@ memo_recent_window(t, made))::int as missed, count(*)::int as checked
+     from (select '00000000-0000-4000-8000-000000000001'::uuid as t,
+                  timestamptz '2020-01-01' + n * interval '7 hours 13 minutes' as made
+           from generate_series(0, 3000) n) moments`,
+  );
+  assert.deepEqual(row, { missed: 0, checked: 3001 });
+});
