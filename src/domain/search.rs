@@ -78,6 +78,10 @@ pub struct SearchQuery {
     pub fuzzy_words: Option<String>,
     /// Two or more plain words: hits containing them as a phrase rank first.
     pub phrase: Option<String>,
+    /// The text only excludes (`-python`, `-"borrow checker"`, joined by
+    /// `or`): it matches by what memories lack, which no index can find, so
+    /// its hits are the newest memories that pass it.
+    pub excludes_only: bool,
     /// `q` is a memory id: that memory comes first.
     pub memory_id: Option<Uuid>,
     pub filters: Filters,
@@ -165,6 +169,9 @@ impl SearchQuery {
         // Similar titles cannot honour `-excluded` words: no trigram
         // matching for queries with exclusions.
         let excludes = tokens.iter().any(|t| token_text(t).starts_with('-'));
+        let is_or = |t: &Token<'_>| token_text(t).eq_ignore_ascii_case("or");
+        let excludes_only = tokens.iter().any(|t| is_exclusion(token_text(t)))
+            && tokens.iter().all(|t| is_or(t) || is_exclusion(token_text(t)));
         // The last word is unfinished only if the user is still typing it
         // into a plain conjunction (not an `or` alternative, not a phrase).
         let prefix_at = match tokens {
@@ -180,6 +187,7 @@ impl SearchQuery {
             prefix: prefix_at.map(|at| token_text(&tokens[at]).to_lowercase()),
             fuzzy_words: words_text.clone().filter(|_| !excludes),
             phrase: words_text.filter(|_| plain && words.len() >= 2),
+            excludes_only,
             memory_id: Uuid::try_parse(raw).ok(),
             filters,
         }
@@ -250,6 +258,13 @@ fn token_text<'a>(token: &Token<'a>) -> &'a str {
 fn unquote(value: &str) -> &str {
     let value = value.strip_prefix('"').unwrap_or(value);
     value.strip_suffix('"').unwrap_or(value).trim()
+}
+
+/// `-word` or `-"a phrase"` with a letter or digit to exclude. Not CJK:
+/// `memo_cjk_spaced` splits a run of it into a phrase whose characters after
+/// the first are not negated.
+fn is_exclusion(token: &str) -> bool {
+    token.strip_prefix('-').is_some_and(|rest| rest.chars().any(char::is_alphanumeric) && !rest.chars().any(is_cjk))
 }
 
 fn is_prefix_word(word: &str) -> bool {
@@ -424,6 +439,16 @@ mod tests {
         let query = parse("rust -tokio").unwrap();
         assert_eq!(query.prefix, None);
         assert_eq!(query.fuzzy_words, None, "similar titles cannot honour exclusions");
+    }
+
+    #[test]
+    fn queries_that_only_exclude_are_told_apart() {
+        for q in ["-python", r#"-"borrow checker""#, "-python or -java", "-rust #cooking", "-c++ kind:note"] {
+            assert!(parse(q).unwrap().excludes_only, "{q}");
+        }
+        for q in ["rust -python", "-python rust", "#rust", "-", "-!!", "- python", "-東京", "or", "-a or b"] {
+            assert!(!parse(q).unwrap().excludes_only, "{q}");
+        }
     }
 
     #[test]
