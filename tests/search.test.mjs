@@ -189,6 +189,33 @@ test("a query that only excludes words gives the memories without them", async (
   assert.ok((await ids("-python")).every((id) => id !== both), "excluded whatever else it holds");
 });
 
+// Paging goes on in the search as it was when its first page was made: a
+// memory that arrives meanwhile does not push the oldest ranked match, seen
+// on the first page (its title holds the word), into the older matches,
+// where it would come again.
+test("paging past the ranked matches is stable while memories arrive", async () => {
+  const { client } = app.tenant();
+  const hour = 3600 * 1000;
+  const now = Date.now();
+  const matches = Array.from({ length: 230 }, (_, i) => ({
+    title: i === 199 ? "Ibis at the weir" : `Log ${i}`,
+    content: `An ibis by the river, sighting ${i}.`,
+    created_at: new Date(now - (i + 1) * hour).toISOString(),
+  }));
+  await importMemories(client, matches);
+  const first = (await client.get("/v1/search?q=ibis&limit=50")).body;
+  assert.equal(first.items[0].title, "Ibis at the weir", "the title hit ranks first");
+  await client.post("/v1/memories", { content: "Another ibis, just now." });
+  const seen = first.items.map((i) => i.id);
+  for (let cursor = first.next_cursor; cursor;) {
+    const page = (await client.get(`/v1/search?q=ibis&limit=50&cursor=${cursor}`)).body;
+    seen.push(...page.items.map((i) => i.id));
+    cursor = page.next_cursor;
+  }
+  assert.equal(new Set(seen).size, seen.length, "no hit twice");
+  assert.equal(seen.length, 230, "every hit there was when paging began, and only those");
+});
+
 test("q is required and bounded; bad cursors are named", async () => {
   const { client } = app.tenant();
   for (const query of ["", "?q=", "?q=%20%20", `?q=${"a".repeat(513)}`]) {

@@ -76,6 +76,14 @@ impl Hit {
     }
 }
 
+/// What one search statement found.
+pub struct Found {
+    /// The page, and one more hit if another page follows.
+    pub hits: Vec<Hit>,
+    /// When the caller's newest memory was made (none if they have none).
+    pub newest: Option<DateTime<Utc>>,
+}
+
 /// The web-search query (`$2`), folded to a constant by the planner.
 macro_rules! text_query {
     () => {
@@ -519,7 +527,7 @@ const SELECT_PAGE: &str = concat!(
          limit $14)
      select ",
     memory_columns!(),
-    ", p.tier, p.score,
+    ", p.tier, p.score, (select made from newest) as newest,
         -- Fuzzy hits are marked by the words as written (memo_exact), so
         -- that an unfinished last word marks the words it begins.
         ts_headline(case when p.tier = 0 then 'memo_exact' else 'memo_stem' end::regconfig,
@@ -673,11 +681,11 @@ pub async fn search(
     limit: PageLimit,
     cursor: Option<Cursor>,
     ranked: usize,
-) -> Result<Vec<Hit>, ApiError> {
+) -> Result<Found, ApiError> {
     let bindings = Bindings::new(query, limit, cursor, ranked);
     let sql = statement(query, limit, cursor, ranked);
     let rows = db.query_authed(key, &sql, &bindings.params()).await?;
-    Ok(rows
+    let hits = rows
         .iter()
         .filter_map(|row| {
             let stored = memory_from_row(row)?;
@@ -688,7 +696,8 @@ pub async fn search(
                 snippet: row.get("snippet"),
             })
         })
-        .collect())
+        .collect();
+    Ok(Found { hits, newest: rows.first().and_then(|row| row.get("newest")) })
 }
 
 #[cfg(test)]
@@ -713,7 +722,8 @@ mod tests {
         assert!(!words.contains("by_id as"), "q is not an id");
         assert!(!words.contains("offset 0"), "no dates: nothing to keep out of the index scan");
 
-        let cursor = Cursor { created_at: DateTime::UNIX_EPOCH, id: Uuid::nil(), score: Some(0.5), tier: Some(1) };
+        let cursor =
+            Cursor { created_at: DateTime::UNIX_EPOCH, id: Uuid::nil(), score: Some(0.5), tier: Some(1), as_of: None };
         assert!(statement_for(Some("kubernetes"), None, None, Some(cursor)).contains("by_older"));
         assert!(statement_for(Some("kubernetes"), None, Some("2025-01-01"), None).contains("offset 0"));
     }

@@ -25,6 +25,6 @@ pub struct Memory {
 
 impl Memory {
     pub fn cursor(&self) -> super::paging::Cursor {
-        super::paging::Cursor { created_at: self.created_at, id: self.id, score: None, tier: None }
+        super::paging::Cursor { created_at: self.created_at, id: self.id, score: None, tier: None, as_of: None }
     }
 }

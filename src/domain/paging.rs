@@ -54,6 +54,12 @@ pub struct Cursor {
     /// For search: how the hit matched (memory id, full text, fuzzy); ranks
     /// before the score. Absent in cursors of unranked lists.
     pub tier: Option<u8>,
+    /// For search: when the caller's newest memory was made as the first page
+    /// was. Later pages leave out memories made after it, so that one that
+    /// arrives meanwhile cannot push a ranked match already seen down among
+    /// the older, unranked ones, to be seen again. Absent in cursors made
+    /// before it was added, and then nothing is left out.
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 impl Cursor {
@@ -63,6 +69,9 @@ impl Cursor {
             text.push_str(&format!(".{:08x}", score.to_bits()));
             if let Some(tier) = self.tier {
                 text.push_str(&format!(".{tier}"));
+                if let Some(as_of) = self.as_of {
+                    text.push_str(&format!(".{}", as_of.timestamp_micros()));
+                }
             }
         }
         URL_SAFE_NO_PAD.encode(text)
@@ -91,10 +100,14 @@ impl Cursor {
             None => None,
             Some(tier) => Some(tier.parse::<u8>().ok()?),
         };
-        if parts.next().is_some() || (tier.is_some() && score.is_none()) {
+        let as_of = match parts.next() {
+            None => None,
+            Some(micros) => Some(DateTime::from_timestamp_micros(micros.parse::<i64>().ok()?)?),
+        };
+        if parts.next().is_some() || (tier.is_some() && score.is_none()) || (as_of.is_some() && tier.is_none()) {
             return None;
         }
-        Some(Cursor { created_at: DateTime::from_timestamp_micros(micros)?, id, score, tier })
+        Some(Cursor { created_at: DateTime::from_timestamp_micros(micros)?, id, score, tier, as_of })
     }
 }
 
@@ -130,6 +143,8 @@ mod tests {
             &URL_SAFE_NO_PAD.encode("1.notauuid"),
             &URL_SAFE_NO_PAD.encode("a.b.c.d"),
             &URL_SAFE_NO_PAD.encode("1.00000000000000000000000000000000.3f800000.x"),
+            &URL_SAFE_NO_PAD.encode("1.00000000000000000000000000000000.3f800000.1.soon"),
+            &URL_SAFE_NO_PAD.encode("1.00000000000000000000000000000000.3f800000.1.2.3"),
         ] {
             assert_eq!(Cursor::parse(Some(bad)).unwrap_err().field, "cursor");
         }
@@ -144,6 +159,7 @@ mod tests {
             id: Uuid::nil(),
             score: None,
             tier: None,
+            as_of: None,
         };
         let mut two = vec![1, 2];
         assert_eq!(next_cursor(&mut two, limit, key), None);
@@ -156,9 +172,12 @@ mod tests {
     proptest! {
         #[test]
         fn cursors_round_trip(micros in -62_000_000_000_000_000i64..250_000_000_000_000_000i64,
-                              id in any::<u128>(), score in proptest::option::of(0f32..1e6), tier in any::<u8>()) {
+                              id in any::<u128>(), score in proptest::option::of(0f32..1e6), tier in any::<u8>(),
+                              as_of in proptest::option::of(0i64..250_000_000_000_000_000i64)) {
             let tier = score.map(|_| tier);
-            let cursor = Cursor { created_at: DateTime::from_timestamp_micros(micros).unwrap(), id: Uuid::from_u128(id), score, tier };
+            let as_of = tier.and(as_of).map(|micros| DateTime::from_timestamp_micros(micros).unwrap());
+            let at = DateTime::from_timestamp_micros(micros).unwrap();
+            let cursor = Cursor { created_at: at, id: Uuid::from_u128(id), score, tier, as_of };
             prop_assert_eq!(Cursor::parse(Some(&cursor.encode())).unwrap(), Some(cursor));
         }
 

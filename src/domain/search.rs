@@ -23,9 +23,10 @@
 use crate::config::Limits;
 use crate::domain::fields::{normalise_tag, Source};
 use crate::error::FieldError;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use memo_core::Kind;
 use serde_json::Value;
+use std::borrow::Cow;
 use uuid::Uuid;
 
 /// Shortest last word that is also matched as a prefix: shorter prefixes
@@ -196,6 +197,19 @@ impl SearchQuery {
     /// `q` as given, trimmed.
     pub fn raw(&self) -> &str {
         &self.raw
+    }
+
+    /// The query for a later page of a search whose first page was made when
+    /// the caller's newest memory was made at `as_of` (`Cursor::as_of`):
+    /// memories made after it are left out, as a bound on `before`.
+    pub fn as_of(&self, as_of: Option<DateTime<Utc>>) -> Cow<'_, SearchQuery> {
+        let Some(as_of) = as_of else {
+            return Cow::Borrowed(self);
+        };
+        let bound = as_of.checked_add_signed(TimeDelta::microseconds(1)).unwrap_or(as_of);
+        let mut query = self.clone();
+        query.filters.before = Some(query.filters.before.map_or(bound, |before| before.min(bound)));
+        Cow::Owned(query)
     }
 }
 
@@ -449,6 +463,17 @@ mod tests {
         for q in ["rust -python", "-python rust", "#rust", "-", "-!!", "- python", "-東京", "or", "-a or b"] {
             assert!(!parse(q).unwrap().excludes_only, "{q}");
         }
+    }
+
+    #[test]
+    fn a_later_page_leaves_out_what_was_made_after_the_first() {
+        let first = day("2026-01-01T00:00:00Z");
+        let query = parse("rust").unwrap();
+        assert_eq!(query.as_of(None).filters.before, None);
+        let later = query.as_of(Some(first));
+        assert_eq!(later.filters.before, Some(first + TimeDelta::microseconds(1)), "the newest one stays in");
+        let earlier = parse("rust before:2025-06-01").unwrap();
+        assert_eq!(earlier.as_of(Some(first)).filters.before, Some(day("2025-06-01T00:00:00Z")));
     }
 
     #[test]

@@ -41,11 +41,16 @@ impl SearchRequest {
         })
     }
 
-    /// The page of hits and the cursor of the next page, if any.
+    /// The page of hits and the cursor of the next page, if any. Every page
+    /// sees the memories there were when the first was made (`Cursor::as_of`).
     pub async fn run(&self, cx: &Ctx, key: &KeyHash) -> Result<(Vec<Hit>, Option<String>), ApiError> {
         let db = cx.db().await?;
-        let mut hits = sql::search(db, key, &self.query, self.limit, self.cursor, self.ranked_matches).await?;
-        let next = next_cursor(&mut hits, self.limit, Hit::cursor);
+        let as_of = self.cursor.and_then(|cursor| cursor.as_of);
+        let query = self.query.as_of(as_of);
+        let found = sql::search(db, key, &query, self.limit, self.cursor, self.ranked_matches).await?;
+        let as_of = as_of.or(found.newest);
+        let mut hits = found.hits;
+        let next = next_cursor(&mut hits, self.limit, |hit| Cursor { as_of, ..hit.cursor() });
         Ok((hits, next))
     }
 }
