@@ -12,6 +12,8 @@ import { spawnApp } from "./helpers/app.mjs";
 
 const ROWS_PER_TENANT = 6000;
 const cursor = Buffer.from(`1735689600000000.${"ab".repeat(16)}.3f000000.1`).toString("base64url");
+// As the worker makes them now: with when the newest memory was made at the first page.
+const cursorAsOf = Buffer.from(`1735689600000000.${"ab".repeat(16)}.3f000000.1.1767225600000000`).toString("base64url");
 const SHAPES = {
   words: "q=postgres+vacuum",
   phrase: "q=%22borrow+checker%22",
@@ -32,6 +34,9 @@ const SHAPES = {
   "memory id": "q=0b7c1e2a-3f4d-4e5f-8a6b-7c8d9e0f1a2b",
   "second page": `q=postgres&cursor=${cursor}`,
   "tag only, second page": `tag=rust&cursor=${cursor}`,
+  "second page, as of the first": `q=postgres&cursor=${cursorAsOf}`,
+  "tag only, second page, as of the first": `tag=rust&cursor=${cursorAsOf}`,
+  "kind only, second page, as of the first": `kind=note&cursor=${cursorAsOf}`,
 };
 
 let app;
