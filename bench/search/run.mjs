@@ -1,6 +1,7 @@
 // Search at scale, side by side in one run on one machine: Memo's
-// /v1/search through `wrangler dev`, and the old server's ILIKE query on the
-// same data; then capture throughput with and without the search index
+// /v1/search through `wrangler dev` (and, for where the time goes, the same
+// worker under workerd alone), and the old server's ILIKE query on the same
+// data; then capture throughput with and without the search index
 // maintenance.
 //
 //   node bench/search/run.mjs [--rows 1000000] [--tenants 4] [--rounds 20] [--ilike-rounds 1]
@@ -43,6 +44,7 @@ need("psql", "apt-get install postgresql-client");
 ensureToolchain();
 // Only now are the npm packages these modules import sure to be installed.
 const { freePort, startStack, admin } = await import("../../scripts/lib/stack.mjs");
+const { startWorkerd } = await import("../../scripts/lib/workerd.mjs");
 const { default: pg } = await import("pg");
 buildWorker();
 
@@ -64,6 +66,19 @@ const stack = await startStack({
   // the service's. (warn hides the worker's log lines too; info, which
   // hides only those, was as slow as the default.)
   logLevel: "warn",
+});
+// The same worker build under workerd alone, behind the same pooler: what a
+// search costs the service without wrangler dev's proxy in front of it (the
+// runtime Cloudflare runs; wrangler dev adds a second workerd process, its
+// proxy worker, before the worker).
+const bare = await startWorkerd({
+  databaseUrl: stack.poolerUrl,
+  port: await freePort(),
+  scratch: path.join(scratch, "workerd"),
+  vars: { RATE_LIMIT_ENABLED: "false" },
+}).catch(async (error) => {
+  await stack.stop();
+  throw error;
 });
 const db = new pg.Client({ connectionString: stack.databaseUrl });
 await db.connect();
@@ -185,6 +200,8 @@ try {
   // connection, a statement that finds nothing), and a route that does not
   // exist: what wrangler dev and the worker cost without a database.
   const memo = new Map(QUERY_MIX.map((q) => [q, []]));
+  const memoBare = new Map(QUERY_MIX.map((q) => [q, []]));
+  const noOpBare = [];
   const counts = new Map();
   const errors = new Map();
   const floor = [];
@@ -194,11 +211,21 @@ try {
   for (let round = -1; round < Number(values.rounds); round++) {
     for (const q of QUERY_MIX.flatMap((q) => [q, FLOOR_QUERY])) {
       if (q === FLOOR_QUERY) {
-        const t0 = performance.now();
-        await (await fetch(`${stack.baseUrl}/bench-no-op`)).arrayBuffer();
-        if (round >= 0) noOp.push(performance.now() - t0);
+        for (const [baseUrl, samples] of [[stack.baseUrl, noOp], [bare.baseUrl, noOpBare]]) {
+          const t0 = performance.now();
+          await (await fetch(`${baseUrl}/bench-no-op`)).arrayBuffer();
+          if (round >= 0) samples.push(performance.now() - t0);
+        }
       }
       const tenant = tenants[(round + 1) % tenants.length];
+      if (q !== FLOOR_QUERY) {
+        const t0 = performance.now();
+        const response = await fetch(`${bare.baseUrl}/v1/search?q=${encodeURIComponent(q)}&limit=10`, {
+          headers: { authorization: `Bearer ${tenant.key}` },
+        });
+        await response.arrayBuffer();
+        if (round >= 0 && response.status === 200) memoBare.get(q).push(performance.now() - t0);
+      }
       const t0 = performance.now();
       const response = await fetch(`${stack.baseUrl}/v1/search?q=${encodeURIComponent(q)}&limit=10`, {
         headers: { authorization: `Bearer ${tenant.key}` },
@@ -234,6 +261,7 @@ try {
 
   const f = (x) => (!Number.isFinite(x) ? "n/a" : x < 10 ? x.toFixed(1) : x.toFixed(0));
   const memoAll = summary([...memo.values()].flat());
+  const bareAll = summary([...memoBare.values()].flat());
   const ilikeAll = summary([...ilike.values()].flat());
   console.log(`\n${n} memories, ${tenantCount} tenants, ${size}; load ${loadSeconds.toFixed(0)} s + indexes ${indexSeconds.toFixed(0)} s`);
   console.log(`\nsearch latency, ms (memo: ${values.rounds} rounds of ${QUERY_MIX.length} queries through wrangler dev --log-level warn, ` +
@@ -247,6 +275,9 @@ try {
   console.log(`| memo, a word in no memory (the stack's own cost) | ${floorAll.n} | ${f(floorAll.p50)} | ${f(floorAll.p95)} | ${f(floorAll.p99)} |`);
   const noOpAll = summary(noOp);
   console.log(`| a route that does not exist (wrangler dev and the worker, no database) | ${noOpAll.n} | ${f(noOpAll.p50)} | ${f(noOpAll.p95)} | ${f(noOpAll.p99)} |`);
+  console.log(`| memo /v1/search through workerd alone (the same worker and pooler, no wrangler dev) | ${bareAll.n} | ${f(bareAll.p50)} | ${f(bareAll.p95)} | ${f(bareAll.p99)} |`);
+  const noOpBareAll = summary(noOpBare);
+  console.log(`| a route that does not exist, through workerd alone | ${noOpBareAll.n} | ${f(noOpBareAll.p50)} | ${f(noOpBareAll.p95)} | ${f(noOpBareAll.p99)} |`);
   console.log("\nwhere a search's time goes, from the worker's Server-Timing (the mix; ms)\n");
   console.log("| part | p50 | p95 | p99 |");
   console.log("|---|---|---|---|");
@@ -257,13 +288,14 @@ try {
   }
   if (errors.has(FLOOR_QUERY)) console.log(`\n${FLOOR_QUERY}: ${errors.get(FLOOR_QUERY).length} errors (${errors.get(FLOOR_QUERY)[0]})`);
   console.log("\nper query, ms\n");
-  console.log("| q | memo p50 | memo p99 | memo hits | memo errors | ILIKE p50 |");
-  console.log("|---|---|---|---|---|---|");
+  console.log("| q | memo p50 | memo p99 | workerd alone p50 | memo hits | memo errors | ILIKE p50 |");
+  console.log("|---|---|---|---|---|---|---|");
   for (const q of QUERY_MIX) {
     const m = summary(memo.get(q));
+    const b = summary(memoBare.get(q));
     const o = summary(ilike.get(q));
     const failed = errors.get(q) ?? [];
-    console.log(`| \`${q}\` | ${f(m.p50)} | ${f(m.p99)} | ${counts.get(q)} | ${failed.length ? `${failed.length} (${failed[0]})` : 0} | ${f(o.p50)} |`);
+    console.log(`| \`${q}\` | ${f(m.p50)} | ${f(m.p99)} | ${f(b.p50)} | ${counts.get(q)} | ${failed.length ? `${failed.length} (${failed[0]})` : 0} | ${f(o.p50)} |`);
   }
 
   // Capture throughput at this size, then without the search structures.
@@ -290,6 +322,7 @@ try {
   }
 } finally {
   await db.end().catch(() => {});
+  await bare.stop();
   await stack.stop();
   if (searchDropped && existsSync(scratch)) rmSync(scratch, { recursive: true, force: true });
 }
