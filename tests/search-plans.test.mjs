@@ -24,6 +24,7 @@ const SHAPES = {
   "or": "q=ramen+or+sushi",
   "typo (fuzzy)": "q=kubernets",
   "unfinished word (prefix)": "q=autovac",
+  "short last word (the words before it)": "q=postgres+va",
   "tag and words": "q=%23rust+async",
   "tag only": "q=%23rust",
   "any tag only": "any_tag=cooking,travel",

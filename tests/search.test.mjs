@@ -258,6 +258,26 @@ test("hits are marked text; typos and unfinished words are found as fuzzy", asyn
   assert.match(typing.snippet, /<mark>deployment<\/mark>/);
 });
 
+// Typing `tokio m`, `tokio mu`: the last word is too short to be matched as
+// a prefix, and with it the query is in no memory; the words before it are
+// (as fuzzy hits), rather than every title "similar" to `tokio mu`.
+test("while a short last word is typed, the words before it find their memories", async () => {
+  const { client } = app.tenant();
+  const tokio = [];
+  for (const n of [1, 2, 3]) {
+    tokio.push((await client.post("/v1/memories", { content: `Notes on tokio runtime internals, part ${n}.`, title: `Runtime ${n}` })).body.id);
+  }
+  await client.post("/v1/memories", { content: "Sourdough starter feeding log.", title: "Bread" });
+  const search = async (q) => (await client.get(`/v1/search?q=${encodeURIComponent(q)}`)).body.items;
+  for (const q of ["tokio m", "tokio mu"]) {
+    const hits = await search(q);
+    assert.deepEqual(hits.map((hit) => hit.id).sort(), [...tokio].sort(), q);
+    assert.ok(hits.every((hit) => hit.match === "fuzzy"), q);
+    assert.match(hits[0].snippet, /<mark>tokio<\/mark>/, q);
+  }
+  assert.deepEqual(await search("mu"), [], "two letters alone are similar to nothing");
+});
+
 test("paging goes from the text hits on into the fuzzy ones", async () => {
   const { client } = app.tenant();
   const text = (await client.post("/v1/memories", { content: "Rolling upgrades.", title: "Kubernetes deployment checklist" })).body;

@@ -14,7 +14,8 @@
 //!    query of kinds, dates and excluded words only walks the
 //!    `(tenant_id, created_at)` index;
 //! 3. `fuzzy`: only when full text finds fewer than three memories: the last
-//!    word as a prefix (the search keys' GIN), and only when that
+//!    word as a prefix (the search keys' GIN; a last word too short to be a
+//!    prefix is left out, as not typed yet), and only when that
 //!    finds fewer than three too, titles and tags with a word similar to the
 //!    query's words (trigram GIN on `(tenant_id, memo_fuzzy_text)`); the
 //!    newest `SEARCH_RANKED_MATCHES` candidates of each are scored.
@@ -174,10 +175,11 @@ macro_rules! recent_window {
     };
 }
 
-/// The query with its last word as a prefix (`$3` before it, `$4` the word).
+/// The query with its last word as a prefix (`$3` before it, `$4` the word),
+/// or without the word when it is too short to be a prefix (`$4` NULL).
 macro_rules! prefix_query {
     () => {
-        "(websearch_to_tsquery('memo_stem', coalesce($3::text, '')) && to_tsquery('memo_exact', $4::text || ':*'))"
+        "(websearch_to_tsquery('memo_stem', coalesce($3::text, '')) && coalesce(to_tsquery('memo_exact', $4::text || ':*'), ''::tsquery))"
     };
 }
 
@@ -439,14 +441,19 @@ const BY_OLDER_BY_DATE: &str =
     concat!(",\n     by_older as (", older_matches!("memories m", concat!("true", tenant!(), passes_text!())), ")");
 
 /// Typo tolerance, only when full text finds too little: first the last word
-/// as a prefix (the word being typed), like the text tier the newest `$19`
-/// matches.
+/// as a prefix (the word being typed), or the words before a last word too
+/// short to be one, like the text tier the newest `$19` matches.
 macro_rules! prefix_candidates {
     ($recent:tt, $all:tt) => {
         concat!(
             ",
      ",
-            newest_matches!("prefix_candidates", concat!(fuzzy_wanted!(), " and $4::text is not null"), $recent, $all)
+            newest_matches!(
+                "prefix_candidates",
+                concat!(fuzzy_wanted!(), " and numnode(", prefix_query!(), ") > 0"),
+                $recent,
+                $all
+            )
         )
     };
 }
@@ -494,7 +501,9 @@ macro_rules! by_fuzzy {
              select m.id, m.created_at, 0 as tier,
                  greatest(
                      word_similarity(lower(unaccent($5::text)), memo_fuzzy_text(m.title, m.tags)),
-                     case when $4::text is not null then ts_rank_cd(m.search, ",
+                     case when numnode(",
+            prefix_query!(),
+            ") > 0 then ts_rank_cd(m.search, ",
             prefix_query!(),
             ", 32) end
                  )::real as score
@@ -575,7 +584,7 @@ pub fn statement(query: &SearchQuery, limit: PageLimit, cursor: Option<Cursor>, 
         tiers.push("by_older");
     }
     let prefix_candidates = if dated { PREFIX_CANDIDATES_DATED } else { PREFIX_CANDIDATES };
-    let prefix = query.text.is_some() && query.prefix.is_some();
+    let prefix = query.text.is_some() && (query.prefix.is_some() || query.text_before_prefix.is_some());
     let similar = query.text.is_some() && query.fuzzy_words.is_some();
     match (prefix, similar) {
         (true, true) => sql.extend([prefix_candidates, SIMILAR_AFTER_PREFIX, BY_FUZZY_BOTH]),

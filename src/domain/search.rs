@@ -70,7 +70,9 @@ pub struct SearchQuery {
     /// The free text in web-search syntax, operators removed; `None` when `q`
     /// held only filters (then hits come newest first).
     pub text: Option<String>,
-    /// The text without its last word, when that word is matched as a prefix.
+    /// The text without its last word, when that word may be unfinished:
+    /// matched with the word as a prefix, or alone when the word is too
+    /// short to be one.
     pub text_before_prefix: Option<String>,
     /// The last word, lowercase, when it may be an unfinished word.
     pub prefix: Option<String>,
@@ -173,20 +175,28 @@ impl SearchQuery {
         let is_or = |t: &Token<'_>| token_text(t).eq_ignore_ascii_case("or");
         let excludes_only = tokens.iter().any(|t| is_exclusion(token_text(t)))
             && tokens.iter().all(|t| is_or(t) || is_exclusion(token_text(t)));
-        // The last word is unfinished only if the user is still typing it
-        // into a plain conjunction (not an `or` alternative, not a phrase).
-        let prefix_at = match tokens {
+        // The last word may be unfinished only if the user is still typing
+        // it into a plain conjunction (not an `or` alternative, not a
+        // phrase). Long enough, it is matched as a prefix; shorter (`tokio
+        // mu`), the words before it are matched alone: `mu:*` would be a
+        // large part of the vocabulary.
+        let typing_at = match tokens {
             [.., Token::Syntax(or), Token::Word(_)] if or.eq_ignore_ascii_case("or") => None,
-            [.., Token::Word(last)] if is_prefix_word(last) => Some(tokens.len() - 1),
+            [.., Token::Word(last)] if !last.chars().any(is_cjk) => Some(tokens.len() - 1),
             _ => None,
         };
+        let prefix_at = typing_at.filter(|&at| is_prefix_word(token_text(&tokens[at])));
         let words_text = Some(words.join(" ")).filter(|w| !w.is_empty());
+        // Titles "similar" to one or two letters are most titles, and none
+        // is what the user meant: similarity needs a word of three letters
+        // (or CJK, where two characters are a word).
+        let similar_worthy = words.iter().any(|w| is_prefix_word(w) || w.chars().any(is_cjk));
         SearchQuery {
             raw: raw.to_owned(),
             text: as_text(tokens),
-            text_before_prefix: prefix_at.and_then(|at| as_text(&tokens[..at])),
+            text_before_prefix: typing_at.and_then(|at| as_text(&tokens[..at])),
             prefix: prefix_at.map(|at| token_text(&tokens[at]).to_lowercase()),
-            fuzzy_words: words_text.clone().filter(|_| !excludes),
+            fuzzy_words: words_text.clone().filter(|_| !excludes && similar_worthy),
             phrase: words_text.filter(|_| plain && words.len() >= 2),
             excludes_only,
             memory_id: Uuid::try_parse(raw).ok(),
@@ -478,6 +488,14 @@ mod tests {
 
     #[test]
     fn short_or_symbolic_last_words_are_not_prefixes() {
+        let typing = parse("tokio mu").unwrap();
+        assert_eq!(typing.prefix, None);
+        assert_eq!(typing.text_before_prefix.as_deref(), Some("tokio"), "the words before it are matched alone");
+        assert_eq!(parse("mu").unwrap().text_before_prefix, None);
+        assert_eq!(parse("mu").unwrap().fuzzy_words, None, "nothing is similar to two letters");
+        assert_eq!(parse("東京").unwrap().fuzzy_words.as_deref(), Some("東京"));
+        assert_eq!(typing.fuzzy_words.as_deref(), Some("tokio mu"));
+        assert_eq!(parse("ramen or go").unwrap().text_before_prefix, None, "an `or` alternative is typed whole");
         assert_eq!(parse("go to").unwrap().prefix, None);
         assert_eq!(parse("c++").unwrap().prefix, None);
         assert_eq!(parse("東京").unwrap().prefix, None);
