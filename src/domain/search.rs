@@ -181,7 +181,7 @@ impl SearchQuery {
         // mu`), the words before it are matched alone: `mu:*` would be a
         // large part of the vocabulary.
         let typing_at = match tokens {
-            [.., Token::Syntax(or), Token::Word(_)] if or.eq_ignore_ascii_case("or") => None,
+            [.., or, Token::Word(_)] if is_or(or) => None,
             [.., Token::Word(last)] if !last.chars().any(is_cjk) => Some(tokens.len() - 1),
             _ => None,
         };
