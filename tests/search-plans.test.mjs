@@ -1,7 +1,9 @@
 // Every search is one statement that uses an index: EXPLAIN of the exact SQL
 // and bindings the worker sends (printed by `cargo run --example search_sql`)
 // for each query shape, over enough rows in several tenants, after ANALYZE,
-// must not scan `memories` sequentially. With a few dozen rows a sequential
+// must not scan `memories` sequentially; nor may the fuzzy tier's statement,
+// which the search statement runs through `memo_search_tier` only when full
+// text finds too little (migration 0007). With a few dozen rows a sequential
 // scan is the right plan, so the test loads 24,000 memories first.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -55,12 +57,12 @@ function searchSql(queryStrings) {
 }
 
 /**
- * The statement with its parameters replaced by their values, typed as the
+ * `sql` with its parameters replaced by `values`, typed by `types` as the
  * worker types them: what Postgres plans for the worker's unnamed statement,
  * whose values it knows when planning. (A shape leaves some parameters
  * unused, so node-postgres, which sends no types, cannot bind them.)
  */
-function withValues({ sql, bindings, types }, keyHash) {
+function withValues(sql, values, types) {
   const quote = (text) => `'${text.replace(/'/g, "''")}'`;
   const literal = (value) => {
     if (value === null) return "null";
@@ -68,7 +70,6 @@ function withValues({ sql, bindings, types }, keyHash) {
     if (Array.isArray(value)) return quote(`{${value.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(",")}}`);
     return quote(String(value));
   };
-  const values = [keyHash, ...bindings];
   return sql.replace(/\$(\d+)/g, (_, n) => `(${literal(values[n - 1])}::${types[n - 1]})`);
 }
 
@@ -111,15 +112,39 @@ test("every query shape of the search statement is index-backed", async () => {
 
   const statements = searchSql(Object.values(SHAPES));
   const keyHash = createHash("sha256").update(key).digest();
+  const [caller] = await app.sql(
+    `select k.tenant_id::text as tenant, (select max(m.created_at)::text from memories m where m.tenant_id = k.tenant_id) as newest
+     from api_keys k where k.key_hash = $1`,
+    [keyHash],
+  );
   const failures = [];
+  const fuzzyRuns = {};
   for (const [index, shape] of Object.keys(SHAPES).entries()) {
-    const sql = withValues(statements[index], keyHash);
-    const rows = await app.sql(`explain ${sql}`);
-    const plan = rows.map((row) => row["QUERY PLAN"]).join("\n");
+    const { sql, bindings, types } = statements[index];
+    const statement = withValues(sql, [keyHash, ...bindings], types);
+    const plan = await explain(statement);
     if (/Seq Scan on memories/.test(plan)) failures.push(`${shape}:\n${plan}`);
+    fuzzyRuns[shape] = plan.match(/Function Scan on memo_search_tier .*\((never executed|actual)/)?.[1];
     // And the statement runs, returning at least the caller's row.
-    const result = await app.sql(sql);
+    const result = await app.sql(statement);
     assert.ok(result.length >= 1, shape);
+    // The fuzzy tier's statement: $1 the tenant, $2..$19 as above, $20 the tenant's newest memory.
+    const fuzzy = bindings[18];
+    assert.equal(fuzzy === null, fuzzyRuns[shape] === undefined, `${shape}: a fuzzy tier is called if and only if it has a statement`);
+    if (fuzzy === null) continue;
+    const tier = withValues(fuzzy, [caller.tenant, ...bindings.slice(0, 18), caller.newest], ["uuid", ...types.slice(1, 19), "timestamptz"]);
+    const tierPlan = await explain(tier);
+    if (/Seq Scan on memories/.test(tierPlan)) failures.push(`${shape}, the fuzzy tier:\n${tierPlan}`);
+    await app.sql(tier);
   }
   assert.deepEqual(failures, [], `sequential scans of memories:\n${failures.join("\n\n")}`);
+  // The fuzzy tier runs only when full text finds too little.
+  assert.equal(fuzzyRuns.words, "never executed", "postgres vacuum: full text finds enough");
+  assert.equal(fuzzyRuns["unfinished word (prefix)"], "actual", "autovac: no word is autovac; the prefix is looked for");
 });
+
+/** The plan Postgres runs `sql` with, and what each part did. */
+async function explain(sql) {
+  const rows = await app.sql(`explain (analyze, costs off, timing off, summary off) ${sql}`);
+  return rows.map((row) => row["QUERY PLAN"]).join("\n");
+}

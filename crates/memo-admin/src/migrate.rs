@@ -20,6 +20,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0004_client_check", sql: include_str!("../../../migrations/0004_client_check.sql") },
     Migration { name: "0005_upsert_function", sql: include_str!("../../../migrations/0005_upsert_function.sql") },
     Migration { name: "0006_search_keys", sql: include_str!("../../../migrations/0006_search_keys.sql") },
+    Migration {
+        name: "0007_search_tier_function",
+        sql: include_str!("../../../migrations/0007_search_tier_function.sql"),
+    },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
