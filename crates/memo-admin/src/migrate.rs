@@ -24,6 +24,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_search_tier_function",
         sql: include_str!("../../../migrations/0007_search_tier_function.sql"),
     },
+    Migration {
+        name: "0008_keys_query_generic_plan",
+        sql: include_str!("../../../migrations/0008_keys_query_generic_plan.sql"),
+    },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
