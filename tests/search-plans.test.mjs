@@ -1,9 +1,10 @@
 // Every search is one statement that uses an index: EXPLAIN of the exact SQL
 // and bindings the worker sends (printed by `cargo run --example search_sql`)
 // for each query shape, over enough rows in several tenants, after ANALYZE,
-// must not scan `memories` sequentially; nor may the fuzzy tier's statement,
-// which the search statement runs through `memo_search_tier` only when full
-// text finds too little (migration 0007). With a few dozen rows a sequential
+// must not scan `memories` sequentially; nor may the statements of the parts
+// that the search statement runs through `memo_search_part` only when they
+// are wanted (migration 0007): the fuzzy tier, and the text tier's look at
+// all of the caller's matches. With a few dozen rows a sequential
 // scan is the right plan, so the test loads 24,000 memories first.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -118,29 +119,35 @@ test("every query shape of the search statement is index-backed", async () => {
     [keyHash],
   );
   const failures = [];
-  const fuzzyRuns = {};
+  const runs = {};
   for (const [index, shape] of Object.keys(SHAPES).entries()) {
     const { sql, bindings, types } = statements[index];
     const statement = withValues(sql, [keyHash, ...bindings], types);
     const plan = await explain(statement);
     if (/Seq Scan on memories/.test(plan)) failures.push(`${shape}:\n${plan}`);
-    fuzzyRuns[shape] = plan.match(/Function Scan on memo_search_tier .*\((never executed|actual)/)?.[1];
     // And the statement runs, returning at least the caller's row.
     const result = await app.sql(statement);
     assert.ok(result.length >= 1, shape);
-    // The fuzzy tier's statement: $1 the tenant, $2..$19 as above, $20 the tenant's newest memory.
-    const fuzzy = bindings[18];
-    assert.equal(fuzzy === null, fuzzyRuns[shape] === undefined, `${shape}: a fuzzy tier is called if and only if it has a statement`);
-    if (fuzzy === null) continue;
-    const tier = withValues(fuzzy, [caller.tenant, ...bindings.slice(0, 18), caller.newest], ["uuid", ...types.slice(1, 19), "timestamptz"]);
-    const tierPlan = await explain(tier);
-    if (/Seq Scan on memories/.test(tierPlan)) failures.push(`${shape}, the fuzzy tier:\n${tierPlan}`);
-    await app.sql(tier);
+    // The deferred parts' statements: $1 the tenant, $2..$19 as above, $20 the tenant's newest memory.
+    for (const [part, binding] of [["fuzzy", 18], ["all_matches", 19]]) {
+      const run = plan.match(new RegExp(`Function Scan on memo_search_part ${part} \\((never executed|actual)`))?.[1];
+      (runs[part] ??= {})[shape] = run;
+      const partSql = bindings[binding];
+      assert.equal(partSql === null, run === undefined, `${shape}: ${part} is called if and only if it has a statement`);
+      if (partSql === null) continue;
+      const values = [caller.tenant, ...bindings.slice(0, 18), caller.newest];
+      const partStatement = withValues(partSql, values, ["uuid", ...types.slice(1, 19), "timestamptz"]);
+      const partPlan = await explain(partStatement);
+      if (/Seq Scan on memories/.test(partPlan)) failures.push(`${shape}, ${part}:\n${partPlan}`);
+      await app.sql(partStatement);
+    }
   }
   assert.deepEqual(failures, [], `sequential scans of memories:\n${failures.join("\n\n")}`);
-  // The fuzzy tier runs only when full text finds too little.
-  assert.equal(fuzzyRuns.words, "never executed", "postgres vacuum: full text finds enough");
-  assert.equal(fuzzyRuns["unfinished word (prefix)"], "actual", "autovac: no word is autovac; the prefix is looked for");
+  // Each part runs only when wanted.
+  assert.equal(runs.fuzzy.words, "never executed", "postgres vacuum: full text finds enough");
+  assert.equal(runs.fuzzy["unfinished word (prefix)"], "actual", "autovac: no word is autovac; the prefix is looked for");
+  assert.equal(runs.all_matches["any tag only"], "never executed", "cooking or travel: the newest period holds enough");
+  assert.equal(runs.all_matches.words, "actual", "postgres vacuum: fewer matches in the newest period than are ranked");
 });
 
 /** The plan Postgres runs `sql` with, and what each part did. */

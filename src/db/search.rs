@@ -20,10 +20,13 @@
 //!    query's words (trigram GIN on `(tenant_id, memo_fuzzy_text)`); the
 //!    newest `SEARCH_RANKED_MATCHES` candidates of each are scored.
 //!    A filter-only query never reaches it: there are no words to be close to.
-//!    Its part is a statement of its own ([`fuzzy_statement`]), bound as a
-//!    value and run by the function `memo_search_tier` (migration 0007) from
-//!    within the search statement, so that Postgres parses and plans it only
-//!    for the searches that need it.
+//!
+//! Two parts run only for some searches: the fuzzy tier, and the text tier's
+//! look at all of the caller's matches. Each is a statement of its own
+//! ([`fuzzy_statement`], [`all_matches_statement`]), bound as a value and run
+//! by the function `memo_search_part` (migration 0007) from within the search
+//! statement, so that Postgres parses and plans it only for the searches
+//! that need it: planning them took 2 ms of every search with words.
 //!
 //! Each search sends one statement, holding only the parts its shape can use
 //! ([`statement`]). Parameters the query does not use are NULL. Statements
@@ -334,27 +337,69 @@ const BY_ID: &str = concat!(
     ")"
 );
 
+/// The rows of the part of a search whose statement is `$statement` (a
+/// parameter), as a relation `$alias` with `$columns`, run by
+/// `memo_search_part` (migration 0007) only when `$when` holds, so that
+/// Postgres plans the part only then. Its statement sees the caller and
+/// their newest memory as values ([`PART_SCOPE`]).
+macro_rules! deferred_part {
+    ($statement:literal, $alias:literal, $columns:literal, $when:expr) => {
+        concat!(
+            "select * from memo_search_part(",
+            $statement,
+            "::text, (select tenant_id from caller), $2::text, $3::text, $4::text,
+             $5::text, $6::text, $7::uuid, $8::text[], $9::text[], $10::text, $11::text, $12::timestamptz,
+             $13::timestamptz, $14::int8, $15::int4, $16::float4, $17::timestamptz, $18::uuid, $19::int8,
+             (select made from newest)) as ",
+            $alias,
+            $columns,
+            "
+         where ",
+            $when
+        )
+    };
+}
+
+/// What the statement of a deferred part (`deferred_part!`) runs in: the
+/// caller and their newest memory as values, so that the part reads as it
+/// would in the search statement.
+const PART_SCOPE: &str = "with caller as (select $1::uuid as tenant_id),
+     newest as (select $20::timestamptz as made)";
+
 /// The text tier's candidates, found by the search keys: the newest `$19`
-/// matches of the words (or of the tag and source filters); `$recent` and
-/// `$all` are `(relation, condition)` for `newest_matches!`.
+/// matches of the words (or of the tag and source filters) in the caller's
+/// newest period (`$recent` in the relation `$from`), or, when that holds
+/// fewer, of all their matches (`$21`, [`all_matches_statement`]).
 macro_rules! text_candidates {
-    ($recent:tt, $all:tt) => {
+    ($from:expr, $recent:expr) => {
         concat!(
             ",
      -- Ranking reads every candidate's document, so only the newest $19
      -- matches are ranked (SEARCH_RANKED_MATCHES): a word in 50,000
      -- memories costs that many rankings, not 50,000.
-     ",
-            newest_matches!("text_candidates", "true", $recent, $all)
+     text_candidates_recent as materialized (",
+            newest_candidates!($from, "true", $recent),
+            "),
+     text_candidates as materialized (
+         select * from text_candidates_recent where (select count(*) from text_candidates_recent) = $19
+         union all ",
+            deferred_part!(
+                "$21",
+                "all_matches",
+                "(id uuid, created_at timestamptz, search tsvector)",
+                "(select count(*) from text_candidates_recent) < $19"
+            ),
+            ")"
         )
     };
 }
 
-const TEXT_CANDIDATES: &str =
-    text_candidates!(("memories m", keyed_match!(recent_window!())), ("memories m", keyed_match!()));
+const TEXT_CANDIDATES: &str = text_candidates!("memories m", keyed_match!(recent_window!()));
 /// With dates to check: the keys' matches behind `keyed!`.
-const TEXT_CANDIDATES_DATED: &str =
-    text_candidates!((keyed!(keyed_match!(recent_window!())), "true"), (keyed!(keyed_match!()), "true"));
+const TEXT_CANDIDATES_DATED: &str = text_candidates!(keyed!(keyed_match!(recent_window!())), "true");
+/// All the matches (`text_candidates!`), as a deferred part's statement.
+const ALL_MATCHES: &str = newest_candidates!("memories m", "true", keyed_match!());
+const ALL_MATCHES_DATED: &str = newest_candidates!(keyed!(keyed_match!()), "true", "true");
 
 /// The text tier's candidates for a query of kinds, dates and excluded words
 /// only: the caller's newest `$19` memories that pass them, in the order of
@@ -550,24 +595,12 @@ const BY_FUZZY_SIMILAR: &str = by_fuzzy!("similar_candidates");
 const BY_FUZZY_BOTH: &str =
     by_fuzzy!("(select id, created_at from prefix_candidates union select id, created_at from similar_candidates)");
 
-/// What the fuzzy tier's statement is run in: the caller and their newest
-/// memory as values (`memo_search_tier`, migration 0007), so that its parts
-/// read as they would in the search statement.
-const FUZZY_SCOPE: &str = "with caller as (select $1::uuid as tenant_id),
-     newest as (select $20::timestamptz as made)";
-
-/// The fuzzy tier in the search statement: its statement (`$20`), run by
-/// `memo_search_tier` only when wanted, so planned only then (migration
-/// 0007).
+/// The fuzzy tier in the search statement: its own statement (`$20`,
+/// [`fuzzy_statement`]), run only when wanted.
 const BY_FUZZY_WHEN_WANTED: &str = concat!(
     ",
-     by_fuzzy as (
-         select * from memo_search_tier($20::text, (select tenant_id from caller), $2::text, $3::text, $4::text,
-             $5::text, $6::text, $7::uuid, $8::text[], $9::text[], $10::text, $11::text, $12::timestamptz,
-             $13::timestamptz, $14::int8, $15::int4, $16::float4, $17::timestamptz, $18::uuid, $19::int8,
-             (select made from newest))
-         where ",
-    fuzzy_wanted!(),
+     by_fuzzy as (",
+    deferred_part!("$20", "fuzzy", "(id uuid, created_at timestamptz, tier int4, score float4)", fuzzy_wanted!()),
     ")"
 );
 
@@ -609,12 +642,7 @@ pub fn statement(query: &SearchQuery, limit: PageLimit, cursor: Option<Cursor>, 
         sql.push_str(BY_ID);
         tiers.push("by_id");
     }
-    let filters = &query.filters;
-    let by_date = (query.text.is_none() || query.excludes_only)
-        && filters.all_tags.is_empty()
-        && filters.any_tags.is_empty()
-        && filters.source.is_none();
-    let dated = filters.after.is_some() || filters.before.is_some();
+    let (by_date, dated) = text_shape(query);
     sql.push_str(match (by_date, dated) {
         (true, _) => TEXT_CANDIDATES_BY_DATE,
         (false, true) => TEXT_CANDIDATES_DATED,
@@ -638,7 +666,7 @@ pub fn statement(query: &SearchQuery, limit: PageLimit, cursor: Option<Cursor>, 
 
 /// The fuzzy tier's parts for `query`, or none if it cannot have fuzzy hits.
 fn fuzzy_parts(query: &SearchQuery) -> Option<[&'static str; 3]> {
-    let dated = query.filters.after.is_some() || query.filters.before.is_some();
+    let (_, dated) = text_shape(query);
     let prefix_candidates = if dated { PREFIX_CANDIDATES_DATED } else { PREFIX_CANDIDATES };
     let prefix = query.text.is_some() && (query.prefix.is_some() || query.text_before_prefix.is_some());
     let similar = query.text.is_some() && query.fuzzy_words.is_some();
@@ -654,10 +682,28 @@ fn fuzzy_parts(query: &SearchQuery) -> Option<[&'static str; 3]> {
 /// it can have fuzzy hits: its hits as `id, created_at, tier, score`.
 pub fn fuzzy_statement(query: &SearchQuery) -> Option<String> {
     let parts = fuzzy_parts(query)?;
-    Some([FUZZY_SCOPE].into_iter().chain(parts).chain(["\n     select * from by_fuzzy"]).collect())
+    Some([PART_SCOPE].into_iter().chain(parts).chain(["\n     select * from by_fuzzy"]).collect())
 }
 
-/// The values of `$2`…`$20`, in order. Serialised as a JSON array by
+/// The statement of the text tier's look at all of the caller's matches
+/// (`text_candidates!`), if the query's shape has one.
+pub fn all_matches_statement(query: &SearchQuery) -> Option<String> {
+    let (by_date, dated) = text_shape(query);
+    (!by_date).then(|| [PART_SCOPE, "\n     ", if dated { ALL_MATCHES_DATED } else { ALL_MATCHES }].concat())
+}
+
+/// Whether a query is searched by date (kinds, dates and excluded words
+/// only) and whether it has dates to check.
+fn text_shape(query: &SearchQuery) -> (bool, bool) {
+    let filters = &query.filters;
+    let by_date = (query.text.is_none() || query.excludes_only)
+        && filters.all_tags.is_empty()
+        && filters.any_tags.is_empty()
+        && filters.source.is_none();
+    (by_date, filters.after.is_some() || filters.before.is_some())
+}
+
+/// The values of `$2`…`$21`, in order. Serialised as a JSON array by
 /// `examples/search_sql.rs`, so the plan test binds exactly what the worker
 /// binds.
 #[derive(Debug, Serialize)]
@@ -680,6 +726,7 @@ pub struct Bindings<'a>(
     Option<DateTime<Utc>>,
     Option<Uuid>,
     i64,
+    Option<String>,
     Option<String>,
 );
 
@@ -712,10 +759,11 @@ impl<'a> Bindings<'a> {
             cursor.map(|c| c.id),
             i64::try_from(ranked).unwrap_or(i64::MAX),
             fuzzy_statement(query),
+            all_matches_statement(query),
         )
     }
 
-    pub fn params(&self) -> [Param<'_>; 19] {
+    pub fn params(&self) -> [Param<'_>; 20] {
         [
             (&self.0, Type::TEXT),
             (&self.1, Type::TEXT),
@@ -736,6 +784,7 @@ impl<'a> Bindings<'a> {
             (&self.16, Type::UUID),
             (&self.17, Type::INT8),
             (&self.18, Type::TEXT),
+            (&self.19, Type::TEXT),
         ]
     }
 }
@@ -800,7 +849,7 @@ mod tests {
         let words = statement_for(Some("kubernetes deployment"), None, None, None);
         assert!(words.contains("by_text") && words.contains("by_fuzzy"));
         assert!(
-            words.contains("memo_search_tier(") && !words.contains("prefix_candidates"),
+            words.contains("memo_search_part(") && !words.contains("prefix_candidates"),
             "the fuzzy tier is deferred"
         );
         assert!(!words.contains("by_older"), "a first page of 20 is all ranked hits");
@@ -816,7 +865,7 @@ mod tests {
     #[test]
     fn the_fuzzy_tier_has_its_own_statement_when_it_can_have_hits() {
         let typing = fuzzy_statement(&query("kubernetes deploym")).expect("a word being typed");
-        assert!(typing.starts_with(FUZZY_SCOPE) && typing.ends_with("select * from by_fuzzy"));
+        assert!(typing.starts_with(PART_SCOPE) && typing.ends_with("select * from by_fuzzy"));
         assert!(typing.contains("prefix_candidates") && typing.contains("similar_candidates"));
         assert!(!typing.contains("$1 ") && !typing.contains("api_keys"), "the tenant is a value there, not a key");
         let similar_only = fuzzy_statement(&query("東京")).expect("similar titles for a CJK word");

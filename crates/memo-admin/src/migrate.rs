@@ -21,8 +21,8 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0005_upsert_function", sql: include_str!("../../../migrations/0005_upsert_function.sql") },
     Migration { name: "0006_search_keys", sql: include_str!("../../../migrations/0006_search_keys.sql") },
     Migration {
-        name: "0007_search_tier_function",
-        sql: include_str!("../../../migrations/0007_search_tier_function.sql"),
+        name: "0007_search_part_function",
+        sql: include_str!("../../../migrations/0007_search_part_function.sql"),
     },
     Migration {
         name: "0008_keys_query_generic_plan",
