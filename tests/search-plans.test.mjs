@@ -24,6 +24,7 @@ const SHAPES = {
   "exclusion only": "q=-python",
   "exclusion only, second page": `q=-python&cursor=${cursor}`,
   "tag before a date": "tag=rust&before=2024-01-01",
+  "words before a date days after the first memory": "q=postgres&before=2023-01-05",
   "or": "q=ramen+or+sushi",
   "typo (fuzzy)": "q=kubernets",
   "unfinished word (prefix)": "q=autovac",

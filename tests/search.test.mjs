@@ -172,6 +172,23 @@ test("before a date, paging gives every match made before it, the older ones new
   assert.deepEqual(items.slice(200).map((i) => i.title), [...justBefore.slice(200), ...yearBefore].map((m) => m.title));
 });
 
+test("before a date days after the first memory, every match before it is found", async () => {
+  const { client } = app.tenant();
+  const day = 24 * 3600 * 1000;
+  const first = Date.parse("2024-03-01T08:00:00Z");
+  const note = (title, time) => ({ title, content: `A heron by the pond: ${title}.`, created_at: new Date(time).toISOString() });
+  const early = Array.from({ length: 4 }, (_, i) => note(`Early ${i}`, first + i * 0.5 * day));
+  const later = Array.from({ length: 6 }, (_, i) => note(`Later ${i}`, first + (20 + i * 30) * day));
+  await importMemories(client, [...later, ...early]);
+  // Two days and two months after the first memory: the newest period up to
+  // the date holds too few, so all matches are looked for, from the first
+  // memory's period on.
+  for (const [before, expected] of [["2024-03-03", early.slice(0, 4)], ["2024-05-01", [...early, ...later.slice(0, 2)]]]) {
+    const items = await allPages(client, `q=heron+before:${before}`, 3);
+    assert.deepEqual(new Set(items.map((i) => i.title)), new Set(expected.map((m) => m.title)), before);
+  }
+});
+
 test("a query that only excludes words gives the memories without them", async () => {
   const { client } = app.tenant();
   // A web clipper's captures are web pages.

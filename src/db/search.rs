@@ -341,14 +341,17 @@ const BY_ID: &str = concat!(
 /// parameter), as a relation `$alias` with `$columns`, run by
 /// `memo_search_part` (migration 0007) only when `$when` holds, so that
 /// Postgres plans the part only then. Its statement sees the caller and
-/// their newest memory as values ([`PART_SCOPE`]).
+/// their newest memory as values ([`PART_SCOPE`]), and `$after` (SQL) as
+/// its `after` (`$12`).
 macro_rules! deferred_part {
-    ($statement:literal, $alias:literal, $columns:literal, $when:expr) => {
+    ($statement:literal, $alias:literal, $columns:literal, $after:expr, $when:expr) => {
         concat!(
             "select * from memo_search_part(",
             $statement,
             "::text, (select tenant_id from caller), $2::text, $3::text, $4::text,
-             $5::text, $6::text, $7::uuid, $8::text[], $9::text[], $10::text, $11::text, $12::timestamptz,
+             $5::text, $6::text, $7::uuid, $8::text[], $9::text[], $10::text, $11::text, ",
+            $after,
+            ",
              $13::timestamptz, $14::int8, $15::int4, $16::float4, $17::timestamptz, $18::uuid, $19::int8,
              (select made from newest)) as ",
             $alias,
@@ -369,9 +372,10 @@ const PART_SCOPE: &str = "with caller as (select $1::uuid as tenant_id),
 /// The text tier's candidates, found by the search keys: the newest `$19`
 /// matches of the words (or of the tag and source filters) in the caller's
 /// newest period (`$recent` in the relation `$from`), or, when that holds
-/// fewer, of all their matches (`$21`, [`all_matches_statement`]).
+/// fewer, of all their matches (`$21`, [`all_matches_statement`]) from
+/// `$after` (SQL) on.
 macro_rules! text_candidates {
-    ($from:expr, $recent:expr) => {
+    ($from:expr, $recent:expr, $after:expr) => {
         concat!(
             ",
      -- Ranking reads every candidate's document, so only the newest $19
@@ -387,6 +391,7 @@ macro_rules! text_candidates {
                 "$21",
                 "all_matches",
                 "(id uuid, created_at timestamptz, search tsvector)",
+                $after,
                 "(select count(*) from text_candidates_recent) < $19"
             ),
             ")"
@@ -394,9 +399,22 @@ macro_rules! text_candidates {
     };
 }
 
-const TEXT_CANDIDATES: &str = text_candidates!("memories m", keyed_match!(recent_window!()));
-/// With dates to check: the keys' matches behind `keyed!`.
-const TEXT_CANDIDATES_DATED: &str = text_candidates!(keyed!(keyed_match!(recent_window!())), "true");
+const TEXT_CANDIDATES: &str = text_candidates!("memories m", keyed_match!(recent_window!()), "$12::timestamptz");
+/// With dates to check: the keys' matches behind `keyed!`. All the matches
+/// before a date are looked for from the caller's oldest memory on when no
+/// `after` is given, so that the search keys hold the periods in between
+/// (at most eight, `memo_keys_query`): `tag=rust before:2023-01-03`, two
+/// days after the first memory, read all 100,000 matches, 162 ms at one
+/// million memories.
+const TEXT_CANDIDATES_DATED: &str = concat!(
+    ",
+     oldest as (select min(o.created_at) as made from memories o where o.tenant_id = (select tenant_id from caller))",
+    text_candidates!(
+        keyed!(keyed_match!(recent_window!())),
+        "true",
+        "coalesce($12::timestamptz, (select made from oldest))"
+    )
+);
 /// All the matches (`text_candidates!`), as a deferred part's statement.
 const ALL_MATCHES: &str = newest_candidates!("memories m", "true", keyed_match!());
 const ALL_MATCHES_DATED: &str = newest_candidates!(keyed!(keyed_match!()), "true", "true");
@@ -600,7 +618,13 @@ const BY_FUZZY_BOTH: &str =
 const BY_FUZZY_WHEN_WANTED: &str = concat!(
     ",
      by_fuzzy as (",
-    deferred_part!("$20", "fuzzy", "(id uuid, created_at timestamptz, tier int4, score float4)", fuzzy_wanted!()),
+    deferred_part!(
+        "$20",
+        "fuzzy",
+        "(id uuid, created_at timestamptz, tier int4, score float4)",
+        "$12::timestamptz",
+        fuzzy_wanted!()
+    ),
     ")"
 );
 
