@@ -18,12 +18,12 @@ fn main() {
             let url = Url::parse(&format!("http://search.invalid/v1/search?{query_string}")).expect("a query string");
             let params: Params = url.query_pairs().into_owned().collect();
             let r = SearchRequest::parse(&params, &limits).unwrap_or_else(|e| panic!("{query_string}: {e:?}"));
-            let bindings = Bindings::new(&r.query, r.limit, r.cursor, r.ranked_matches);
+            let bindings = Bindings::new(&r.query, r.limit, r.cursor, r.limits);
             let types: Vec<String> = std::iter::once("bytea".to_owned())
                 .chain(bindings.params().iter().map(|(_, t)| t.name().to_owned()))
                 .collect();
             serde_json::json!({
-                "sql": statement(&r.query, r.limit, r.cursor, r.ranked_matches),
+                "sql": statement(&r.query, r.limit, r.cursor, r.limits.ranked_matches),
                 "bindings": bindings,
                 "types": types,
             })

@@ -34,6 +34,10 @@ pub struct Limits {
     /// search ranks by relevance; older matches follow, newest first. Each
     /// costs a read of its row and a ranking on every search.
     pub search_ranked_matches: usize,
+    /// `SEARCH_SNIPPET_CHARS`: how many characters of a long memory's
+    /// content its search snippet is made from, around the first match:
+    /// making a snippet costs about 0.35 ms per 1,000 characters.
+    pub search_snippet_chars: usize,
     /// `MAX_BATCH_ITEMS`: most captures in one batch or import request.
     pub max_batch_items: usize,
     /// `MAX_IMPORT_LINES`: most lines in one `POST /v1/import`.
@@ -56,6 +60,7 @@ impl Default for Limits {
             max_page_size: 100,
             default_page_size: 20,
             search_ranked_matches: 200,
+            search_snippet_chars: 2000,
             max_batch_items: 100,
             max_import_lines: 1000,
         }
@@ -144,6 +149,7 @@ impl Config {
         read(l, "MAX_PAGE_SIZE", &mut limits.max_page_size)?;
         read(l, "DEFAULT_PAGE_SIZE", &mut limits.default_page_size)?;
         read(l, "SEARCH_RANKED_MATCHES", &mut limits.search_ranked_matches)?;
+        read(l, "SEARCH_SNIPPET_CHARS", &mut limits.search_snippet_chars)?;
         read(l, "MAX_BATCH_ITEMS", &mut limits.max_batch_items)?;
         read(l, "MAX_IMPORT_LINES", &mut limits.max_import_lines)?;
         read(l, "DB_CONNECT_TIMEOUT_MS", &mut config.db_connect_timeout_ms)?;
@@ -194,6 +200,8 @@ mod tests {
         let config = Config::from_lookup(|name| (name == "SEARCH_RANKED_MATCHES").then(|| "50".to_owned())).unwrap();
         assert_eq!(config.limits.search_ranked_matches, 50);
         assert!(Config::from_lookup(|name| (name == "SEARCH_RANKED_MATCHES").then(|| "0".to_owned())).is_err());
+        let config = Config::from_lookup(|name| (name == "SEARCH_SNIPPET_CHARS").then(|| "500".to_owned())).unwrap();
+        assert_eq!(config.limits.search_snippet_chars, 500);
     }
 
     #[test]

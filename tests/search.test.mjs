@@ -52,6 +52,23 @@ test("snippets are HTML-escaped", async () => {
   assert.match(hit.snippet, /&lt;script&gt;/);
 });
 
+test("in a long conversation, the snippet is taken from around the match, however deep", async () => {
+  const { client } = app.tenant();
+  const filler = "The river bends past the old mill and the willows lean over the water. ";
+  const deep = `${filler.repeat(1500)}Then we tuned the Zeppelin's ballast tanks & <vents>. ${filler.repeat(300)}`;
+  const early = `We talked about ballast first. ${filler.repeat(1500)}`;
+  const deepId = (await client.post("/v1/memories", { title: "A long talk", content: deep })).body.id;
+  const earlyId = (await client.post("/v1/memories", { title: "Another long talk", content: early })).body.id;
+  const hit = async (q, id) => (await client.get(`/v1/search?q=${q}`)).body.items.find((item) => item.id === id);
+  // About 108,000 characters in: found as written with a capital letter, escaped, marked.
+  const zeppelin = await hit("zeppelin", deepId);
+  assert.match(zeppelin.snippet, /<mark>Zeppelin<\/mark>'s <mark>ballast<\/mark>|<mark>Zeppelin<\/mark>/, zeppelin.snippet);
+  assert.match(zeppelin.snippet, /&amp; &lt;vents&gt;/, "escaped after the window is cut");
+  assert.ok(zeppelin.snippet.length < 1000, "a snippet, not the conversation");
+  assert.match((await hit("ballast", earlyId)).snippet, /<mark>ballast<\/mark> first/);
+  assert.match((await hit("ballast", deepId)).snippet, /<mark>ballast<\/mark> tanks/);
+});
+
 test("cursor paging walks every hit exactly once", async () => {
   const { client } = app.tenant();
   const created = [];

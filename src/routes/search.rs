@@ -5,7 +5,7 @@
 use super::Ctx;
 use crate::auth::KeyHash;
 use crate::config::Limits;
-use crate::db::search::{self as sql, Hit, Match};
+use crate::db::search::{self as sql, Hit, Match, SearchLimits};
 use crate::domain::memory::Memory;
 use crate::domain::paging::{next_cursor, Cursor, PageLimit};
 use crate::domain::search::{SearchParams, SearchQuery};
@@ -18,8 +18,8 @@ pub struct SearchRequest {
     pub query: SearchQuery,
     pub limit: PageLimit,
     pub cursor: Option<Cursor>,
-    /// `SEARCH_RANKED_MATCHES` of the deployment.
-    pub ranked_matches: usize,
+    /// The deployment's search limits.
+    pub limits: SearchLimits,
 }
 
 impl SearchRequest {
@@ -37,7 +37,7 @@ impl SearchRequest {
             query: SearchQuery::parse(&search, limits)?,
             limit: PageLimit::parse(params.get("limit"), limits)?,
             cursor: Cursor::parse(params.get("cursor"))?,
-            ranked_matches: limits.search_ranked_matches,
+            limits: SearchLimits::of(limits),
         })
     }
 
@@ -47,7 +47,7 @@ impl SearchRequest {
         let db = cx.db().await?;
         let as_of = self.cursor.and_then(|cursor| cursor.as_of);
         let query = self.query.as_of(as_of);
-        let found = sql::search(db, key, &query, self.limit, self.cursor, self.ranked_matches).await?;
+        let found = sql::search(db, key, &query, self.limit, self.cursor, self.limits).await?;
         let as_of = as_of.or(found.newest);
         let mut hits = found.hits;
         let next = next_cursor(&mut hits, self.limit, |hit| Cursor { as_of, ..hit.cursor() });

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_keys_query_generic_plan",
         sql: include_str!("../../../migrations/0008_keys_query_generic_plan.sql"),
     },
+    Migration { name: "0009_snippet_window", sql: include_str!("../../../migrations/0009_snippet_window.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
