@@ -80,6 +80,9 @@ test("cursor paging walks every hit exactly once", async () => {
   for (let pages = 0; pages < 10; pages++) {
     const r = await client.get(`/v1/search?q=kayak&limit=3${cursor ? `&cursor=${cursor}` : ""}`);
     assert.equal(r.status, 200);
+    // Every hit returned has its snippet; only the one past the page, used
+    // to learn that another page follows, is left without.
+    assert.ok(r.body.items.every((i) => /<mark>kayak<\/mark>/.test(i.snippet)), JSON.stringify(r.body.items));
     seen.push(...r.body.items.map((i) => i.id));
     if (!r.body.next_cursor) break;
     cursor = r.body.next_cursor;

@@ -627,25 +627,28 @@ const BY_FUZZY_WHEN_WANTED: &str = concat!(
     ")"
 );
 
-/// The page (`page`: the tiers' hits, best first) with the memories and
-/// their snippets. A snippet is made from `$22` characters of the content
+/// The page (`page`: the tiers' hits, best first, numbered by `place`) with
+/// the memories and their snippets. The hit past the page (`$14` is one
+/// more than the page, to learn whether another follows) gets none, since
+/// it is not returned. A snippet is made from `$22` characters of the content
 /// (`SEARCH_SNIPPET_CHARS`) around the first of the query's words in it
 /// (`memo_snippet_start`, migration 0009): `ts_headline` parses all the
 /// text it is given, 180 ms for a memory of 512 KiB.
 const SELECT_PAGE: &str = concat!(
     "
+         ) hits
          order by tier desc, score desc, created_at desc, id desc
          limit $14)
      select ",
     memory_columns!(),
     ", p.tier, p.score, (select made from newest) as newest,
-        ts_headline(h.config,
+        case when p.place < $14 then ts_headline(h.config,
             replace(replace(replace(
                 substr(m.content, memo_snippet_start(m.content, h.query, $22::int4), $22::int4),
                 '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
             h.query,
             'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"'
-        ) as snippet
+        ) end as snippet
      from caller
      left join (page p join memories m on m.id = p.id
          -- Fuzzy hits are marked by the words as written (memo_exact), so
@@ -689,7 +692,9 @@ pub fn statement(query: &SearchQuery, limit: PageLimit, cursor: Option<Cursor>, 
         sql.push_str(BY_FUZZY_WHEN_WANTED);
         tiers.push("by_fuzzy");
     }
-    sql.push_str(",\n     page as (\n         ");
+    sql.push_str(
+        ",\n     page as (\n         select *, row_number() over (order by tier desc, score desc, created_at desc, id desc) as place\n         from (",
+    );
     sql.push_str(&tiers.iter().map(|tier| format!("select * from {tier}")).collect::<Vec<_>>().join(" union all "));
     sql.push_str(SELECT_PAGE);
     sql
@@ -858,7 +863,8 @@ pub async fn search(
                 memory: stored.memory,
                 matched: Match::from_tier(row.get("tier")),
                 score: row.get("score"),
-                snippet: row.get("snippet"),
+                // None past the page (`SELECT_PAGE`).
+                snippet: row.get::<_, Option<String>>("snippet").unwrap_or_default(),
             })
         })
         .collect();
