@@ -644,7 +644,8 @@ const SELECT_PAGE: &str = concat!(
     ", p.tier, p.score, (select made from newest) as newest,
         case when p.place < $14 then ts_headline(h.config,
             replace(replace(replace(
-                substr(m.content, memo_snippet_start(m.content, h.query, $22::int4), $22::int4),
+                case when octet_length(m.content) <= $22::int4 then m.content
+                    else substr(m.content, memo_snippet_start(m.content, h.query, $22::int4), $22::int4) end,
                 '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
             h.query,
             'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \"'
