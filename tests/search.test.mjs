@@ -67,6 +67,16 @@ test("in a long conversation, the snippet is taken from around the match, howeve
   assert.ok(zeppelin.snippet.length < 1000, "a snippet, not the conversation");
   assert.match((await hit("ballast", earlyId)).snippet, /<mark>ballast<\/mark> first/);
   assert.match((await hit("ballast", deepId)).snippet, /<mark>ballast<\/mark> tanks/);
+  // Where the window starts (SEARCH_SNIPPET_CHARS, 2,000): a quarter of it
+  // before the first word found, as written or capitalised; at the start when
+  // none is.
+  const start = async (content, q) =>
+    (await app.sql("select memo_snippet_start($1, websearch_to_tsquery('memo_stem', $2), 2000) as at", [content, q]))[0].at;
+  const padding = "x ".repeat(2000);
+  assert.equal(await start(`${padding}Kubernetes deployment`, "kubernetes"), 4001 - 500);
+  assert.equal(await start(`${padding}deploy ${padding}kubernetes`, "kubernetes deployment"), 4001 - 500, "the first of the words");
+  assert.equal(await start(`${padding}KUBERNETES`, "kubernetes"), 1, "not found in capitals: the start");
+  assert.equal(await start(`kubernetes ${padding}`, "kubernetes"), 1);
 });
 
 test("cursor paging walks every hit exactly once", async () => {

@@ -272,13 +272,14 @@ macro_rules! keyed {
     };
 }
 
-/// Two CTEs: `$name`, the newest `$19` of the caller's memories that meet
-/// `$when` and `$all` in the relation `$from`, and `${name}_recent`, the
-/// same for `$recent` in `$recent_from`: the condition within the caller's
-/// newest period. When that holds `$19` memories, they are the newest `$19`,
-/// and older ones are not read at all.
+/// Two CTEs: `${name}_recent`, the newest `$19` of the caller's memories
+/// that meet `$when` and `$recent` in the relation `$recent_from` (the
+/// condition within the caller's newest period), and `$name`: those, when
+/// they are `$19`, for then they are the newest `$19` and older ones are not
+/// read at all; otherwise `$all` (SQL: the newest `$19` of all matches, read
+/// only when `fewer_recent!($name)`, which it must check).
 macro_rules! newest_matches {
-    ($name:literal, $when:expr, ($recent_from:expr, $recent:expr), ($from:expr, $all:expr) $(,)?) => {
+    ($name:literal, $when:expr, ($recent_from:expr, $recent:expr), $all:expr $(,)?) => {
         concat!(
             $name,
             "_recent as materialized (",
@@ -292,10 +293,18 @@ macro_rules! newest_matches {
             "_recent where (select count(*) from ",
             $name,
             "_recent) = $19
-         union all (",
-            newest_candidates!($from, concat!($when, " and (select count(*) from ", $name, "_recent) < $19"), $all),
-            "))"
+         union all ",
+            $all,
+            ")"
         )
+    };
+}
+
+/// The caller's newest period holds fewer than `$19` of `$name`'s matches
+/// (`newest_matches!`): older ones are wanted.
+macro_rules! fewer_recent {
+    ($name:literal) => {
+        concat!("(select count(*) from ", $name, "_recent) < $19")
     };
 }
 
@@ -380,20 +389,19 @@ macro_rules! text_candidates {
      -- Ranking reads every candidate's document, so only the newest $19
      -- matches are ranked (SEARCH_RANKED_MATCHES): a word in 50,000
      -- memories costs that many rankings, not 50,000.
-     text_candidates_recent as materialized (",
-            newest_candidates!($from, "true", $recent),
-            "),
-     text_candidates as materialized (
-         select * from text_candidates_recent where (select count(*) from text_candidates_recent) = $19
-         union all ",
-            deferred_part!(
-                "$21",
-                "all_matches",
-                "(id uuid, created_at timestamptz, search tsvector)",
-                $after,
-                "(select count(*) from text_candidates_recent) < $19"
-            ),
-            ")"
+     ",
+            newest_matches!(
+                "text_candidates",
+                "true",
+                ($from, $recent),
+                deferred_part!(
+                    "$21",
+                    "all_matches",
+                    "(id uuid, created_at timestamptz, search tsvector)",
+                    $after,
+                    fewer_recent!("text_candidates")
+                )
+            )
         )
     };
 }
@@ -533,12 +541,32 @@ const BY_OLDER_BY_DATE: &str =
 /// the words before a last word too short to be one, like the text tier the
 /// newest `$19` matches.
 macro_rules! prefix_candidates {
-    ($recent:tt, $all:tt) => {
+    ($recent:tt, ($from:expr, $all:expr)) => {
         concat!(
             ",
      ",
-            newest_matches!("prefix_candidates", concat!("numnode(", prefix_query!(), ") > 0"), $recent, $all)
+            newest_matches!(
+                "prefix_candidates",
+                prefix_wanted!(),
+                $recent,
+                concat!(
+                    "(",
+                    newest_candidates!(
+                        $from,
+                        concat!(prefix_wanted!(), " and ", fewer_recent!("prefix_candidates")),
+                        $all
+                    ),
+                    ")"
+                )
+            )
         )
+    };
+}
+
+/// The prefix query has something to look for.
+macro_rules! prefix_wanted {
+    () => {
+        concat!("numnode(", prefix_query!(), ") > 0")
     };
 }
 
