@@ -1,11 +1,12 @@
 //! Prints, for each query string given, the search statement the worker
 //! would send, the values it would bind and their Postgres types, as JSON
-//! `[{sql, bindings: [$2, …, $19], types: [$1, …, $19]}, …]`; so
+//! `[{sql, bindings: [$2, …, $22], types: [$1, …, $22], prepared}, …]`
+//! (`prepared`: run on its generic plan, `memo_search`); so
 //! `tests/search-plans.test.mjs` runs `EXPLAIN` on exactly what the worker
 //! sends. `cargo run --quiet --example search_sql -- 'q=rust&tag=async' …`
 
 use memo::config::Limits;
-use memo::db::search::{statement, Bindings};
+use memo::db::search::{runs_prepared, statement, Bindings};
 use memo::http::Params;
 use memo::routes::search::SearchRequest;
 use worker::Url;
@@ -26,6 +27,7 @@ fn main() {
                 "sql": statement(&r.query, r.limit, r.cursor, r.limits.ranked_matches),
                 "bindings": bindings,
                 "types": types,
+                "prepared": runs_prepared(&r.query),
             })
         })
         .collect();

@@ -6,10 +6,16 @@
 // are wanted (migration 0007): the fuzzy tier, and the text tier's look at
 // all of the caller's matches. With a few dozen rows a sequential
 // scan is the right plan, so the test loads 24,000 memories first.
+//
+// Most shapes run on the statement's generic plan, prepared once per server
+// connection by `memo_search` (migration 0010): for those it is the generic
+// plan that is explained, and what `memo_search` returns must be what the
+// statement planned for its values returns.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
+import pg from "pg";
 import { root, toolEnv } from "../scripts/lib/toolchain.mjs";
 import { spawnApp } from "./helpers/app.mjs";
 
@@ -45,9 +51,14 @@ const SHAPES = {
 };
 
 let app;
+/** One server connection, as a pooler's, for the prepared statements. */
+let session;
 before(async () => {
   app = await spawnApp();
+  session = new pg.Client({ connectionString: app.databaseUrl });
+  await session.connect();
 });
+after(() => session?.end());
 
 /** The worker's search statement, bindings and parameter types for each shape. */
 function searchSql(queryStrings) {
@@ -65,6 +76,11 @@ function searchSql(queryStrings) {
  * unused, so node-postgres, which sends no types, cannot bind them.)
  */
 function withValues(sql, values, types) {
+  return sql.replace(/\$(\d+)/g, (_, n) => typed(values[n - 1], types[n - 1]));
+}
+
+/** `value` as an SQL literal of type `type`. */
+function typed(value, type) {
   const quote = (text) => `'${text.replace(/'/g, "''")}'`;
   const literal = (value) => {
     if (value === null) return "null";
@@ -72,8 +88,35 @@ function withValues(sql, values, types) {
     if (Array.isArray(value)) return quote(`{${value.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(",")}}`);
     return quote(String(value));
   };
-  return sql.replace(/\$(\d+)/g, (_, n) => `(${literal(values[n - 1])}::${types[n - 1]})`);
+  return `(${literal(value)}::${type})`;
 }
+
+/** The worker's call of `memo_search` (src/db/search.rs, `RUN_PREPARED`). */
+const RUN_PREPARED = `select * from memo_search($23::text, ${Array.from({ length: 22 }, (_, i) => `$${i + 1}`).join(", ")})
+  as hit(id uuid, title text, content text, tags text[], kind text, source text, url text, metadata jsonb,
+    captured_at timestamptz, created_at timestamptz, updated_at timestamptz, capture_count int4,
+    user_tags text[], title_by_user bool, tags_by_user bool, conversation_key text,
+    tier int4, score float4, newest timestamptz, snippet text)`;
+
+/**
+ * The generic plan of `sql` (prepared with `types`) run with `values`, as
+ * `memo_search` runs it.
+ */
+async function explainGeneric(sql, values, types) {
+  await session.query(`prepare shape (${types.join(", ")}) as ${sql}`);
+  await session.query("set plan_cache_mode = force_generic_plan");
+  try {
+    const args = values.map((value, i) => typed(value, types[i])).join(", ");
+    const rows = await session.query(`explain (analyze, costs off, timing off, summary off) execute shape(${args})`);
+    return rows.rows.map((row) => row["QUERY PLAN"]).join("\n");
+  } finally {
+    await session.query("reset plan_cache_mode");
+    await session.query("deallocate shape");
+  }
+}
+
+/** What a hit is, to compare two runs of a search. */
+const hitsOf = (rows) => rows.map((row) => `${row.id} ${row.tier} ${row.score} ${row.snippet}`);
 
 /** Memories with a varied vocabulary for `tenantName`, generated in SQL. */
 async function load(tenantName, seed) {
@@ -122,13 +165,20 @@ test("every query shape of the search statement is index-backed", async () => {
   const failures = [];
   const runs = {};
   for (const [index, shape] of Object.keys(SHAPES).entries()) {
-    const { sql, bindings, types } = statements[index];
+    const { sql, bindings, types, prepared } = statements[index];
     const statement = withValues(sql, [keyHash, ...bindings], types);
-    const plan = await explain(statement);
+    const plan = prepared ? await explainGeneric(sql, [keyHash, ...bindings], types) : await explain(statement);
     if (/Seq Scan on memories/.test(plan)) failures.push(`${shape}:\n${plan}`);
     // And the statement runs, returning at least the caller's row.
     const result = await app.sql(statement);
     assert.ok(result.length >= 1, shape);
+    if (prepared) {
+      // Twice, as two searches on one server connection: prepared by the first.
+      for (let run = 0; run < 2; run++) {
+        const { rows } = await session.query(RUN_PREPARED, [keyHash, ...bindings, sql]);
+        assert.deepEqual(hitsOf(rows), hitsOf(result), `${shape}: the generic plan finds what the planned one does`);
+      }
+    }
     // The deferred parts' statements: $1 the tenant, $2..$19 as above, $20 the tenant's newest memory.
     for (const [part, binding] of [["fuzzy", 18], ["all_matches", 19]]) {
       const run = plan.match(new RegExp(`Function Scan on memo_search_part ${part} \\((never executed|actual)`))?.[1];
@@ -149,6 +199,16 @@ test("every query shape of the search statement is index-backed", async () => {
   assert.equal(runs.fuzzy["unfinished word (prefix)"], "actual", "autovac: no word is autovac; the prefix is looked for");
   assert.equal(runs.all_matches["any tag only"], "never executed", "cooking or travel: the newest period holds enough");
   assert.equal(runs.all_matches.words, "actual", "postgres vacuum: fewer matches in the newest period than are ranked");
+
+  // Each prepared shape was planned once, generically, on this connection.
+  const preparedShapes = new Set(statements.filter((s) => s.prepared).map((s) => s.sql)).size;
+  assert.ok(preparedShapes >= 5, `most shapes are prepared (${preparedShapes})`);
+  assert.ok(statements.some((s) => !s.prepared), "the walk by date is planned for its values");
+  const { rows: kept } = await session.query(
+    "select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where name like 'memo_search_%'",
+  );
+  assert.equal(kept.length, preparedShapes, "one prepared statement per shape");
+  assert.ok(kept.every((k) => k.custom === 0 && k.generic >= 2), JSON.stringify(kept));
 });
 
 /** The plan Postgres runs `sql` with, and what each part did. */

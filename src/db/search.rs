@@ -93,10 +93,38 @@ pub struct Found {
     pub newest: Option<DateTime<Utc>>,
 }
 
-/// The web-search query (`$2`), folded to a constant by the planner.
+/// The web-search query (`$2`), computed once per search (`text_query_cte!`).
 macro_rules! text_query {
     () => {
-        "websearch_to_tsquery('memo_stem', memo_cjk_spaced($2::text))"
+        "(select q from text_query)"
+    };
+}
+
+/// What the search derives from the query's text, once: the web-search query
+/// `q` (`$2`, NULL for a query of filters only) and the exact phrase
+/// (`$6`); whether `q` has words (a stop word alone has none); whether it is
+/// `plain`, words joined by `&` and `|` alone, which match a memory's search
+/// keys exactly when they match its document (a phrase, `<->`, or a
+/// negation, `!`, does not: `memo_keys_query`); and whether the search keys
+/// find the text tier's matches (`keyed`): the query has words, or, with no
+/// text, a tag or source filter. In a statement's generic plan (migration
+/// 0010) a function of the values is computed for every row it is written
+/// against; here each is computed once, before any row is read.
+macro_rules! text_query_cte {
+    () => {
+        ",
+     text_query as (
+         select w.q, numnode(w.q) > 0 as has_words, coalesce(w.q::text !~ '[!<]', true) as plain,
+             phraseto_tsquery('memo_stem', memo_cjk_spaced($6::text)) as phrase,
+             coalesce(numnode(w.q) > 0, not ($8::text[] is null and $9::text[] is null and $11::text is null)) as keyed
+         from (select websearch_to_tsquery('memo_stem', memo_cjk_spaced($2::text)) as q) w)"
+    };
+}
+
+/// A value of the CTE `text_query` (`text_query_cte!`).
+macro_rules! from_text_query {
+    ($column:literal) => {
+        concat!("(select ", $column, " from text_query)")
     };
 }
 
@@ -143,41 +171,26 @@ macro_rules! keys_match {
     };
 }
 
-/// `keys_match!` for the web-search query, whose document is checked only
-/// where the keys cannot decide. Words joined by `&` and `|` alone match a
-/// memory's keys exactly when they match its document; a phrase (`<->`,
-/// `<2>`) or a negation (`!`) does not (`memo_keys_query`). The condition
-/// folds to a constant when planned, so a query of plain words reads no
-/// document to find its matches: 0.9 ms of 8 for `kubernetes deployment`,
-/// 527 matches in the newest period, at one million memories.
-macro_rules! text_keys_match {
-    ($($narrowing:expr)?) => {
-        concat!(
-            keys_index!(text_query!() $(, $narrowing)?),
-            " and (",
-            text_query!(),
-            "::text !~ '[!<]' or m.search @@ ",
-            text_query!(),
-            ")"
-        )
-    };
-}
-
 /// `m` is one of the caller's memories that the search keys find (see
-/// `keys_index!`, narrowed by `$narrowing`): those that match the text
-/// query, or, for a query of filters only (`$2` NULL) with a tag or source
-/// filter, those that pass the filters. The parameters are known when the
-/// statement is planned, so the planner keeps one side.
+/// `keys_index!`, narrowed by `$narrowing`) for the text tier: those that
+/// match the text query, or, for a query of filters only (`q` NULL) with a
+/// tag or source filter, those that pass the filters (the keys of the
+/// filters alone). The document is checked only where the keys cannot
+/// decide (`plain`, `text_query_cte!`), so a query of plain words reads no
+/// document to find its matches: 0.9 ms of 8 for `kubernetes deployment`,
+/// 527 matches in the newest period, at one million memories. Whether the
+/// keys can find anything (`keyed`) is known before any row is read.
 macro_rules! keyed_match {
     ($($narrowing:expr)?) => {
         concat!(
-            "(($2::text is null and not ($8::text[] is null and $9::text[] is null and $11::text is null) and",
-            keys_index!("null::tsquery" $(, $narrowing)?),
-            ") or ($2::text is not null and numnode(",
+            from_text_query!("keyed"),
+            " and",
+            keys_index!(text_query!() $(, $narrowing)?),
+            " and (",
+            from_text_query!("plain"),
+            " or m.search @@ ",
             text_query!(),
-            ") > 0 and",
-            text_keys_match!($($narrowing)?),
-            "))"
+            ")"
         )
     };
 }
@@ -226,10 +239,17 @@ macro_rules! filters {
 /// `m` passes the text query if there is one (`$2`), for the paths that read
 /// memories by date: the text of such a search only excludes words. A query
 /// that Postgres finds no words in (`-the`, a stop word) matches nothing, as
-/// it does through the search keys, and folds away before any row is read.
+/// it does through the search keys. The walk by date is planned for its
+/// values ([`runs_prepared`]), so there the query is written out
+/// (`planned_for_values`), for the planner to fold it to a constant and see
+/// how many rows it leaves; in a generic plan it is `text_query_cte!`'s.
 macro_rules! passes_text {
     () => {
-        concat!(" and ($2::text is null or (numnode(", text_query!(), ") > 0 and m.search @@ ", text_query!(), "))")
+        concat!(" and ($2::text is null or (", from_text_query!("has_words"), " and m.search @@ ", text_query!(), "))")
+    };
+    (planned_for_values) => {
+        " and ($2::text is null or (numnode(websearch_to_tsquery('memo_stem', memo_cjk_spaced($2::text))) > 0
+               and m.search @@ websearch_to_tsquery('memo_stem', memo_cjk_spaced($2::text))))"
     };
 }
 
@@ -312,7 +332,7 @@ macro_rules! fewer_recent {
 /// than three memories.
 macro_rules! fuzzy_wanted {
     () => {
-        concat!("numnode(", text_query!(), ") > 0 and (select count(*) from text_candidates) < 3")
+        concat!(from_text_query!("has_words"), " and (select count(*) from text_candidates) < 3")
     };
 }
 
@@ -374,8 +394,11 @@ macro_rules! deferred_part {
 /// What the statement of a deferred part (`deferred_part!`) runs in: the
 /// caller and their newest memory as values, so that the part reads as it
 /// would in the search statement.
-const PART_SCOPE: &str = "with caller as (select $1::uuid as tenant_id),
-     newest as (select $20::timestamptz as made)";
+const PART_SCOPE: &str = concat!(
+    "with caller as (select $1::uuid as tenant_id),
+     newest as (select $20::timestamptz as made)",
+    text_query_cte!()
+);
 
 /// The text tier's candidates, found by the search keys: the newest `$19`
 /// matches of the words (or of the tag and source filters) in the caller's
@@ -434,7 +457,7 @@ const ALL_MATCHES_DATED: &str = newest_candidates!(keyed!(keyed_match!()), "true
 const TEXT_CANDIDATES_BY_DATE: &str = concat!(
     ",
      text_candidates as materialized (",
-    newest_candidates!("memories m", "true", concat!("true", tenant!(), passes_text!())),
+    newest_candidates!("memories m", "true", concat!("true", tenant!(), passes_text!(planned_for_values))),
     ")"
 );
 
@@ -454,9 +477,9 @@ const BY_TEXT: &str = concat!(
                      + case when ts_filter(m.search, '{a}') @@ ",
     text_query!(),
     " then 1 else 0 end
-                     + case when $6::text is not null
-                             and m.search @@ phraseto_tsquery('memo_stem', memo_cjk_spaced($6::text))
-                           then 2 else 0 end
+                     + case when $6::text is not null and m.search @@ ",
+    from_text_query!("phrase"),
+    " then 2 else 0 end
                  end::real as score
              from text_candidates m
          ) s where",
@@ -533,8 +556,11 @@ const BY_OLDER: &str = concat!(
     older_matches!(keyed!(keyed_match!()), "(select count(*) from older_window) < $14"),
     "))"
 );
-const BY_OLDER_BY_DATE: &str =
-    concat!(",\n     by_older as (", older_matches!("memories m", concat!("true", tenant!(), passes_text!())), ")");
+const BY_OLDER_BY_DATE: &str = concat!(
+    ",\n     by_older as (",
+    older_matches!("memories m", concat!("true", tenant!(), passes_text!(planned_for_values))),
+    ")"
+);
 
 /// Typo tolerance (the fuzzy tier's statement, run only when full text finds
 /// too little): first the last word as a prefix (the word being typed), or
@@ -700,6 +726,7 @@ const SELECT_PAGE: &str = concat!(
 pub fn statement(query: &SearchQuery, limit: PageLimit, cursor: Option<Cursor>, ranked: usize) -> String {
     let mut sql = String::from(authed!(""));
     sql.push_str(NEWEST);
+    sql.push_str(text_query_cte!());
     let mut tiers = vec!["by_text"];
     if query.memory_id.is_some() {
         sql.push_str(BY_ID);
@@ -871,6 +898,29 @@ impl SearchLimits {
     }
 }
 
+/// Whether a search of `query` runs its statement's generic plan, prepared
+/// once per server connection ([`RUN_PREPARED`]), rather than a plan made
+/// for its values: every shape but the walk by date (kinds, dates and
+/// excluded words only), whose plan depends on how many of the caller's
+/// memories pass the filters, which a generic plan cannot know. The generic
+/// plan of `kind=note` read all of them: 0.8 s against 4 ms.
+pub fn runs_prepared(query: &SearchQuery) -> bool {
+    let (by_date, _) = text_shape(query);
+    !by_date
+}
+
+/// How the worker runs a search statement (`$23`, [`statement`]): through
+/// `memo_search` (migration 0010), which prepares it once per server
+/// connection and runs its generic plan, with the values `$1`..`$22`. The
+/// rows are those of `SELECT_PAGE`.
+const RUN_PREPARED: &str = "select * from memo_search($23::text, $1::bytea, $2::text, $3::text, $4::text, $5::text,
+         $6::text, $7::uuid, $8::text[], $9::text[], $10::text, $11::text, $12::timestamptz, $13::timestamptz,
+         $14::int8, $15::int4, $16::float4, $17::timestamptz, $18::uuid, $19::int8, $20::text, $21::text, $22::int4)
+     as hit(id uuid, title text, content text, tags text[], kind text, source text, url text, metadata jsonb,
+         captured_at timestamptz, created_at timestamptz, updated_at timestamptz, capture_count int4,
+         user_tags text[], title_by_user bool, tags_by_user bool, conversation_key text,
+         tier int4, score float4, newest timestamptz, snippet text)";
+
 /// The caller's memories matching `query`, best first (see the module doc),
 /// one page after `cursor` plus one more hit if another page follows.
 pub async fn search(
@@ -883,7 +933,13 @@ pub async fn search(
 ) -> Result<Found, ApiError> {
     let bindings = Bindings::new(query, limit, cursor, limits);
     let sql = statement(query, limit, cursor, limits.ranked_matches);
-    let rows = db.query_authed(key, &sql, &bindings.params()).await?;
+    let rows = if runs_prepared(query) {
+        let mut params = bindings.params().to_vec();
+        params.push((&sql, Type::TEXT));
+        db.query_authed(key, RUN_PREPARED, &params).await?
+    } else {
+        db.query_authed(key, &sql, &bindings.params()).await?
+    };
     let hits = rows
         .iter()
         .filter_map(|row| {

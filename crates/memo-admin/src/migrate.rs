@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0008_keys_query_generic_plan.sql"),
     },
     Migration { name: "0009_snippet_window", sql: include_str!("../../../migrations/0009_snippet_window.sql") },
+    Migration { name: "0010_search_plan_cache", sql: include_str!("../../../migrations/0010_search_plan_cache.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
