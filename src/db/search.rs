@@ -107,7 +107,11 @@ macro_rules! text_query {
 /// keys exactly when they match its document (a phrase, `<->`, or a
 /// negation, `!`, does not: `memo_keys_query`); and whether the search keys
 /// find the text tier's matches (`keyed`): the query has words, or, with no
-/// text, a tag or source filter. In a statement's generic plan (migration
+/// text, a tag or source filter; and `in_title`, `q` over titles alone
+/// (each word restricted to weight A, the title's: `'rust':A`), which
+/// matches a document exactly when `q` matches its title, without copying
+/// the document as `ts_filter` does (0.25 ms of every search's ranking).
+/// In a statement's generic plan (migration
 /// 0010) a function of the values is computed for every row it is written
 /// against; here each is computed once, before any row is read.
 macro_rules! text_query_cte {
@@ -116,7 +120,9 @@ macro_rules! text_query_cte {
      text_query as (
          select w.q, numnode(w.q) > 0 as has_words, coalesce(w.q::text !~ '[!<]', true) as plain,
              phraseto_tsquery('memo_stem', memo_cjk_spaced($6::text)) as phrase,
-             coalesce(numnode(w.q) > 0, not ($8::text[] is null and $9::text[] is null and $11::text is null)) as keyed
+             coalesce(numnode(w.q) > 0, not ($8::text[] is null and $9::text[] is null and $11::text is null)) as keyed,
+             case when numnode(w.q) > 0
+                 then regexp_replace(w.q::text, '(''(?:[^'']|'''')+'')', '\\1:A', 'g')::tsquery end as in_title
          from (select websearch_to_tsquery('memo_stem', memo_cjk_spaced($2::text)) as q) w)"
     };
 }
@@ -474,8 +480,8 @@ const BY_TEXT: &str = concat!(
                      ts_rank_cd(m.search, ",
     text_query!(),
     ", 32)
-                     + case when ts_filter(m.search, '{a}') @@ ",
-    text_query!(),
+                     + case when m.search @@ ",
+    from_text_query!("in_title"),
     " then 1 else 0 end
                      + case when $6::text is not null and m.search @@ ",
     from_text_query!("phrase"),
