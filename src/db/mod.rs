@@ -5,7 +5,9 @@
 //! request, and Hyperdrive pools for us in production. Each API call runs one
 //! statement after connecting, sent with `query_typed` (an unnamed statement,
 //! so no separate prepare round trip). Every statement authenticates the
-//! caller itself through the [`authed!`] common table expression.
+//! caller itself through the [`authed!`] common table expression. Only the
+//! server connections behind the pool outlive a request, and searches keep
+//! their plans there ([`search`]).
 
 pub mod idempotency;
 pub mod memories;
