@@ -118,9 +118,9 @@ macro_rules! text_query {
 /// (each word restricted to weight A, the title's: `'rust':A`), which
 /// matches a document exactly when `q` matches its title, without copying
 /// the document as `ts_filter` does (0.25 ms of every search's ranking).
-/// In a statement's generic plan (migration
-/// 0010) a function of the values is computed for every row it is written
-/// against; here each is computed once, before any row is read.
+/// In a statement's generic plan (migration 0010) a function of the values
+/// is computed for every row it is written against; here each is computed
+/// once, before any row is read.
 macro_rules! text_query_cte {
     () => {
         ",
@@ -1017,6 +1017,35 @@ mod tests {
         assert!(!similar_only.contains("prefix_candidates"), "a CJK word is not a prefix");
         assert_eq!(fuzzy_statement(&query("-python")), None, "no words to be close to");
         assert_eq!(fuzzy_statement(&query("#rust")), None, "a tag alone");
+    }
+
+    #[test]
+    fn a_prepared_statement_derives_its_queries_once() {
+        let cursor =
+            Cursor { created_at: DateTime::UNIX_EPOCH, id: Uuid::nil(), score: Some(0.5), tier: Some(1), as_of: None };
+        let shapes = [
+            (Some("kubernetes deployment"), None, None, None),
+            (Some("\"borrow checker\" -python"), None, None, None),
+            (Some("#rust"), None, None, Some(cursor)),
+            (Some("postgres"), None, Some("2025-01-01"), Some(cursor)),
+        ];
+        for (q, kind, after, cursor) in shapes {
+            assert!(runs_prepared(&parse(q, kind, after)), "{q:?}");
+            let sql = statement_for(q, kind, after, cursor);
+            // Written into a row's condition, a generic plan would compute it for every row.
+            assert_eq!(sql.matches("websearch_to_tsquery('memo_stem'").count(), 1, "{q:?}");
+            assert_eq!(sql.matches("phraseto_tsquery(").count(), 1, "{q:?}");
+            assert!(!sql.contains("ts_filter("), "{q:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_walk_by_date_is_planned_for_its_values() {
+        assert!(!runs_prepared(&parse(None, Some("note"), None)));
+        assert!(!runs_prepared(&query("-python")));
+        assert!(runs_prepared(&query("rust -python")));
+        assert!(runs_prepared(&query("#rust")));
+        assert!(runs_prepared(&query("0b7c1e2a-3f4d-4e5f-8a6b-7c8d9e0f1a2b")));
     }
 
     #[test]
