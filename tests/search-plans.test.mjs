@@ -23,6 +23,8 @@ const ROWS_PER_TENANT = 6000;
 const cursor = Buffer.from(`1735689600000000.${"ab".repeat(16)}.3f000000.1`).toString("base64url");
 // As the worker makes them now: with when the newest memory was made at the first page.
 const cursorAsOf = Buffer.from(`1735689600000000.${"ab".repeat(16)}.3f000000.1.1767225600000000`).toString("base64url");
+// After a score of a third (0x3eaaaaab), which reads back exactly only in all its digits.
+const cursorThird = Buffer.from(`1735689600000000.${"ab".repeat(16)}.3eaaaaab.1.1767225600000000`).toString("base64url");
 const SHAPES = {
   words: "q=postgres+vacuum",
   phrase: "q=%22borrow+checker%22",
@@ -48,6 +50,7 @@ const SHAPES = {
   "second page, as of the first": `q=postgres&cursor=${cursorAsOf}`,
   "tag only, second page, as of the first": `tag=rust&cursor=${cursorAsOf}`,
   "kind only, second page, as of the first": `kind=note&cursor=${cursorAsOf}`,
+  "second page after a score of a third": `q=postgres&cursor=${cursorThird}`,
 };
 
 let app;
@@ -209,6 +212,36 @@ test("every query shape of the search statement is index-backed", async () => {
   );
   assert.equal(kept.length, preparedShapes, "one prepared statement per shape");
   assert.ok(kept.every((k) => k.custom === 0 && k.generic >= 2), JSON.stringify(kept));
+
+  // A server connection that was reset prepares again; and the values, which
+  // `memo_search` passes on as literals, read back exactly whatever the
+  // session's settings for writing them (a second page: a score, instants).
+  const page = Object.keys(SHAPES).indexOf("second page after a score of a third");
+  const { sql, bindings, types } = statements[page];
+  const planned = await app.sql(withValues(sql, [keyHash, ...bindings], types));
+  await session.query("discard all");
+  await session.query("set datestyle = 'SQL, DMY'; set extra_float_digits = -15; set bytea_output = 'escape'; set timezone = 'Asia/Kolkata'");
+  const { rows } = await session.query(RUN_PREPARED, [keyHash, ...bindings, sql]);
+  // (Scores come back written under those settings too, so only which hits, in which order.)
+  const which = (hits) => hits.map((row) => `${row.id} ${row.tier} ${row.snippet}`);
+  assert.deepEqual(which(rows), which(planned), "after a reset, under other settings");
+  assert.ok(rows.length > 1, "the second page has hits");
+  const { rows: again } = await session.query("select count(*)::int as n from pg_prepared_statements where name like 'memo_search_%'");
+  assert.equal(again[0].n, 1, "prepared again after the reset");
+
+  // Each kind of value, awkward ones included, reaches the statement exactly
+  // as bound, under those settings: a statement that returns them.
+  const values = [...bindings];
+  values[6] = ['a"b', "c,d", "e\\f", "g'h", "{i}", "NULL"];
+  values[14] = 1 / 3;
+  values[15] = "2025-03-30T01:30:00.123456Z";
+  const echo = "select $1, $8, $16, $17";
+  const { rows: [echoed] } = await session.query(
+    `select t.key = $1 as key, t.tags = $8::text[] as tags, t.score = $16::float4 as score, t.made = $17::timestamptz as made
+     from (${RUN_PREPARED.replace(/ as hit\([^)]*\)/, " as t(key bytea, tags text[], score float4, made timestamptz)")}) t`,
+    [keyHash, ...values, echo],
+  );
+  assert.deepEqual(echoed, { key: true, tags: true, score: true, made: true });
 });
 
 /** The plan Postgres runs `sql` with, and what each part did. */
