@@ -1,12 +1,13 @@
 //! Prints, for each query string given, the search statement the worker
 //! would send, the values it would bind and their Postgres types, as JSON
-//! `[{sql, bindings: [$2, …, $22], types: [$1, …, $22], prepared}, …]`
-//! (`prepared`: run on its generic plan, `memo_search`); so
+//! `[{sql, bindings: [$2, …, $22], types: [$1, …, $22], prepared, run}, …]`
+//! (`prepared`: run on its generic plan by `run`, the call of `memo_search`
+//! with `sql` as `$23`); so
 //! `tests/search-plans.test.mjs` runs `EXPLAIN` on exactly what the worker
 //! sends. `cargo run --quiet --example search_sql -- 'q=rust&tag=async' …`
 
 use memo::config::Limits;
-use memo::db::search::{runs_prepared, statement, Bindings};
+use memo::db::search::{runs_prepared, statement, Bindings, RUN_PREPARED};
 use memo::http::Params;
 use memo::routes::search::SearchRequest;
 use worker::Url;
@@ -28,6 +29,7 @@ fn main() {
                 "bindings": bindings,
                 "types": types,
                 "prepared": runs_prepared(&r.query),
+                "run": RUN_PREPARED,
             })
         })
         .collect();

@@ -94,13 +94,6 @@ function typed(value, type) {
   return `(${literal(value)}::${type})`;
 }
 
-/** The worker's call of `memo_search` (src/db/search.rs, `RUN_PREPARED`). */
-const RUN_PREPARED = `select * from memo_search($23::text, ${Array.from({ length: 22 }, (_, i) => `$${i + 1}`).join(", ")})
-  as hit(id uuid, title text, content text, tags text[], kind text, source text, url text, metadata jsonb,
-    captured_at timestamptz, created_at timestamptz, updated_at timestamptz, capture_count int4,
-    user_tags text[], title_by_user bool, tags_by_user bool, conversation_key text,
-    tier int4, score float4, newest timestamptz, snippet text)`;
-
 /**
  * The generic plan of `sql` (prepared with `types`) run with `values`, as
  * `memo_search` runs it.
@@ -159,6 +152,8 @@ test("every query shape of the search statement is index-backed", async () => {
   await app.sql("analyze memories");
 
   const statements = searchSql(Object.values(SHAPES));
+  // The worker's call of `memo_search` (src/db/search.rs, `RUN_PREPARED`).
+  const RUN_PREPARED = statements[0].run;
   const keyHash = createHash("sha256").update(key).digest();
   const [caller] = await app.sql(
     `select k.tenant_id::text as tenant, (select max(m.created_at)::text from memories m where m.tenant_id = k.tenant_id) as newest

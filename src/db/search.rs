@@ -31,7 +31,7 @@
 //! Each search sends one statement, holding only the parts its shape can use
 //! ([`statement`]). Parameters the query does not use are NULL. Parsing and
 //! planning it took about 3 ms of a search's 10 in Postgres, so the
-//! statement runs through `memo_search` (migration 0010, `RUN_PREPARED`),
+//! statement runs through `memo_search` (migration 0010, [`RUN_PREPARED`]),
 //! which prepares it once per server connection behind the pool and runs its
 //! generic plan: one plan for all values. The statement is written for that:
 //! what the values decide is decided by one-time filters before any row is
@@ -912,7 +912,7 @@ impl SearchLimits {
 }
 
 /// Whether a search of `query` runs its statement's generic plan, prepared
-/// once per server connection (`RUN_PREPARED`), rather than a plan made
+/// once per server connection ([`RUN_PREPARED`]), rather than a plan made
 /// for its values: every shape but the walk by date (kinds, dates and
 /// excluded words only), whose plan depends on how many of the caller's
 /// memories pass the filters, which a generic plan cannot know. The generic
@@ -925,8 +925,10 @@ pub fn runs_prepared(query: &SearchQuery) -> bool {
 /// How the worker runs a search statement (`$23`, [`statement`]): through
 /// `memo_search` (migration 0010), which prepares it once per server
 /// connection and runs its generic plan, with the values `$1`..`$22`. The
-/// rows are those of `SELECT_PAGE`.
-const RUN_PREPARED: &str = "select * from memo_search($23::text, $1::bytea, $2::text, $3::text, $4::text, $5::text,
+/// rows are those of `SELECT_PAGE`, named and typed here (a column that
+/// `SELECT_PAGE` gains must be added here too, or every search fails: the
+/// search tests would).
+pub const RUN_PREPARED: &str = "select * from memo_search($23::text, $1::bytea, $2::text, $3::text, $4::text, $5::text,
          $6::text, $7::uuid, $8::text[], $9::text[], $10::text, $11::text, $12::timestamptz, $13::timestamptz,
          $14::int8, $15::int4, $16::float4, $17::timestamptz, $18::uuid, $19::int8, $20::text, $21::text, $22::int4)
      as hit(id uuid, title text, content text, tags text[], kind text, source text, url text, metadata jsonb,
