@@ -21,14 +21,17 @@ fn main() {
             let params: Params = url.query_pairs().into_owned().collect();
             let r = SearchRequest::parse(&params, &limits).unwrap_or_else(|e| panic!("{query_string}: {e:?}"));
             let bindings = Bindings::new(&r.query, r.limit, r.cursor, r.limits);
-            let types: Vec<String> = std::iter::once("bytea".to_owned())
+            let prepared = runs_prepared(&r.query);
+            // `$1`: the key's hash, or the tenant in a statement that `RUN_PREPARED` runs.
+            let caller = if prepared { "uuid" } else { "bytea" };
+            let types: Vec<String> = std::iter::once(caller.to_owned())
                 .chain(bindings.params().iter().map(|(_, t)| t.name().to_owned()))
                 .collect();
             serde_json::json!({
                 "sql": statement(&r.query, r.limit, r.cursor, r.limits.ranked_matches),
                 "bindings": bindings,
                 "types": types,
-                "prepared": runs_prepared(&r.query),
+                "prepared": prepared,
                 "run": RUN_PREPARED,
             })
         })

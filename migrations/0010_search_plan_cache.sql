@@ -19,7 +19,9 @@
 --
 -- The first argument is the statement, built by the worker from its own
 -- constant parts, never from input; the others are its values `$1`..`$22`,
--- as `memo_search_part` (migration 0007) numbers them: `$1` the key's hash.
+-- numbered as in the search statement but for `$1`, the caller's tenant (as
+-- for `memo_search_part`, migration 0007): the worker's statement
+-- authenticates the caller and then calls this.
 -- A prepared statement's EXECUTE takes its values as SQL, not as
 -- parameters, so they are passed as quoted literals (`%L`), each read back
 -- as the type it was written from; the settings that change how values are
@@ -27,7 +29,7 @@
 -- that was reset (`DISCARD ALL`) simply prepares again. The caller names
 -- the columns of the rows.
 create function memo_search(
-    statement text, bytea, text, text, text, text, text, uuid, text[], text[], text, text,
+    statement text, uuid, text, text, text, text, text, uuid, text[], text[], text, text,
     timestamptz, timestamptz, int8, int4, float4, timestamptz, uuid, int8, text, text, int4)
 returns setof record
 language plpgsql
@@ -41,7 +43,7 @@ declare
     prepared text := 'memo_search_' || md5(statement);
 begin
     if not exists (select from pg_prepared_statements p where p.name = prepared) then
-        execute format('prepare %I (bytea, text, text, text, text, text, uuid, text[], text[], text, text, '
+        execute format('prepare %I (uuid, text, text, text, text, text, uuid, text[], text[], text, text, '
             'timestamptz, timestamptz, int8, int4, float4, timestamptz, uuid, int8, text, text, int4) as %s',
             prepared, statement);
     end if;

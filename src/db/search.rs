@@ -30,8 +30,9 @@
 //!
 //! Each search sends one statement, holding only the parts its shape can use
 //! ([`statement`]). Parameters the query does not use are NULL. Parsing and
-//! planning it took about 3 ms of a search's 10 in Postgres, so the
-//! statement runs through `memo_search` (migration 0010, [`RUN_PREPARED`]),
+//! planning it took about 3 ms of a search's 10 in Postgres, so the worker's
+//! statement ([`RUN_PREPARED`]) authenticates the caller and hands the search
+//! statement, with the caller's tenant, to `memo_search` (migration 0010),
 //! which prepares it once per server connection behind the pool and runs its
 //! generic plan: one plan for all values. The statement is written for that:
 //! what the values decide is decided by one-time filters before any row is
@@ -404,11 +405,21 @@ macro_rules! deferred_part {
     };
 }
 
+/// The caller as a value (`$1`, their tenant), for a statement that another
+/// one runs after authenticating them: a prepared search statement
+/// ([`RUN_PREPARED`]) and a deferred part.
+macro_rules! tenant_scope {
+    () => {
+        "with caller as (select $1::uuid as tenant_id)"
+    };
+}
+
 /// What the statement of a deferred part (`deferred_part!`) runs in: the
 /// caller and their newest memory as values, so that the part reads as it
 /// would in the search statement.
 const PART_SCOPE: &str = concat!(
-    "with caller as (select $1::uuid as tenant_id),
+    tenant_scope!(),
+    ",
      newest as (select $20::timestamptz as made)",
     text_query_cte!()
 );
@@ -737,7 +748,8 @@ const SELECT_PAGE: &str = concat!(
 /// statement with every part took 5 ms to plan, more than most searches
 /// take to run).
 pub fn statement(query: &SearchQuery, limit: PageLimit, cursor: Option<Cursor>, ranked: usize) -> String {
-    let mut sql = String::from(authed!(""));
+    // A prepared statement is run by one that authenticates the caller first.
+    let mut sql = String::from(if runs_prepared(query) { tenant_scope!() } else { authed!("") });
     sql.push_str(NEWEST);
     sql.push_str(text_query_cte!());
     let mut tiers = vec!["by_text"];
@@ -922,19 +934,25 @@ pub fn runs_prepared(query: &SearchQuery) -> bool {
     !by_date
 }
 
-/// How the worker runs a search statement (`$23`, [`statement`]): through
-/// `memo_search` (migration 0010), which prepares it once per server
-/// connection and runs its generic plan, with the values `$1`..`$22`. The
-/// rows are those of `SELECT_PAGE`, named and typed here (a column that
-/// `SELECT_PAGE` gains must be added here too, or every search fails: the
-/// search tests would).
-pub const RUN_PREPARED: &str = "select * from memo_search($23::text, $1::bytea, $2::text, $3::text, $4::text, $5::text,
-         $6::text, $7::uuid, $8::text[], $9::text[], $10::text, $11::text, $12::timestamptz, $13::timestamptz,
-         $14::int8, $15::int4, $16::float4, $17::timestamptz, $18::uuid, $19::int8, $20::text, $21::text, $22::int4)
+/// How the worker runs a search statement (`$23`, [`statement`]) that
+/// [`runs_prepared`]: it authenticates the caller (`authed!`, with the key's
+/// hash in `$1`, as every statement does) and hands their tenant and the
+/// values `$2`..`$22` to `memo_search` (migration 0010), which prepares the
+/// statement once per server connection and runs its generic plan. Being a
+/// write (it may record the key's use), the statement is never taken for a
+/// cacheable read by a pool that caches results. The rows are those of
+/// `SELECT_PAGE`, named and typed here (a column that `SELECT_PAGE` gains
+/// must be added here too, or every search fails: the search tests would).
+pub const RUN_PREPARED: &str = authed!(
+    "select hit.* from caller cross join lateral memo_search($23::text, caller.tenant_id, $2::text, $3::text,
+         $4::text, $5::text, $6::text, $7::uuid, $8::text[], $9::text[], $10::text, $11::text, $12::timestamptz,
+         $13::timestamptz, $14::int8, $15::int4, $16::float4, $17::timestamptz, $18::uuid, $19::int8, $20::text,
+         $21::text, $22::int4)
      as hit(id uuid, title text, content text, tags text[], kind text, source text, url text, metadata jsonb,
          captured_at timestamptz, created_at timestamptz, updated_at timestamptz, capture_count int4,
          user_tags text[], title_by_user bool, tags_by_user bool, conversation_key text,
-         tier int4, score float4, newest timestamptz, snippet text)";
+         tier int4, score float4, newest timestamptz, snippet text)"
+);
 
 /// The caller's memories matching `query`, best first (see the module doc),
 /// one page after `cursor` plus one more hit if another page follows.
