@@ -938,9 +938,10 @@ pub fn runs_prepared(query: &SearchQuery) -> bool {
 /// [`runs_prepared`]: it authenticates the caller (`authed!`, with the key's
 /// hash in `$1`, as every statement does) and hands their tenant and the
 /// values `$2`..`$22` to `memo_search` (migration 0010), which prepares the
-/// statement once per server connection and runs its generic plan. Being a
-/// write (it may record the key's use), the statement is never taken for a
-/// cacheable read by a pool that caches results. The rows are those of
+/// statement once per server connection and runs its generic plan. Like
+/// every statement of the API it may write (the key's last use), so a pool
+/// that caches reads (Hyperdrive) sees it as it sees the others, not as a
+/// bare `select` of a function it cannot classify. The rows are those of
 /// `SELECT_PAGE`, named and typed here (a column that `SELECT_PAGE` gains
 /// must be added here too, or every search fails: the search tests would).
 pub const RUN_PREPARED: &str = authed!(
