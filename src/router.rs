@@ -3,7 +3,7 @@
 //! request id, one log line).
 
 use crate::auth::presented_key;
-use crate::config::Config;
+use crate::config::{Config, LogLevel};
 use crate::cors;
 use crate::error::ApiError;
 use crate::http::{query_params, read_body, BodyKind, Reply};
@@ -235,21 +235,25 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
             let _ = cors::apply_preflight(response.headers(), allow);
         }
     }
-    let log = serde_json::json!({
-        "request_id": request_id,
-        "method": method_name,
-        "route": route,
-        "status": response.status_code(),
-        "ms": ms,
-        "db_connect_ms": db_timings.map(|t| t.connect_ms),
-        "db_ms": db_timings.map(|t| t.statements_ms),
-        "error": error.as_ref().map(ApiError::code),
-        "detail": error.as_ref().and_then(ApiError::log_detail),
-    });
-    if response.status_code() >= 500 {
-        worker::console_error!("{log}");
-    } else {
-        worker::console_log!("{log}");
+    // Only the lines the deployment keeps are made (`LOG_LEVEL`).
+    let level = LogLevel::of_status(response.status_code());
+    if level >= config.as_ref().map_or(LogLevel::Info, |c| c.log_level) {
+        let line = serde_json::json!({
+            "request_id": request_id,
+            "method": method_name,
+            "route": route,
+            "status": response.status_code(),
+            "ms": ms,
+            "db_connect_ms": db_timings.map(|t| t.connect_ms),
+            "db_ms": db_timings.map(|t| t.statements_ms),
+            "error": error.as_ref().map(ApiError::code),
+            "detail": error.as_ref().and_then(ApiError::log_detail),
+        });
+        match level {
+            LogLevel::Error => worker::console_error!("{line}"),
+            LogLevel::Warn => worker::console_warn!("{line}"),
+            LogLevel::Info => worker::console_log!("{line}"),
+        }
     }
     response
 }

@@ -9,6 +9,10 @@
 //   git worktree add .dev/before <commit>
 //   node bench/search/alternate.mjs --checkout . --checkout .dev/before [--runtime workerd] [--rounds 10]
 //
+// or one checkout under two settings, a --vars list for each side:
+//
+//   node bench/search/alternate.mjs --checkout . --checkout . --vars LOG_LEVEL=info --vars LOG_LEVEL=warn
+//
 // Prints, for each checkout, the p50 and p95 of each search as the client
 // sees it and the worker's own account (Server-Timing), ms.
 import path from "node:path";
@@ -19,12 +23,16 @@ import { root } from "../../scripts/lib/toolchain.mjs";
 const { values } = parseArgs({
   options: {
     checkout: { type: "string", multiple: true },
+    vars: { type: "string", multiple: true },
     runtime: { type: "string", default: "wrangler" },
     rounds: { type: "string", default: "10" },
     tenant: { type: "string", default: "bench-0" },
   },
 });
 if (values.checkout?.length !== 2) throw new Error("give two --checkout directories");
+if (values.vars && values.vars.length !== 2) throw new Error("give a --vars list for each side, or none");
+/** `NAME=value,NAME=value` as worker variables. */
+const varsOf = (list) => Object.fromEntries((list ?? "").split(",").filter(Boolean).map((pair) => pair.split("=")));
 const scratch = path.join(root, ".dev", "bench-search");
 const { freePort } = await import("../../scripts/lib/stack.mjs");
 const { startPostgres } = await import("../../scripts/lib/postgres.mjs");
@@ -44,13 +52,15 @@ try {
     const state = path.join(scratch, `alternate-${i}`);
     const stack = await startStack({
       databaseUrl: pg.url, port: await freePort(), stateDir: state, keyFile: path.join(state, "api-key"),
-      logFile: path.join(state, "worker.log"), pooled: true, vars: { RATE_LIMIT_ENABLED: "false" },
+      logFile: path.join(state, "worker.log"), pooled: true,
+      vars: { RATE_LIMIT_ENABLED: "false", ...varsOf(values.vars?.[i]) },
       logLevel: "warn", runtime: values.runtime,
     });
     stops.push(stack.stop);
     const key = admin(pg.url, ["key", "create", "--tenant", values.tenant, "--name", "alternate"]);
     process.chdir(previous);
-    sides.push({ checkout, base: stack.baseUrl, key, wall: [], db: [], total: [] });
+    const label = [checkout, values.vars?.[i]].filter(Boolean).join(" ");
+    sides.push({ label, base: stack.baseUrl, key, wall: [], db: [], total: [] });
   }
 
   for (let round = -1; round < Number(values.rounds); round++) {
@@ -62,7 +72,7 @@ try {
           headers: { authorization: `Bearer ${side.key}` },
         });
         await response.arrayBuffer();
-        if (response.status !== 200) throw new Error(`${side.checkout}: ${q}: ${response.status}`);
+        if (response.status !== 200) throw new Error(`${side.label}: ${q}: ${response.status}`);
         if (round < 0) continue; // warm-up
         side.wall.push(performance.now() - started);
         for (const part of (response.headers.get("server-timing") ?? "").split(", ")) {
@@ -78,7 +88,7 @@ try {
   console.log("| checkout | p50 | p95 | in the worker, p50 | the statement, p50 |");
   console.log("|---|---|---|---|---|");
   for (const s of sides) {
-    console.log(`| ${s.checkout} | ${at(s.wall, 0.5)} | ${at(s.wall, 0.95)} | ${at(s.total, 0.5)} | ${at(s.db, 0.5)} |`);
+    console.log(`| ${s.label} | ${at(s.wall, 0.5)} | ${at(s.wall, 0.95)} | ${at(s.total, 0.5)} | ${at(s.db, 0.5)} |`);
   }
 } finally {
   for (const stop of stops.reverse()) await stop().catch(() => {});

@@ -49,6 +49,14 @@ const { default: pg } = await import("pg");
 buildWorker();
 
 const scratch = path.join(root, ".dev", "bench-search");
+const WORKER_VARS = {
+  // The capture part posts far more than the per-key limit allows.
+  RATE_LIMIT_ENABLED: "false",
+  // As wrangler's --log-level warn below: the worker's info lines would be
+  // made and sent through wrangler's inspector only to be dropped there,
+  // 2–3 ms of every request (BENCHMARKS.md); failed requests still log.
+  LOG_LEVEL: "warn",
+};
 const stack = await startStack({
   dataDir: path.join(scratch, "postgres"),
   pgPort: await freePort(),
@@ -58,8 +66,7 @@ const stack = await startStack({
   logFile: path.join(scratch, "wrangler.log"),
   // As `npm run dev`: PgBouncer in front of Postgres, as Hyperdrive pools in production.
   pooled: true,
-  // The capture part posts far more than the per-key limit allows.
-  vars: { RATE_LIMIT_ENABLED: "false" },
+  vars: WORKER_VARS,
   // wrangler's own log line for each request costs its Node process about
   // 3 ms of every request here (a no-op route, one at a time: 10 ms at p50
   // with --log-level info, 7 ms with warn); that is the dev tool's cost, not
@@ -75,7 +82,7 @@ const bare = await startWorkerd({
   databaseUrl: stack.poolerUrl,
   port: await freePort(),
   scratch: path.join(scratch, "workerd"),
-  vars: { RATE_LIMIT_ENABLED: "false" },
+  vars: WORKER_VARS,
 }).catch(async (error) => {
   await stack.stop();
   throw error;
