@@ -477,3 +477,24 @@ test("exact phrases and title hits rank first; paging is stable while memories a
   assert.equal(new Set(seen).size, seen.length, "no hit twice");
   assert.ok(seen.length >= 5, "every hit that existed when paging began");
 });
+
+// A first page ranks by cover density only the hits whose bonus (title 1,
+// exact phrase 2) can make it: the pages must still be exactly the order
+// of one page holding every hit, scores and all.
+test("small pages give the order and scores of one large page, across title and phrase hits", async () => {
+  const { client } = app.tenant();
+  const memories = [
+    ...[0, 1, 2, 3].map((i) => ({ title: `Notes ${i}`, content: `the glacier survey${" and more".repeat(i)} glacier survey` })),
+    ...[0, 1, 2, 3, 4].map((i) => ({ title: `Glacier survey ${i}`, content: `glacier then${" filler".repeat(i)} survey` })),
+    ...[0, 1, 2, 3, 4].map((i) => ({ title: `Other ${i}`, content: `survey first,${" filler".repeat(i * 2)} glacier last` })),
+  ];
+  for (const m of memories) assert.equal((await client.post("/v1/memories", m)).status, 201);
+  const whole = (await client.get("/v1/search?q=glacier%20survey&limit=100")).body.items;
+  assert.equal(whole.length, memories.length);
+  // Phrase hits (some also titled) first, then title hits, then the rest.
+  assert.ok(whole.slice(0, 4).every((i) => i.score >= 2), JSON.stringify(whole.map((i) => i.score)));
+  for (const limit of [1, 3, 4, 6]) {
+    const paged = await allPages(client, "q=glacier%20survey", limit);
+    assert.deepEqual(paged.map((i) => [i.id, i.score]), whole.map((i) => [i.id, i.score]), `limit ${limit}`);
+  }
+});
