@@ -249,3 +249,22 @@ async function explain(sql) {
   const rows = await app.sql(`explain (analyze, costs off, timing off, summary off) ${sql}`);
   return rows.map((row) => row["QUERY PLAN"]).join("\n");
 }
+
+// Search reads the vector of each of up to 200 candidates several times; a
+// vector out of line costs a TOAST index lookup at each read (migration
+// 0011). A memory whose row is too long keeps its vector and moves its
+// content out instead.
+test("a long memory's search vector stays in its row; its content leaves first", async () => {
+  const { client } = app.tenant();
+  const rand = (seed => () => (seed = (seed * 16807) % 2147483647) / 2147483647)(20261127);
+  const word = () => Array.from({ length: 7 }, () => "bcdfghjklmnpqrstvwxz"[Math.floor(rand() * 20)]).join("");
+  const content = Array.from({ length: 140 }, word).join(" ");
+  const r = await client.post("/v1/memories", { title: "A long note", content });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const [row] = await app.sql(
+    `select pg_column_size(search) as vector, pg_column_toast_chunk_id(search) is null as vector_in_row,
+            pg_column_toast_chunk_id(content) is null as content_in_row
+     from memories where id = $1`, [r.body.id]);
+  assert.ok(row.vector > 1200, `a vector long enough to matter (${row.vector} bytes)`);
+  assert.deepEqual([row.vector_in_row, row.content_in_row], [true, false]);
+});

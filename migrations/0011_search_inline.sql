@@ -1,0 +1,17 @@
+-- Keep a memory's search vector in its row; let its content leave first.
+--
+-- A row longer than about 2 KB is shortened by moving its largest values
+-- out of line, into the TOAST table. The search vector (≈ 0.8–1.9 KB, and
+-- vectors hardly compress) was the one moved for 18% of the memories in
+-- bench/search. Search reads the vector of every candidate, up to 200 a
+-- search, several times each (its match, the title and phrase checks, the
+-- ranking), and each read of a vector out of line is an index lookup in the
+-- TOAST table: 8% of a search's time in Postgres. The content is read only
+-- for the page's hits (their snippets and the answer). With storage `main`
+-- the vector stays in the row and the content moves out instead; a vector
+-- leaves the row only when nothing else can (a memory of hundreds of KB).
+--
+-- This applies to rows written from now on: rows already out of line stay
+-- so until rewritten (`VACUUM FULL memories`, which locks the table while it
+-- runs).
+alter table memories alter column search set storage main;
