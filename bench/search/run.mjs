@@ -5,7 +5,7 @@
 // maintenance.
 //
 //   node bench/search/run.mjs [--rows 1000000] [--tenants 4] [--rounds 20] [--ilike-rounds 1]
-//                             [--capture-seconds 15]
+//                             [--capture-seconds 15] [--worker-log-level warn]
 //
 // Starts an embedded Postgres like `npm run dev` does, in .dev/bench-search,
 // applies the migrations, bulk-loads generated memories
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "20" },
     "ilike-rounds": { type: "string", default: "1" },
     "capture-seconds": { type: "string", default: "15" },
+    "worker-log-level": { type: "string", default: "warn" },
   },
 });
 const rows = Number(values.rows);
@@ -55,7 +56,8 @@ const WORKER_VARS = {
   // As wrangler's --log-level warn below: the worker's info lines would be
   // made and sent through wrangler's inspector only to be dropped there,
   // 2–3 ms of every request (BENCHMARKS.md); failed requests still log.
-  LOG_LEVEL: "warn",
+  // `--worker-log-level info` measures the default, every request logged.
+  LOG_LEVEL: values["worker-log-level"],
 };
 const stack = await startStack({
   dataDir: path.join(scratch, "postgres"),
@@ -278,6 +280,7 @@ try {
   const ilikeAll = summary([...ilike.values()].flat());
   console.log(`\n${n} memories, ${tenantCount} tenants, ${size}; load ${loadSeconds.toFixed(0)} s + indexes ${indexSeconds.toFixed(0)} s`);
   console.log(`\nsearch latency, ms (memo: ${values.rounds} rounds of ${QUERY_MIX.length} queries through wrangler dev --log-level warn, ` +
+    `the worker at LOG_LEVEL=${values["worker-log-level"]}, ` +
     `one at a time; ILIKE: ${values["ilike-rounds"]} round straight to Postgres)\n`);
   console.log("| | samples | p50 | p95 | p99 |");
   console.log("|---|---|---|---|---|");
