@@ -16,6 +16,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
 import pg from "pg";
+import { random } from "../scripts/lib/random.mjs";
 import { root, toolEnv } from "../scripts/lib/toolchain.mjs";
 import { spawnApp } from "./helpers/app.mjs";
 
@@ -256,7 +257,7 @@ async function explain(sql) {
 // content out instead.
 test("a long memory's search vector stays in its row; its content leaves first", async () => {
   const { client } = app.tenant();
-  const rand = (seed => () => (seed = (seed * 16807) % 2147483647) / 2147483647)(20261127);
+  const rand = random(20261127);
   const word = () => Array.from({ length: 7 }, () => "bcdfghjklmnpqrstvwxz"[Math.floor(rand() * 20)]).join("");
   const content = Array.from({ length: 140 }, word).join(" ");
   const r = await client.post("/v1/memories", { title: "A long note", content });
