@@ -71,7 +71,10 @@ where
             sql::record(db, caller, &key.0, reply.status, &reply.body).await?;
             Ok(reply)
         }
-        // A transient failure changed nothing: let a retry run it again.
+        // A server-side failure may come after the write committed (an
+        // answer lost on the way back, a cancel that came too late), but no
+        // answer can be recorded: release the key so a retry runs the
+        // request again instead of getting 409 until the key expires.
         Err(error) if error.status() >= 500 => {
             let _ = sql::release(db, caller, &key.0).await;
             Err(error)

@@ -1,6 +1,9 @@
 //! Requests per API key, counted by the Workers Rate Limiting binding
 //! `RATE_LIMITER` (its limit and period are in `wrangler.toml`). The check
-//! runs before any database work, so a flood costs no Postgres connections.
+//! runs before any database work, so requests over one key's limit are
+//! refused without a Postgres connection. Buckets are per presented key,
+//! valid or not: a flood spread over many made-up keys still costs each
+//! request a connection and the statement that rejects its key.
 
 use crate::auth::KeyHash;
 use crate::config::Config;

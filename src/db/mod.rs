@@ -2,9 +2,11 @@
 //! binding `DB`, and every SQL statement the API runs.
 //!
 //! Nothing is shared across requests: workerd forbids I/O on behalf of another
-//! request, and Hyperdrive pools for us in production. Each API call runs one
-//! statement after connecting, sent with `query_typed` (an unnamed statement,
-//! so no separate prepare round trip). Every statement authenticates the
+//! request, and Hyperdrive pools for us in production. Statements are sent
+//! with `query_typed` (an unnamed statement, so no separate prepare round
+//! trip). Most API calls run one; a content patch reads before it writes, an
+//! export runs one per page, and an `Idempotency-Key` adds a claim before the
+//! request and a record after it. Every statement authenticates the
 //! caller itself through the [`authed!`] common table expression. Only the
 //! server connections behind the pool outlive a request, and searches keep
 //! their plans there ([`search`]).

@@ -1,6 +1,7 @@
 //! Request handlers, a module per resource. Each handler parses its input
 //! into domain types, asks memo-core for titles and tags where content
-//! changes, runs one SQL statement from `db`, and answers JSON.
+//! changes, runs its SQL statements from `db` (usually one; see `db`), and
+//! answers JSON.
 
 pub mod batch;
 pub mod health;
