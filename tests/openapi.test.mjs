@@ -94,3 +94,20 @@ test("every route's real responses conform to the description", async () => {
     Object.keys(item).filter((k) => k !== "parameters").map((method) => `${method} ${template}`));
   assert.deepEqual(described.filter((op) => !exercised.has(op)), [], "operations never exercised");
 });
+
+test("the schema check refuses an undescribed member, in a whole object and across allOf", async () => {
+  const { client } = app.tenant();
+  const created = await client.post("/v1/memories", { content: "closed objects: postgres autovacuum notes" });
+  const got = await client.get(`/v1/memories/${created.body.id}`);
+  assert.deepEqual(responseViolations("GET", "/v1/memories/{id}", got), []);
+  assert.deepEqual(responseViolations("GET", "/v1/memories/{id}", { ...got, body: { ...got.body, extra: 1 } }), [
+    "$: has undescribed member extra",
+  ]);
+  const found = await client.get("/v1/search?q=autovacuum");
+  assert.deepEqual(responseViolations("GET", "/v1/search", found), []);
+  const [hit] = found.body.items;
+  const extra = { ...found, body: { ...found.body, items: [{ ...hit, extra: 2 }] } };
+  assert.deepEqual(responseViolations("GET", "/v1/search", extra), ["$.items.0: has undescribed member extra"]);
+  const wrong = { ...found, body: { ...found.body, items: [{ ...hit, id: "not-a-uuid" }] } };
+  assert.ok(responseViolations("GET", "/v1/search", wrong).some((v) => v.startsWith("$.items.0.id:")));
+});
