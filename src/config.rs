@@ -35,8 +35,8 @@ pub struct Limits {
     /// costs a read of its row and a ranking on every search.
     pub search_ranked_matches: usize,
     /// `SEARCH_SNIPPET_CHARS`: how many characters of a long memory's
-    /// content its search snippet is made from, around the first match:
-    /// making a snippet costs about 0.35 ms per 1,000 characters.
+    /// content its search snippet is made from, around the first match: a
+    /// snippet's cost grows with it (figures in bench/search/RESULTS.md).
     pub search_snippet_chars: usize,
     /// `MAX_BATCH_ITEMS`: most captures in one batch or import request.
     pub max_batch_items: usize,
@@ -91,7 +91,7 @@ pub struct Config {
     /// (every request, the default), `warn` (requests that failed, 4xx and
     /// 5xx) or `error` (5xx only). Match it to what the log's reader keeps:
     /// under `wrangler dev --log-level warn` an info line is received and
-    /// dropped, at a cost of 2–3 ms of every request on a small machine.
+    /// dropped, at a cost to every request (measured in BENCHMARKS.md).
     pub log_level: LogLevel,
 }
 
