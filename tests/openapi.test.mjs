@@ -52,6 +52,7 @@ test("every route's real responses conform to the description", async () => {
   const page = await check("GET", "/v1/memories", () => client.get("/v1/memories?limit=1"), 200);
   assert.ok(page.next_cursor);
   await check("GET", "/v1/memories", () => client.get(`/v1/memories?limit=1&cursor=${page.next_cursor}`), 200);
+  await check("GET", "/v1/memories", () => client.get("/v1/memories?limit=2&include=content"), 200);
   await check("PATCH", "/v1/memories/{id}", () => client.patch(id, { tags: ["postgres"], content: "Autovacuum tuning notes" }), 200);
   await check("GET", "/v1/search", () => client.get("/v1/search?q=autovacuum"), 200);
   await check("GET", "/v1/search", () => client.get("/v1/search?q=nothing-matches-this"), 200);

@@ -6,7 +6,7 @@ use super::search::SearchRequest;
 use super::Ctx;
 use crate::auth::KeyHash;
 use crate::db::memories as sql;
-use crate::domain::memory::Memory;
+use crate::domain::memory::{preview, Memory};
 use crate::domain::paging::PageLimit;
 use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
@@ -79,8 +79,7 @@ pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, A
     let results: Vec<_> = hits
         .iter()
         .map(|hit| {
-            let preview = hit.memory.content.chars().take(CONTENT_PREVIEW_CHARS).collect();
-            Summary::of(&hit.memory, Some(preview))
+            Summary::of(&hit.memory, Some(preview(&hit.memory.content, CONTENT_PREVIEW_CHARS).0))
         })
         .collect();
     Reply::json(200, &json!({"query": request.query.raw(), "count": results.len(), "results": results}))

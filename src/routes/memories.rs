@@ -3,13 +3,13 @@
 use super::Ctx;
 use crate::auth::KeyHash;
 use crate::capture::Prepared;
-use crate::db::memories::{self as sql, Outcome, StoredMemory, Update};
+use crate::db::memories::{self as sql, ListContent, Outcome, StoredMemory, Update};
 use crate::domain::fields::{Content, Title};
-use crate::domain::memory::Memory;
-use crate::domain::paging::{next_cursor, Cursor, PageLimit};
+use crate::domain::memory::{Memory, MemoryItem};
+use crate::domain::paging::{Cursor, PageLimit};
 use crate::domain::parse_object;
 use crate::domain::patch::MemoryPatch;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
 use memo_core::CaptureInput;
 use serde::Serialize;
@@ -50,10 +50,7 @@ pub async fn create(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiEr
 pub async fn capture(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Captured, ApiError> {
     let prepared = Prepared::capture(parse_object(body)?, &cx.config.limits, cx.analyzer()?, cx.now)?;
     let db = cx.db().await?;
-    let (stored, outcome) = sql::upsert(db, key, &[prepared.insert()])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::Internal("a capture returned no result".into()))?;
+    let (stored, outcome) = sql::capture_one(db, key, prepared.insert()).await?;
     Ok(Captured::new(stored.memory, outcome))
 }
 
@@ -81,13 +78,29 @@ struct Page<T> {
     next_cursor: Option<String>,
 }
 
-/// `GET /v1/memories?limit&cursor`: newest first.
+/// `include`: `content` adds each item's content to a list or search page,
+/// which then ends early at `MAX_PAGE_CONTENT_BYTES` of contents.
+pub fn include_content(params: &Params) -> Result<bool, ApiError> {
+    match params.get("include") {
+        None | Some("") => Ok(false),
+        Some("content") => Ok(true),
+        Some(_) => Err(FieldError::new("include", "include must be content (or left out)").into()),
+    }
+}
+
+/// `GET /v1/memories?limit&cursor&include`: newest first; items carry a
+/// preview of their content, and the content itself with `include=content`.
 pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
-    let limit = PageLimit::parse(params.get("limit"), &cx.config.limits)?;
+    let limits = &cx.config.limits;
+    let limit = PageLimit::parse(params.get("limit"), limits)?;
     let cursor = Cursor::parse(params.get("cursor"))?;
+    let budget = include_content(params)?.then_some(limits.max_page_content_bytes);
+    let content = ListContent { preview_chars: limits.preview_chars, budget };
     let db = cx.db().await?;
-    let mut items: Vec<Memory> = sql::list(db, key, limit, cursor).await?.into_iter().map(|s| s.memory).collect();
-    let next_cursor = next_cursor(&mut items, limit, Memory::cursor);
+    let page = sql::list(db, key, limit, cursor, content).await?;
+    let next_cursor = page.more.then(|| page.items.last().map(|(s, _)| s.memory.cursor().encode())).flatten();
+    let items: Vec<MemoryItem> =
+        page.items.into_iter().map(|(stored, start)| start.item(stored.memory, limits.preview_chars)).collect();
     Reply::json(200, &Page { items, next_cursor })
 }
 

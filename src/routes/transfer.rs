@@ -5,7 +5,7 @@ use super::batch::store_all;
 use super::Ctx;
 use crate::auth::KeyHash;
 use crate::capture::Prepared;
-use crate::db::memories::{self as sql, StoredMemory};
+use crate::db::memories::{self as sql, ListContent, ListPage};
 use crate::db::Db;
 use crate::domain::export::{ExportEnd, SCHEMA};
 use crate::domain::paging::{Cursor, PageLimit};
@@ -16,32 +16,45 @@ use serde_json::Value;
 
 /// Where the export stream stands between pages.
 enum Export {
-    Page(Vec<StoredMemory>),
+    /// A page's lines, ready to send, how many memories they hold, and where
+    /// the next page starts.
+    Lines(Vec<u8>, u64, Option<Cursor>),
     Fetch(Cursor),
     End,
     Done,
 }
 
-fn lines(page: &[StoredMemory]) -> Vec<u8> {
+/// What an export page reads: whole contents, up to `MAX_PAGE_CONTENT_BYTES`.
+fn export_content(cx: &Ctx) -> ListContent {
+    ListContent { preview_chars: 0, budget: Some(cx.config.limits.max_page_content_bytes) }
+}
+
+/// A page as export lines, and the cursor of the page after it. The rows
+/// are dropped here: the stream holds one page, as lines.
+fn lines(page: ListPage) -> Export {
     let mut out = Vec::new();
-    for stored in page {
+    for (stored, _) in &page.items {
         // A struct of strings, numbers and JSON values always serialises.
         if serde_json::to_writer(&mut out, &stored.export_line()).is_ok() {
             out.push(b'\n');
         }
     }
-    out
+    let next = if page.more { page.items.last().map(|(last, _)| last.memory.cursor()) } else { None };
+    Export::Lines(out, page.items.len() as u64, next)
 }
 
-/// Streams every memory, newest first, a page at a time: memory use stays
-/// one page however large the tenant is. The key is checked with the first
-/// page, before the answer starts.
+/// Streams every memory, newest first, a page at a time: a page holds at
+/// most `MAX_PAGE_SIZE` memories and `MAX_PAGE_CONTENT_BYTES` of contents
+/// (or one larger memory), and the stream holds one page however large the
+/// tenant is. The key is checked with the first page, before the answer
+/// starts.
 pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
     let db = Db::connect(&cx.env, cx.config).await?;
     let limit = PageLimit::largest(&cx.config.limits);
-    let first = sql::list(&db, key, limit, None).await?;
+    let content = export_content(cx);
+    let first = lines(sql::list(&db, key, limit, None, content).await?);
     let key = key.clone();
-    let state = (Export::Page(first), db, 0u64);
+    let state = (first, db, 0u64);
     let pages = stream::unfold(state, move |(state, db, count)| {
         let key = key.clone();
         async move {
@@ -53,21 +66,11 @@ pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
                     line.push(b'\n');
                     Some((Ok(line), (Export::Done, db, count)))
                 }
-                Export::Page(mut page) => {
-                    let next = if page.len() > limit.get() {
-                        page.truncate(limit.get());
-                        page.last().map_or(Export::End, |last| Export::Fetch(last.memory.cursor()))
-                    } else {
-                        Export::End
-                    };
-                    let count = count + page.len() as u64;
-                    Some((Ok(lines(&page)), (next, db, count)))
+                Export::Lines(out, memories, next) => {
+                    Some((Ok(out), (next.map_or(Export::End, Export::Fetch), db, count + memories)))
                 }
-                Export::Fetch(cursor) => match sql::list(&db, &key, limit, Some(cursor)).await {
-                    Ok(page) => {
-                        let next = Export::Page(page);
-                        Some((Ok(Vec::new()), (next, db, count)))
-                    }
+                Export::Fetch(cursor) => match sql::list(&db, &key, limit, Some(cursor), content).await {
+                    Ok(page) => Some((Ok(Vec::new()), (lines(page), db, count))),
                     // The status is sent already: cut the stream short, so
                     // the missing end line tells the client it is incomplete.
                     Err(error) => Some((Err(worker::Error::RustError(error.code().into())), (Export::Done, db, count))),

@@ -8,7 +8,7 @@
 // version and prints its figures; tests/reliability/*.test.mjs run the short
 // versions inside `npm test`.
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWorker } from "../../scripts/build-worker.mjs";
@@ -140,22 +140,49 @@ export async function settle(probe, target, timeoutMs) {
   return value;
 }
 
-/** Resident memory of the workerd processes in a process group, in bytes. */
-export function workerdRss(processGroup) {
-  let total = 0;
+/** The workerd processes of a process group: their pids. */
+export function workerdPids(processGroup) {
+  const pids = [];
   for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       // Fields after the parenthesised command: state, ppid, pgrp, ...
       const [command, rest] = [stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), stat.slice(stat.lastIndexOf(")") + 2)];
-      if (!command.startsWith("workerd") || Number(rest.split(" ")[2]) !== processGroup) continue;
-      const rss = readFileSync(`/proc/${entry}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
-      total += Number(rss?.[1] ?? 0) * 1024;
+      if (command.startsWith("workerd") && Number(rest.split(" ")[2]) === processGroup) pids.push(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** A `/proc/PID/status` figure in kB (VmRSS, VmHWM) summed over the workerd processes, in bytes. */
+function workerdStatus(processGroup, field) {
+  let total = 0;
+  for (const pid of workerdPids(processGroup)) {
+    try {
+      const value = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`${field}:\\s+(\\d+) kB`));
+      total += Number(value?.[1] ?? 0) * 1024;
     } catch {
       // the process ended while we looked
     }
   }
   return total;
+}
+
+/** Resident memory of the workerd processes in a process group, in bytes. */
+export function workerdRss(processGroup) {
+  return workerdStatus(processGroup, "VmRSS");
+}
+
+/** The peak resident memory of the workerd processes since `resetWorkerdPeak`, in bytes. */
+export function workerdPeakRss(processGroup) {
+  return workerdStatus(processGroup, "VmHWM");
+}
+
+/** Starts measuring the workerd processes' peak resident memory afresh (Linux's clear_refs 5). */
+export function resetWorkerdPeak(processGroup) {
+  for (const pid of workerdPids(processGroup)) writeFileSync(`/proc/${pid}/clear_refs`, "5");
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
