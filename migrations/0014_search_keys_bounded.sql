@@ -1,0 +1,59 @@
+-- Search keys bounded, so every memory is found whatever its size.
+--
+-- A tsvector addresses its lexemes' bytes with 20 bits: at most 1,048,575
+-- bytes in all, and 2,047 bytes for one lexeme. array_to_tsvector checks
+-- neither. A memory's keys (migration 0006) are its document's lexemes with
+-- the tenant's 32-character prefix, so a memory of about 30,000 distinct
+-- lexemes (200,000 characters of code or identifiers) had keys past 1 MB:
+-- the vector was corrupt, and the key index never returned the memory, not
+-- even for a word of its title.
+--
+-- The keys are now kept within those bounds, in this order until the bytes
+-- run out: the filters' keys (tags, periods, kind, source); the lexemes of
+-- the title and tags (weights A and B); then the content's, in the order
+-- they first occur in the document (its stems first, then the words as
+-- written, memo_search_document), shortest first where positions tie (a
+-- document numbers words up to 16,383). A key longer than 2,047 bytes (a
+-- "word" of over 2,015 bytes) is left out. A memory whose keys fit (nearly
+-- all: the bound is checked from the document's size first) gets exactly
+-- the keys it had. README ("Search") states what this means for a user.
+create or replace function memo_search_keys(
+    tenant uuid, made timestamptz, kind text, source text, tags text[], document tsvector)
+returns tsvector
+language sql
+immutable
+parallel safe
+as $$
+    select array_to_tsvector(f.keys || case
+        -- Each lexeme's key is the lexeme and the prefix: at most the
+        -- document's size plus the prefix per lexeme.
+        when coalesce(pg_column_size(document), 0) + 32 * coalesce(length(document), 0) <= f.room
+        then array(select k from (select public.memo_tenant_key(tenant) || lexeme as k
+                                  from unnest(tsvector_to_array(document)) as lexeme) as lexemes
+                   where octet_length(k) <= 2047)
+        else array(select kept.k from (
+                 select ranked.k, sum(octet_length(ranked.k)) over (
+                         order by ranked.rank, ranked.first_at, octet_length(ranked.k), ranked.k collate "C"
+                         rows between unbounded preceding and current row) as used
+                 from (select public.memo_tenant_key(tenant) || d.lexeme as k,
+                              case when d.weights && array['A', 'B'] then 0 else 1 end as rank,
+                              d.positions[1] as first_at
+                       from unnest(document) as d) as ranked
+                 where octet_length(ranked.k) <= 2047) as kept
+             where kept.used <= f.room)
+        end)
+    from (select filters.keys,
+                 1048575 - coalesce((select sum(octet_length(k)) from unnest(filters.keys) as k), 0) as room
+          from (select array(select k from unnest(
+                    array(select public.memo_filter_key(tenant, 'tag', tag) from unnest(tags) as tag)
+                    || array_remove(array[
+                           public.memo_filter_key(tenant, 'a', (public.memo_search_day(made) / 90)::text),
+                           public.memo_filter_key(tenant, 'b', ((public.memo_search_day(made) + 45) / 90)::text),
+                           public.memo_filter_key(tenant, 'kind', kind),
+                           public.memo_filter_key(tenant, 'source', source)], null)) as k
+                    where octet_length(k) <= 2047) as keys) as filters) as f
+$$;
+
+-- The index holds keys made by the old definition, corrupt for the largest
+-- memories: rebuilt from the new one.
+reindex index memories_search;
