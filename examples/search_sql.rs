@@ -19,7 +19,7 @@ fn main() {
         .map(|query_string| {
             let url = Url::parse(&format!("http://search.invalid/v1/search?{query_string}")).expect("a query string");
             let params: Params = url.query_pairs().into_owned().collect();
-            let r = SearchRequest::parse(&params, &limits).unwrap_or_else(|e| panic!("{query_string}: {e:?}"));
+            let r = SearchRequest::parse(&params, &limits, std::time::SystemTime::now().into()).unwrap_or_else(|e| panic!("{query_string}: {e:?}"));
             let bindings = Bindings::new(&r.query, r.limit, r.cursor, r.limits);
             let prepared = runs_prepared(&r.query);
             // `$1`: the key's hash, or the tenant in a statement that `RUN_PREPARED` runs.

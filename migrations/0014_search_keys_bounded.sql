@@ -57,3 +57,67 @@ $$;
 -- The index holds keys made by the old definition, corrupt for the largest
 -- memories: rebuilt from the new one.
 reindex index memories_search;
+
+-- A search's cost bounded whatever its query (issue 18).
+--
+-- The time window of a search's keys: one key per 90-day period from
+-- `after` to `before`, used only when there are at most eight. The series
+-- was generated in full before being counted, so `after:-4000-01-01
+-- before:+262000-01-01` generated a million periods per index lookup. The
+-- worker now refuses dates outside 1970 to a year ahead
+-- (src/domain/search.rs); here the series stops at nine periods, which is
+-- enough to tell "too many". Otherwise the function is migration 0006's,
+-- with migration 0008's setting.
+create or replace function memo_keys_query(
+    tenant uuid, query tsquery, all_tags text[], any_tags text[], kind text, source text,
+    after timestamptz, before timestamptz, newest timestamptz)
+returns tsquery
+language plpgsql
+immutable
+parallel safe
+set plan_cache_mode = force_generic_plan
+as $$
+begin
+    return array_to_string(array_remove(array[
+        '(' || nullif(regexp_replace(
+            regexp_replace(
+                regexp_replace(query::text,
+                    '!(''(?:[^'']|'''')*''(?::\*)?|\((?:''(?:[^'']|'''')*''|[^''()])*\))', '!'' ''', 'g'),
+                '(''(?:[^'']|'''')*''[^<'']*)<(?:-|[0-9]+)>', '\1&', 'g'),
+            '''((?:[^'']|'''')*)''', '''' || public.memo_tenant_key(tenant) || '\1''', 'g'), '') || ')',
+        (select string_agg(public.memo_quoted_key(public.memo_filter_key(tenant, 'tag', tag)), ' & ')
+         from unnest(all_tags) as tag),
+        '(' || (select string_agg(public.memo_quoted_key(public.memo_filter_key(tenant, 'tag', tag)), ' | ')
+                from unnest(any_tags) as tag) || ')',
+        public.memo_quoted_key(public.memo_filter_key(tenant, 'kind', kind)),
+        public.memo_quoted_key(public.memo_filter_key(tenant, 'source', source)),
+        (select '(' || string_agg(public.memo_quoted_key(public.memo_filter_key(tenant, 'a', period::text)), ' | ') || ')'
+         from generate_series(public.memo_search_day(after) / 90,
+                              least(public.memo_search_day(coalesce(before, newest)) / 90,
+                                    public.memo_search_day(after) / 90 + 8)) as period
+         having count(*) <= 8)], null), ' & ')::tsquery;
+end
+$$;
+
+-- Where a snippet starts (migration 0009): each word it looks for scans a
+-- long memory up to twice (as written, capitalised), so a long `or` of
+-- words no memory holds scanned 512 KiB twice per word for each hit of the
+-- page. It now looks for the query's first eight words only (README,
+-- "Search"); a snippet whose words come later starts at the beginning.
+create or replace function memo_snippet_start(content text, query tsquery, window_chars int)
+returns int
+language plpgsql
+immutable
+parallel safe
+as $$
+begin
+    return greatest(1, coalesce((
+        select min(place.at)
+        from (select strpos(content, written) as at
+              from (select word from regexp_matches(query::text, '''((?:[^'']|'''')+)''', 'g') as word limit 8)
+                       as words,
+                   lateral (select replace(words.word[1], '''''', '''') as lexeme) as unquoted,
+                   unnest(array[unquoted.lexeme, initcap(unquoted.lexeme)]) as written) as place
+        where place.at > 0), 1) - window_chars / 4);
+end
+$$;

@@ -1006,7 +1006,7 @@ mod tests {
 
     fn parse(q: Option<&str>, kind: Option<&str>, after: Option<&str>) -> SearchQuery {
         let params = SearchParams { q, tags: vec![], any_tags: vec![], kind, source: None, before: None, after };
-        SearchQuery::parse(&params, &Limits::default()).expect("a valid query")
+        SearchQuery::parse(&params, &Limits::default(), DateTime::from_timestamp(1_780_000_000, 0).expect("2026")).expect("a valid query")
     }
 
     fn query(q: &str) -> SearchQuery {

@@ -74,7 +74,7 @@ pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, Api
 
 /// `GET /search?q&limit` → `{query, count, results}`, now ranked full-text.
 pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
-    let request = SearchRequest::parse(params, &cx.config.limits)?;
+    let request = SearchRequest::parse(params, &cx.config.limits, cx.now)?;
     let (hits, _) = request.run(cx, key).await?;
     let results: Vec<_> = hits
         .iter()

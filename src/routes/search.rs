@@ -11,6 +11,7 @@ use crate::domain::paging::{next_cursor, Cursor, PageLimit};
 use crate::domain::search::{SearchParams, SearchQuery};
 use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// A parsed search request, shared with the old server's `GET /search`.
@@ -23,7 +24,8 @@ pub struct SearchRequest {
 }
 
 impl SearchRequest {
-    pub fn parse(params: &Params, limits: &Limits) -> Result<SearchRequest, FieldError> {
+    /// `now`: when the request arrived, which bounds its dates.
+    pub fn parse(params: &Params, limits: &Limits, now: DateTime<Utc>) -> Result<SearchRequest, FieldError> {
         let search = SearchParams {
             q: params.get("q"),
             tags: params.all("tag"),
@@ -34,7 +36,7 @@ impl SearchRequest {
             after: params.get("after"),
         };
         Ok(SearchRequest {
-            query: SearchQuery::parse(&search, limits)?,
+            query: SearchQuery::parse(&search, limits, now)?,
             limit: PageLimit::parse(params.get("limit"), limits)?,
             cursor: Cursor::parse(params.get("cursor"))?,
             limits: SearchLimits::of(limits),
@@ -75,7 +77,7 @@ struct Results<'a> {
 }
 
 pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
-    let request = SearchRequest::parse(params, &cx.config.limits)?;
+    let request = SearchRequest::parse(params, &cx.config.limits, cx.now)?;
     let (hits, next_cursor) = request.run(cx, key).await?;
     let items = hits
         .into_iter()
