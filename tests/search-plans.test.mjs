@@ -12,13 +12,12 @@
 // plan that is explained, and what `memo_search` returns must be what the
 // statement planned for its values returns.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
 import pg from "pg";
 import { random } from "../scripts/lib/random.mjs";
-import { root, toolEnv } from "../scripts/lib/toolchain.mjs";
 import { spawnApp } from "./helpers/app.mjs";
+import { searchSql } from "./helpers/search-sql.mjs";
 
 const ROWS_PER_TENANT = 6000;
 const cursor = Buffer.from(`1735689600000000.${"ab".repeat(16)}.3f000000.1`).toString("base64url");
@@ -63,15 +62,6 @@ before(async () => {
   await session.connect();
 });
 after(() => session?.end());
-
-/** The worker's search statement, bindings and parameter types for each shape. */
-function searchSql(queryStrings) {
-  const result = spawnSync("cargo", ["run", "--quiet", "--example", "search_sql", "--", ...queryStrings], {
-    cwd: root, env: toolEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24,
-  });
-  assert.equal(result.status, 0, "cargo run --example search_sql");
-  return JSON.parse(result.stdout);
-}
 
 /**
  * `sql` with its parameters replaced by `values`, typed by `types` as the
