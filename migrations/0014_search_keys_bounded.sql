@@ -121,3 +121,101 @@ begin
         where place.at > 0), 1) - window_chars / 4);
 end
 $$;
+
+-- Search parameters passed as one value (src/db/search/protocol.rs).
+--
+-- memo_search (migration 0010) and memo_search_part (0007) took each of a
+-- search's 21 parameters as an argument of its own, so a new filter meant
+-- new signatures for both, and the same list in four places of the worker.
+-- They now take the search's parameters as one jsonb value, an array of
+-- `{name, type, value}` in the order of the statement's `$3`, `$4`, … (the
+-- worker's parameter table, src/db/search/params.rs), which the statement
+-- also gets whole as `$2`, to hand to its parts. Each function prepares its
+-- statement once per server connection, named after a hash of the types and
+-- the text, and executes it with the values written as literals of their
+-- types, as memo_search did.
+
+-- The command that executes `statement`, prepared once per server
+-- connection under `prefix` with the types `params` names: `$1` the tenant,
+-- `$2` the parameters whole, then each one. Types are read as regtype, so
+-- nothing but a type name reaches the PREPARE.
+create function memo_search_command(prefix text, statement text, tenant uuid, params jsonb)
+returns text
+language plpgsql
+as $function$
+declare
+    types text;
+    literals text;
+    prepared text;
+begin
+    select coalesce(string_agg((p->>'type')::regtype::text, ', ' order by n), ''),
+           coalesce(string_agg(format('%L::%s',
+               case when jsonb_typeof(p->'value') = 'array'
+                   then array(select jsonb_array_elements_text(p->'value'))::text
+                   else p->>'value' end,
+               (p->>'type')::regtype), ', ' order by n), '')
+    into types, literals
+    from jsonb_array_elements(params) with ordinality as e(p, n);
+    prepared := prefix || md5(types || ';' || statement);
+    if not exists (select from pg_prepared_statements s where s.name = prepared) then
+        execute format('prepare %I (uuid, jsonb, %s) as %s', prepared, types, statement);
+    end if;
+    return format('execute %I(%L::uuid, %L::jsonb, %s)', prepared, tenant, params, literals);
+end
+$function$;
+
+-- A search statement on its generic plan (as migration 0010's memo_search).
+-- Values are written as literals, so the settings that change how they are
+-- read back are fixed here.
+create function memo_search(statement text, tenant uuid, params jsonb)
+returns setof record
+language plpgsql
+set plan_cache_mode = force_generic_plan
+set extra_float_digits = 1
+set datestyle = 'ISO, YMD'
+set intervalstyle = 'postgres'
+set bytea_output = 'hex'
+as $function$
+begin
+    return query execute memo_search_command('memo_search_', statement, tenant, params);
+end
+$function$;
+
+-- A part of a search (as migration 0007's memo_search_part), planned for its
+-- values like before, each time it runs: its parse is kept. `overrides`
+-- names the parameters the part sees with other values (the tenant's newest
+-- memory, a later `after`).
+create function memo_search_part(statement text, tenant uuid, params jsonb, overrides jsonb)
+returns setof record
+language plpgsql
+-- Volatile: it prepares its statement.
+set plan_cache_mode = force_custom_plan
+-- The search statement is never parallel (it updates the key's last use);
+-- a part's statement would be, and starting workers to read a few hundred
+-- rows took 6 to 9 ms of the 15 the prefix's first part took.
+set max_parallel_workers_per_gather = 0
+set extra_float_digits = 1
+set datestyle = 'ISO, YMD'
+set intervalstyle = 'postgres'
+set bytea_output = 'hex'
+as $function$
+declare
+    seen jsonb;
+begin
+    select jsonb_agg(case when overrides ? (p->>'name')
+                         then jsonb_set(p, '{value}', overrides -> (p->>'name')) else p end order by n)
+    into seen
+    from jsonb_array_elements(params) with ordinality as e(p, n);
+    return query execute memo_search_command('memo_part_', statement, tenant, seen);
+end
+$function$;
+
+drop function memo_search(text, uuid, text, text, text, text, text, uuid, text[], text[], text, text,
+    timestamptz, timestamptz, int8, int4, float4, timestamptz, uuid, int8, text, text, int4);
+drop function memo_search_part(text, uuid, text, text, text, text, text, uuid, text[], text[], text, text,
+    timestamptz, timestamptz, int8, int4, float4, timestamptz, uuid, int8, timestamptz);
+
+-- The `url:` filter: a search of a URL alone walks the tenant's memories
+-- with it (the same index, made by the same statement, as the list's `url`
+-- filter).
+create index if not exists memories_tenant_url on memories (tenant_id, url);

@@ -42,6 +42,13 @@ pub struct Limits {
     pub max_batch_items: usize,
     /// `MAX_IMPORT_LINES`: most lines in one `POST /v1/import`.
     pub max_import_lines: usize,
+    /// `PREVIEW_CHARS`: characters of content a list or search item's
+    /// `preview` holds (items carry no content unless asked for).
+    pub preview_chars: usize,
+    /// `MAX_PAGE_CONTENT_BYTES`: content bytes a page with contents (a list
+    /// with `include=content`, an export page) holds before it ends early;
+    /// a single memory larger than this still makes a page of its own.
+    pub max_page_content_bytes: usize,
 }
 
 impl Default for Limits {
@@ -63,6 +70,8 @@ impl Default for Limits {
             search_snippet_chars: 2000,
             max_batch_items: 100,
             max_import_lines: 1000,
+            preview_chars: 300,
+            max_page_content_bytes: 1024 * 1024,
         }
     }
 }
@@ -178,6 +187,8 @@ impl Config {
         read(l, "SEARCH_SNIPPET_CHARS", &mut limits.search_snippet_chars)?;
         read(l, "MAX_BATCH_ITEMS", &mut limits.max_batch_items)?;
         read(l, "MAX_IMPORT_LINES", &mut limits.max_import_lines)?;
+        read(l, "PREVIEW_CHARS", &mut limits.preview_chars)?;
+        read(l, "MAX_PAGE_CONTENT_BYTES", &mut limits.max_page_content_bytes)?;
         read(l, "DB_CONNECT_TIMEOUT_MS", &mut config.db_connect_timeout_ms)?;
         read(l, "DB_QUERY_TIMEOUT_MS", &mut config.db_query_timeout_ms)?;
         read(l, "RETRY_AFTER_SECONDS", &mut config.retry_after_seconds)?;
@@ -236,6 +247,10 @@ mod tests {
         assert!(Config::from_lookup(|name| (name == "SEARCH_RANKED_MATCHES").then(|| "0".to_owned())).is_err());
         let config = Config::from_lookup(|name| (name == "SEARCH_SNIPPET_CHARS").then(|| "500".to_owned())).unwrap();
         assert_eq!(config.limits.search_snippet_chars, 500);
+        let config = Config::from_lookup(|name| (name == "PREVIEW_CHARS").then(|| "80".to_owned())).unwrap();
+        assert_eq!(config.limits.preview_chars, 80);
+        let config = Config::from_lookup(|name| (name == "MAX_PAGE_CONTENT_BYTES").then(|| "4096".to_owned())).unwrap();
+        assert_eq!(config.limits.max_page_content_bytes, 4096);
     }
 
     #[test]

@@ -12,15 +12,23 @@ use tokio_postgres::types::Type;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-/// The columns [`memory_from_row`] reads, from a relation aliased `m`.
-macro_rules! memory_columns {
+/// The columns [`memory_from_row`] reads but the content, from a relation
+/// aliased `m`: lists read the content only when asked for it.
+macro_rules! memory_columns_but_content {
     () => {
-        "m.id, m.title, m.content, m.tags, m.kind, m.source, m.url, m.metadata,
+        "m.id, m.title, m.tags, m.kind, m.source, m.url, m.metadata,
          m.captured_at, m.created_at, m.updated_at, m.capture_count,
          m.user_tags, m.title_by_user, m.tags_by_user, m.conversation_key"
     };
 }
-pub(crate) use memory_columns;
+
+/// The columns [`memory_from_row`] reads, from a relation aliased `m`.
+macro_rules! memory_columns {
+    () => {
+        concat!($crate::db::memories::memory_columns_but_content!(), ", m.content")
+    };
+}
+pub(crate) use memory_columns_but_content;
 
 /// A memory with the bookkeeping that decides what recomputation may change.
 pub struct StoredMemory {
@@ -49,13 +57,15 @@ impl StoredMemory {
 pub const MEMORY_COLUMNS: &str = memory_columns!();
 
 /// `None` for the all-NULL row of an authorised caller with nothing found.
+/// A row without its content (no `content` column, or a NULL one) makes a
+/// memory whose content is empty: not loaded.
 pub fn memory_from_row(row: &Row) -> Option<StoredMemory> {
     let id: Option<Uuid> = row.get("id");
     Some(StoredMemory {
         memory: Memory {
             id: id?,
             title: row.get("title"),
-            content: row.get("content"),
+            content: row.try_get::<_, Option<String>>("content").ok().flatten().unwrap_or_default(),
             tags: row.get("tags"),
             kind: row.get("kind"),
             source: row.get("source"),

@@ -13,6 +13,7 @@
 //! | `source:cli`      | `source=cli`     | came from that source (exact)              |
 //! | `after:2025-01-31`| `after=…`        | saved on or after that day (UTC) or instant |
 //! | `before:2025-02`  | `before=…`       | saved before that day (UTC) or instant     |
+//! | `url:https://…`   | `url=…`          | stored with exactly that URL               |
 //!
 //! Dates lie between 1970 and a year after the request ([`EARLIEST_DATE`],
 //! [`DATES_AHEAD_DAYS`]): farther ones match nothing a user saved, and a
@@ -26,7 +27,7 @@
 //! phrases of single characters, matching how the database indexes them.
 
 use crate::config::Limits;
-use crate::domain::fields::{normalise_tag, Source};
+use crate::domain::fields::{normalise_tag, PageUrl, Source};
 use crate::error::FieldError;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use memo_core::Kind;
@@ -56,6 +57,7 @@ pub struct SearchParams<'a> {
     pub source: Option<&'a str>,
     pub before: Option<&'a str>,
     pub after: Option<&'a str>,
+    pub url: Option<&'a str>,
 }
 
 /// Conditions every hit must meet.
@@ -71,6 +73,8 @@ pub struct Filters {
     pub after: Option<DateTime<Utc>>,
     /// Saved before this instant.
     pub before: Option<DateTime<Utc>>,
+    /// Stored with exactly this URL.
+    pub url: Option<String>,
 }
 
 /// A parsed search: what to match and how to rank it.
@@ -113,6 +117,7 @@ enum Token<'a> {
     Source(&'a str),
     After(&'a str),
     Before(&'a str),
+    Url(&'a str),
 }
 
 impl SearchQuery {
@@ -129,6 +134,7 @@ impl SearchQuery {
                 Token::Source(name) => set_once(&mut filters.source, "q", parse_source("q", name, limits)?)?,
                 Token::After(date) => filters.after = Some(parse_instant("q", "after:", date, now)?),
                 Token::Before(date) => filters.before = Some(parse_instant("q", "before:", date, now)?),
+                Token::Url(url) => set_once(&mut filters.url, "q", parse_url("q", url, limits)?)?,
                 text => text_tokens.push(text),
             }
         }
@@ -148,6 +154,9 @@ impl SearchQuery {
         }
         if let Some(source) = params.source {
             set_once(&mut filters.source, "source", parse_source("source", source, limits)?)?;
+        }
+        if let Some(url) = params.url {
+            set_once(&mut filters.url, "url", parse_url("url", url, limits)?)?;
         }
         if let Some(after) = params.after {
             let after = parse_instant("after", "after", after, now)?;
@@ -272,6 +281,7 @@ fn classify(token: &str) -> Token<'_> {
                 "source" => return Token::Source(value),
                 "after" => return Token::After(value),
                 "before" => return Token::Before(value),
+                "url" => return Token::Url(value),
                 _ => {}
             }
         }
@@ -415,6 +425,11 @@ fn parse_source(field: &str, raw: &str, limits: &Limits) -> Result<String, Field
     }
 }
 
+/// An absolute http(s) URL, compared as stored (`fields::PageUrl`).
+fn parse_url(field: &str, raw: &str, limits: &Limits) -> Result<String, FieldError> {
+    PageUrl::parse(field, raw, limits).map(|url| url.as_str().to_owned())
+}
+
 /// `YYYY-MM-DD` (midnight UTC), `YYYY-MM` (the first of the month) or an
 /// RFC 3339 instant, from 1970 to a year after `now` (`name` is how the
 /// request wrote it: `after:` in `q`, or the parameter).
@@ -425,14 +440,18 @@ fn parse_instant(field: &str, name: &str, raw: &str, now: DateTime<Utc>) -> Resu
         .ok()
         .and_then(|date| date.and_hms_opt(0, 0, 0))
         .map(|midnight| midnight.and_utc());
-    let instant = day.or_else(|| DateTime::parse_from_rfc3339(raw).ok().map(|t| t.with_timezone(&Utc))).ok_or_else(
-        || FieldError::new(field, format!("{name} {raw:?} is not a date (YYYY-MM-DD, YYYY-MM or RFC 3339)")),
-    )?;
+    let instant =
+        day.or_else(|| DateTime::parse_from_rfc3339(raw).ok().map(|t| t.with_timezone(&Utc))).ok_or_else(|| {
+            FieldError::new(field, format!("{name} {raw:?} is not a date (YYYY-MM-DD, YYYY-MM or RFC 3339)"))
+        })?;
     let latest = now.checked_add_signed(TimeDelta::days(DATES_AHEAD_DAYS)).unwrap_or(DateTime::<Utc>::MAX_UTC);
     if instant < EARLIEST_DATE || instant > latest {
         return Err(FieldError::new(
             field,
-            format!("{name} {raw:?} is outside the dates a search accepts: 1970-01-01 to {}", latest.format("%Y-%m-%d")),
+            format!(
+                "{name} {raw:?} is outside the dates a search accepts: 1970-01-01 to {}",
+                latest.format("%Y-%m-%d")
+            ),
         ));
     }
     Ok(instant)
@@ -543,6 +562,20 @@ mod tests {
         let quoted = parse(r#"source:"chatgpt extension""#).unwrap();
         assert_eq!(quoted.filters.source.as_deref(), Some("chatgpt extension"));
         assert_eq!(quoted.text, None);
+    }
+
+    #[test]
+    fn a_url_is_a_filter_in_q_and_as_a_parameter() {
+        let query = parse("url:https://example.com/a?b=c#d heron").unwrap();
+        assert_eq!(query.filters.url.as_deref(), Some("https://example.com/a?b=c#d"));
+        assert_eq!(query.text.as_deref(), Some("heron"));
+        let params = SearchParams { url: Some(" https://example.com/x "), ..Default::default() };
+        assert_eq!(parse_params(&params).unwrap().filters.url.as_deref(), Some("https://example.com/x"));
+        assert_eq!(parse("url:ftp://example.com").unwrap_err().field, "q");
+        assert_eq!(parse_params(&SearchParams { url: Some("nope"), ..Default::default() }).unwrap_err().field, "url");
+        let both =
+            SearchParams { q: Some("url:https://a.example"), url: Some("https://b.example"), ..Default::default() };
+        assert_eq!(parse_params(&both).unwrap_err().field, "url");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::domain::memory::Memory;
 use crate::domain::paging::{next_cursor, Cursor, PageLimit};
 use crate::domain::parse_object;
 use crate::domain::patch::MemoryPatch;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
 use memo_core::CaptureInput;
 use serde::Serialize;
@@ -79,6 +79,16 @@ pub async fn get(cx: &Ctx, key: &KeyHash, id: &str) -> Result<Reply, ApiError> {
 struct Page<T> {
     items: Vec<T>,
     next_cursor: Option<String>,
+}
+
+/// `include`: `content` adds each item's content to a list or search page,
+/// which then ends early at `MAX_PAGE_CONTENT_BYTES` of contents.
+pub fn include_content(params: &Params) -> Result<bool, ApiError> {
+    match params.get("include") {
+        None | Some("") => Ok(false),
+        Some("content") => Ok(true),
+        Some(_) => Err(FieldError::new("include", "include must be content (or left out)").into()),
+    }
 }
 
 /// `GET /v1/memories?limit&cursor`: newest first.
