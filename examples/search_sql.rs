@@ -1,6 +1,6 @@
 //! Prints, for each query string given, the search statement the worker
 //! would send, the values it would bind and their Postgres types, as JSON
-//! `[{sql, bindings: [$2, …], types: [$1, …], names: [$3, …], prepared, run}, …]`
+//! `[{sql, bindings: [$2, …], types: [$1, …], names: [$3, …], prepared, run, functions}, …]`
 //! (`$2` is every parameter as one JSON value, given as its text;
 //! `prepared`: run on its generic plan by `run`, the call of `memo_search`
 //! with the key's hash as `$1`, `$2` and `sql` as `$3`); so
@@ -9,7 +9,7 @@
 
 use memo::config::Limits;
 use memo::db::search::params::{self, Bindings, Inputs, PARAMS};
-use memo::db::search::protocol::RUN_PREPARED;
+use memo::db::search::protocol::{MEMO_SEARCH_ARGS, MEMO_SEARCH_PART_ARGS, RUN_PREPARED};
 use memo::db::search::shape::{runs_prepared, statement};
 use memo::http::Params;
 use memo::routes::search::SearchRequest;
@@ -38,6 +38,7 @@ fn main() {
                 "names": PARAMS.iter().map(|p| p.name).collect::<Vec<_>>(),
                 "prepared": prepared,
                 "run": RUN_PREPARED,
+                "functions": {"memo_search": MEMO_SEARCH_ARGS, "memo_search_part": MEMO_SEARCH_PART_ARGS},
             })
         })
         .collect();
