@@ -28,7 +28,7 @@ macro_rules! memory_columns {
         concat!($crate::db::memories::memory_columns_but_content!(), ", m.content")
     };
 }
-pub(crate) use {memory_columns, memory_columns_but_content};
+pub(crate) use memory_columns_but_content;
 
 /// A memory with the bookkeeping that decides what recomputation may change.
 pub struct StoredMemory {

@@ -6,6 +6,7 @@ use super::search::SearchRequest;
 use super::Ctx;
 use crate::auth::KeyHash;
 use crate::db::memories as sql;
+use crate::db::search::PageContent;
 use crate::domain::memory::{preview, Memory};
 use crate::domain::paging::PageLimit;
 use crate::error::{ApiError, FieldError};
@@ -74,14 +75,11 @@ pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, Api
 
 /// `GET /search?q&limit` → `{query, count, results}`, now ranked full-text.
 pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
-    let request = SearchRequest::parse(params, &cx.config.limits)?;
+    let mut request = SearchRequest::parse(params, &cx.config.limits, cx.now)?;
+    request.content = PageContent { preview_chars: CONTENT_PREVIEW_CHARS, budget: None };
     let (hits, _) = request.run(cx, key).await?;
-    let results: Vec<_> = hits
-        .iter()
-        .map(|hit| {
-            Summary::of(&hit.memory, Some(preview(&hit.memory.content, CONTENT_PREVIEW_CHARS).0))
-        })
-        .collect();
+    let results: Vec<_> =
+        hits.iter().map(|hit| Summary::of(&hit.memory, Some(preview(&hit.start, CONTENT_PREVIEW_CHARS).0))).collect();
     Reply::json(200, &json!({"query": request.query.raw(), "count": results.len(), "results": results}))
 }
 
