@@ -42,6 +42,10 @@ pub struct Limits {
     pub max_batch_items: usize,
     /// `MAX_IMPORT_LINES`: most lines in one `POST /v1/import`.
     pub max_import_lines: usize,
+    /// `MCP_MAX_CONTENT_CHARS`: most characters of a memory's content one
+    /// MCP `memo_get` call returns; the rest is read with `offset`, so one
+    /// answer stays within what a model can take in.
+    pub mcp_max_content_chars: usize,
 }
 
 impl Default for Limits {
@@ -63,6 +67,7 @@ impl Default for Limits {
             search_snippet_chars: 2000,
             max_batch_items: 100,
             max_import_lines: 1000,
+            mcp_max_content_chars: 50_000,
         }
     }
 }
@@ -178,6 +183,7 @@ impl Config {
         read(l, "SEARCH_SNIPPET_CHARS", &mut limits.search_snippet_chars)?;
         read(l, "MAX_BATCH_ITEMS", &mut limits.max_batch_items)?;
         read(l, "MAX_IMPORT_LINES", &mut limits.max_import_lines)?;
+        read(l, "MCP_MAX_CONTENT_CHARS", &mut limits.mcp_max_content_chars)?;
         read(l, "DB_CONNECT_TIMEOUT_MS", &mut config.db_connect_timeout_ms)?;
         read(l, "DB_QUERY_TIMEOUT_MS", &mut config.db_query_timeout_ms)?;
         read(l, "RETRY_AFTER_SECONDS", &mut config.retry_after_seconds)?;
