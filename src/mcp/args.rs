@@ -94,8 +94,8 @@ mod tests {
     fn unknown_and_mistyped_arguments_are_named() {
         assert_eq!(Args::new(Some(json!({"tittle": "x"})), &["title"]).err().unwrap().field, "tittle");
         assert_eq!(Args::new(Some(json!([1])), &["title"]).err().unwrap().field, "arguments");
-        let mut args = Args::new(Some(json!({"tags": ["a", 2], "limit": 0, "id": "nope"})), &["tags", "limit", "id"])
-            .unwrap();
+        let mut args =
+            Args::new(Some(json!({"tags": ["a", 2], "limit": 0, "id": "nope"})), &["tags", "limit", "id"]).unwrap();
         assert_eq!(args.strings("tags").unwrap_err().field, "tags[1]");
         assert_eq!(args.whole("limit", 1).unwrap_err().field, "limit");
         assert_eq!(args.id().unwrap_err().field, "id");

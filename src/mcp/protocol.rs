@@ -62,7 +62,11 @@ impl RpcError {
 /// One incoming message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
-    Request { id: Value, method: String, params: Map<String, Value> },
+    Request {
+        id: Value,
+        method: String,
+        params: Map<String, Value>,
+    },
     Notification,
     /// A client's answer to a server request; this server sends none, so it
     /// is accepted and ignored.
@@ -71,7 +75,8 @@ pub enum Message {
 
 /// Reads one message; an error carries the request's id when it had a valid one.
 pub fn classify(value: Value) -> Result<Message, (Value, RpcError)> {
-    let invalid = |id: Value, why: &str| (id, RpcError::new(INVALID_REQUEST, format!("invalid JSON-RPC message: {why}")));
+    let invalid =
+        |id: Value, why: &str| (id, RpcError::new(INVALID_REQUEST, format!("invalid JSON-RPC message: {why}")));
     let Value::Object(mut message) = value else {
         return Err(invalid(Value::Null, "a message must be a JSON object"));
     };

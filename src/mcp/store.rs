@@ -168,7 +168,13 @@ impl<'a> Caller<'a> {
     pub async fn stats(&self) -> Result<Stats, ApiError> {
         let db = self.cx.db().await?;
         let s = self.note(crate::db::stats::stats(db, self.key, stats::TOP_TAGS).await)?;
-        Ok(Stats { total: s.total, last_24h: s.last_24h, by_kind: s.by_kind, by_source: s.by_source, top_tags: s.top_tags })
+        Ok(Stats {
+            total: s.total,
+            last_24h: s.last_24h,
+            by_kind: s.by_kind,
+            by_source: s.by_source,
+            top_tags: s.top_tags,
+        })
     }
 
     /// A page of the newest memories, as `GET /v1/memories` lists them.
@@ -187,7 +193,11 @@ impl<'a> Caller<'a> {
 /// (`&`, `<`, `>` escaped, matches in `<mark>`); a model reads markdown
 /// better. `&amp;` goes last so escaped entities in the content survive.
 pub fn plain_snippet(html: &str) -> String {
-    html.replace("<mark>", "**").replace("</mark>", "**").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    html.replace("<mark>", "**")
+        .replace("</mark>", "**")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]

@@ -32,7 +32,11 @@ pub fn list(limits: &Limits) -> Value {
 
 /// `tools/call`: `Err` only for what must fail the whole HTTP request (a key
 /// that is not valid); an unknown tool is a protocol error.
-pub async fn call(caller: &Caller<'_>, name: &str, arguments: Option<Value>) -> Result<Result<Value, RpcError>, ApiError> {
+pub async fn call(
+    caller: &Caller<'_>,
+    name: &str,
+    arguments: Option<Value>,
+) -> Result<Result<Value, RpcError>, ApiError> {
     let outcome = match name {
         "memo_save" => save(caller, arguments).await,
         "memo_search" => search(caller, arguments).await,
@@ -75,7 +79,9 @@ fn renamed(error: ApiError, names: &[(&str, &str)]) -> ApiError {
         ApiError::InvalidField(FieldError { field, message }) => {
             let (rest, base) = names
                 .iter()
-                .find_map(|(from, to)| field.strip_prefix(from).filter(|r| r.is_empty() || r.starts_with('[')).map(|r| (r, to)))
+                .find_map(|(from, to)| {
+                    field.strip_prefix(from).filter(|r| r.is_empty() || r.starts_with('[')).map(|r| (r, to))
+                })
                 .map_or(("", field.as_str()), |(rest, to)| (rest, *to));
             ApiError::InvalidField(FieldError::new(format!("{base}{rest}"), message))
         }
@@ -122,12 +128,16 @@ fn search_params(args: &mut Args, singles: &[(&str, &str)], lists: &[(&str, &str
 }
 
 async fn search(caller: &Caller<'_>, arguments: Option<Value>) -> Result<Output, ApiError> {
-    let mut args = Args::new(
-        arguments,
-        &["query", "tags", "any_tags", "kind", "source", "after", "before", "limit", "cursor"],
-    )?;
-    let singles =
-        [("query", "q"), ("kind", "kind"), ("source", "source"), ("after", "after"), ("before", "before"), ("cursor", "cursor")];
+    let mut args =
+        Args::new(arguments, &["query", "tags", "any_tags", "kind", "source", "after", "before", "limit", "cursor"])?;
+    let singles = [
+        ("query", "q"),
+        ("kind", "kind"),
+        ("source", "source"),
+        ("after", "after"),
+        ("before", "before"),
+        ("cursor", "cursor"),
+    ];
     let params = search_params(&mut args, &singles, &[("tags", "tag"), ("any_tags", "any_tag")])?;
     let (query, items, next) = caller.search(&params).await.map_err(|e| renamed(e, &SEARCH_NAMES))?;
     let mut text = match items.len() {
@@ -194,7 +204,8 @@ async fn get(caller: &Caller<'_>, arguments: Option<Value>) -> Result<Output, Ap
     let memory = &full.summary;
     let mut text = format!("# {}\n{}\n\n{content}", memory.title, describe(memory));
     if let Some(next) = next_offset {
-        let _ = write!(text, "\n\n[characters {offset}–{end} of {length}; call memo_get with offset {next} for the rest]");
+        let _ =
+            write!(text, "\n\n[characters {offset}–{end} of {length}; call memo_get with offset {next} for the rest]");
     }
     let structured = json!({ "memory": memory, "content": content, "offset": offset, "next_offset": next_offset });
     Ok(Output { structured, text })
@@ -272,7 +283,7 @@ fn definition(name: &str, limits: &Limits) -> Value {
             "Save a memory",
             "Save text to the user's Memo so it can be recalled later. Memo titles, tags and classifies it \
              unless you give a title or tags. Saving content already stored does nothing and reports a \
-             duplicate; saving a newer state of a conversation (same conversation_id) updates that memory.",
+             duplicate; saving a newer state of a conversation (same conversation_id) updates that memory.".to_owned(),
             save_input(limits),
             object(json!({ "status": { "type": "string", "enum": ["created", "updated", "duplicate"] }, "memory": summary_schema() }), &["status", "memory"]),
             (false, false, true),
@@ -281,14 +292,14 @@ fn definition(name: &str, limits: &Limits) -> Value {
             "Search memories",
             "Search the user's memories, best match first. `query` takes words, \"exact phrases\", `or`, \
              -excluded words and the filters #tag, kind:KIND, source:SOURCE, after:YYYY-MM-DD and \
-             before:YYYY-MM-DD; typos and unfinished last words still match. Each hit has an id for memo_get.",
+             before:YYYY-MM-DD; typos and unfinished last words still match. Each hit has an id for memo_get.".to_owned(),
             search_input(limits),
             hits_schema(true),
             (true, false, true),
         ),
         "memo_get" => (
             "Read a memory",
-            &*format!(
+            format!(
                 "Read one memory in full by id. Content longer than {} characters comes in parts: the answer \
                  gives next_offset; call again with offset set to it for the rest.",
                 limits.mcp_max_content_chars
@@ -308,7 +319,7 @@ fn definition(name: &str, limits: &Limits) -> Value {
         "memo_recent" => (
             "Newest memories",
             "List the user's newest memories, optionally only those with all the given tags, of a kind or \
-             from a source.",
+             from a source.".to_owned(),
             recent_input(limits),
             hits_schema(false),
             (true, false, true),
@@ -316,21 +327,21 @@ fn definition(name: &str, limits: &Limits) -> Value {
         "memo_update" => (
             "Retitle or retag a memory",
             "Change a memory's title, its tags, or both. Tags given replace all its tags; titles and tags set \
-             here are kept when the memory's content changes later.",
+             here are kept when the memory's content changes later.".to_owned(),
             object(json!({ "id": id_schema(), "title": title_schema(limits), "tags": tags_schema(limits) }), &["id"]),
             object(json!({ "memory": summary_schema() }), &["memory"]),
             (false, false, true),
         ),
         "memo_delete" => (
             "Delete a memory",
-            "Delete a memory for good. It cannot be undone: only when the user asks for it.",
+            "Delete a memory for good. It cannot be undone: only when the user asks for it.".to_owned(),
             object(json!({ "id": id_schema() }), &["id"]),
             object(json!({ "id": { "type": "string" }, "deleted": { "type": "boolean" } }), &["id", "deleted"]),
             (false, true, true),
         ),
         _ => (
             "Memory statistics",
-            "Counts of the user's memories: in total, in the last 24 hours, by kind and source, and the most used tags.",
+            "Counts of the user's memories: in total, in the last 24 hours, by kind and source, and the most used tags.".to_owned(),
             object(json!({}), &[]),
             stats_schema(),
             (true, false, true),
@@ -454,7 +465,8 @@ fn hits_schema(with_query: bool) -> Value {
     for name in ["snippet", "score", "match"] {
         hit["required"].as_array_mut().expect("required is a list").push(json!(name));
     }
-    let mut properties = json!({ "items": { "type": "array", "items": hit }, "next_cursor": { "type": ["string", "null"] } });
+    let mut properties =
+        json!({ "items": { "type": "array", "items": hit }, "next_cursor": { "type": ["string", "null"] } });
     let mut required = vec!["items", "next_cursor"];
     if with_query {
         properties["query"] = json!({ "type": "string" });

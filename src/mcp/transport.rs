@@ -44,7 +44,11 @@ pub async fn handle(cx: &Ctx, key: &KeyHash, headers: &Headers, body: &[u8]) -> 
     let version = header("mcp-protocol-version").unwrap_or_else(|| protocol::DEFAULT_VERSION.to_owned());
     if !protocol::SUPPORTED_VERSIONS.contains(&version.trim()) {
         let supported = protocol::SUPPORTED_VERSIONS.join(", ");
-        return refused(400, INVALID_REQUEST, format!("unsupported MCP-Protocol-Version {version:?}; supported: {supported}"));
+        return refused(
+            400,
+            INVALID_REQUEST,
+            format!("unsupported MCP-Protocol-Version {version:?}; supported: {supported}"),
+        );
     }
     let message: Value = match serde_json::from_slice(body) {
         Ok(message) => message,
@@ -89,7 +93,9 @@ pub async fn handle(cx: &Ctx, key: &KeyHash, headers: &Headers, body: &[u8]) -> 
 async fn one(caller: &Caller<'_>, message: Value, in_batch: bool) -> Result<Option<Value>, ApiError> {
     Ok(match classify(message) {
         Err((id, error)) => Some(failure(id, &error)),
-        Ok(Message::Request { id, method, params }) => Some(server::answer(caller, id, &method, params, in_batch).await?),
+        Ok(Message::Request { id, method, params }) => {
+            Some(server::answer(caller, id, &method, params, in_batch).await?)
+        }
         Ok(Message::Notification | Message::Response) => None,
     })
 }
