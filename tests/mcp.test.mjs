@@ -117,7 +117,8 @@ describe("the SDK client", () => {
     assert.equal(saved.data.memory.source, "mcp");
     assert.equal(saved.data.memory.content_length, content.length);
     assert.match(saved.text, new RegExp(id));
-    assert.equal((await call(client, "memo_save", { content })).data.status, "duplicate");
+    const repeated = await call(client, "memo_save", { content, conversation_id: "conv-42" });
+    assert.deepEqual([repeated.data.status, repeated.data.memory.id], ["duplicate", id]);
 
     const found = await call(client, "memo_search", { query: "hyperdrive bindings" });
     assert.equal(found.data.items[0].id, id);
@@ -289,7 +290,7 @@ describe("the SDK client", () => {
   test("a notification and a 2025-03-26 batch through the SDK's transport", async () => {
     const { key } = app.tenant();
     const client = await connect(key);
-    await client.notification({ method: "notifications/roots/list_changed" });
+    await client.notification({ method: "notifications/initialized" });
     await client.close();
 
     // No MCP-Protocol-Version header: the server takes 2025-03-26, which has batches.

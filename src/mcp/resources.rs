@@ -55,7 +55,7 @@ pub async fn list(caller: &Caller<'_>, params: &Map<String, Value>) -> Result<Re
         Some(Value::String(cursor)) => Some(cursor.as_str()),
         Some(_) => return Ok(Err(RpcError::new(INVALID_PARAMS, "cursor must be a string"))),
     };
-    match caller.newest(cursor).await {
+    match caller.newest(None, cursor).await {
         Ok((memories, next)) => {
             let mut result = json!({ "resources": memories.iter().map(listed).collect::<Vec<_>>() });
             if let Some(next) = next {

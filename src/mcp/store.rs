@@ -177,10 +177,15 @@ impl<'a> Caller<'a> {
         })
     }
 
-    /// A page of the newest memories, as `GET /v1/memories` lists them.
-    pub async fn newest(&self, cursor: Option<&str>) -> Result<(Vec<Summary>, Option<String>), ApiError> {
+    /// A page of the newest memories, as `GET /v1/memories` lists them
+    /// (`limit` and `cursor` as its query parameters).
+    pub async fn newest(
+        &self,
+        limit: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<Summary>, Option<String>), ApiError> {
+        let limit = PageLimit::parse(limit, self.limits())?;
         let cursor = Cursor::parse(cursor)?;
-        let limit = PageLimit::parse(None, self.limits())?;
         let db = self.cx.db().await?;
         let mut memories: Vec<Memory> =
             self.note(sql::list(db, self.key, limit, cursor).await)?.into_iter().map(|s| s.memory).collect();

@@ -6,7 +6,7 @@
 
 use super::args::Args;
 use super::protocol::{RpcError, INVALID_PARAMS};
-use super::store::{Caller, Found, Summary};
+use super::store::{Caller, Summary};
 use crate::config::Limits;
 use crate::domain::patch::MemoryPatch;
 use crate::error::{ApiError, FieldError};
@@ -144,7 +144,7 @@ async fn search(caller: &Caller<'_>, arguments: Option<Value>) -> Result<Output,
         0 => format!("No memories match {query:?}."),
         n => format!("{n} memories match {query:?}, best first:\n"),
     };
-    render_hits(&mut text, &items, next.as_deref());
+    render(&mut text, items.iter().map(|hit| (&hit.memory, Some(hit.snippet.as_str()))), next.as_deref());
     Ok(Output { structured: json!({ "query": query, "items": items, "next_cursor": next }), text })
 }
 
@@ -152,21 +152,28 @@ async fn recent(caller: &Caller<'_>, arguments: Option<Value>) -> Result<Output,
     let mut args = Args::new(arguments, &["tags", "kind", "source", "limit", "cursor"])?;
     let singles = [("kind", "kind"), ("source", "source"), ("cursor", "cursor")];
     let params = search_params(&mut args, &singles, &[("tags", "tag")])?;
-    // A search of filters only lists what passes them, newest first.
-    let (_, items, next) = caller.search(&params).await.map_err(|e| renamed(e, &SEARCH_NAMES))?;
+    let filtered = params.get("kind").is_some() || params.get("source").is_some() || !params.all("tag").is_empty();
+    let (items, next) = if filtered {
+        // A search of filters only lists what passes them, newest first.
+        let (_, hits, next) = caller.search(&params).await.map_err(|e| renamed(e, &SEARCH_NAMES))?;
+        (hits.into_iter().map(|hit| hit.memory).collect(), next)
+    } else {
+        caller.newest(params.get("limit"), params.get("cursor")).await?
+    };
     let mut text = match items.len() {
-        0 => "No memories yet.".to_owned(),
+        0 => "No memories found.".to_owned(),
         n => format!("The {n} newest memories:\n"),
     };
-    render_hits(&mut text, &items, next.as_deref());
+    render(&mut text, items.iter().map(|memory| (memory, None)), next.as_deref());
     Ok(Output { structured: json!({ "items": items, "next_cursor": next }), text })
 }
 
-fn render_hits(text: &mut String, items: &[Found], next: Option<&str>) {
-    for (index, hit) in items.iter().enumerate() {
-        let _ = writeln!(text, "{}. {}", index + 1, describe(&hit.memory));
-        if !hit.snippet.is_empty() {
-            let _ = writeln!(text, "   {}", hit.snippet.replace('\n', " "));
+/// Numbered lines, each with its snippet if any, and how to get more.
+fn render<'a>(text: &mut String, items: impl Iterator<Item = (&'a Summary, Option<&'a str>)>, next: Option<&str>) {
+    for (index, (memory, snippet)) in items.enumerate() {
+        let _ = writeln!(text, "{}. {}", index + 1, describe(memory));
+        if let Some(snippet) = snippet.filter(|s| !s.is_empty()) {
+            let _ = writeln!(text, "   {}", snippet.replace('\n', " "));
         }
     }
     if let Some(cursor) = next {
@@ -294,7 +301,7 @@ fn definition(name: &str, limits: &Limits) -> Value {
              -excluded words and the filters #tag, kind:KIND, source:SOURCE, after:YYYY-MM-DD and \
              before:YYYY-MM-DD; typos and unfinished last words still match. Each hit has an id for memo_get.".to_owned(),
             search_input(limits),
-            hits_schema(true),
+            hits_schema(),
             (true, false, true),
         ),
         "memo_get" => (
@@ -321,7 +328,10 @@ fn definition(name: &str, limits: &Limits) -> Value {
             "List the user's newest memories, optionally only those with all the given tags, of a kind or \
              from a source.".to_owned(),
             recent_input(limits),
-            hits_schema(false),
+            object(
+                json!({ "items": { "type": "array", "items": summary_schema() }, "next_cursor": { "type": ["string", "null"] } }),
+                &["items", "next_cursor"],
+            ),
             (true, false, true),
         ),
         "memo_update" => (
@@ -456,8 +466,8 @@ fn summary_schema() -> Value {
     )
 }
 
-/// Search and recent answers; `with_query` adds the query as understood.
-fn hits_schema(with_query: bool) -> Value {
+/// A search's answer.
+fn hits_schema() -> Value {
     let mut hit = summary_schema();
     hit["properties"]["snippet"] = json!({ "type": "string" });
     hit["properties"]["score"] = json!({ "type": "number" });
@@ -465,14 +475,10 @@ fn hits_schema(with_query: bool) -> Value {
     for name in ["snippet", "score", "match"] {
         hit["required"].as_array_mut().expect("required is a list").push(json!(name));
     }
-    let mut properties =
-        json!({ "items": { "type": "array", "items": hit }, "next_cursor": { "type": ["string", "null"] } });
-    let mut required = vec!["items", "next_cursor"];
-    if with_query {
-        properties["query"] = json!({ "type": "string" });
-        required.push("query");
-    }
-    object(properties, &required)
+    let items = json!({ "type": "array", "items": hit });
+    let properties =
+        json!({ "query": { "type": "string" }, "items": items, "next_cursor": { "type": ["string", "null"] } });
+    object(properties, &["query", "items", "next_cursor"])
 }
 
 fn stats_schema() -> Value {
