@@ -5,6 +5,7 @@
 use crate::auth::KeyHash;
 use crate::db::memories as sql;
 use crate::db::search::Match;
+use crate::db::stats::Stats;
 use crate::domain::memory::Memory;
 use crate::domain::paging::{next_cursor, Cursor, PageLimit};
 use crate::domain::patch::MemoryPatch;
@@ -76,14 +77,6 @@ pub struct Found {
     pub score: f32,
     #[serde(rename = "match")]
     pub matched: Match,
-}
-
-pub struct Stats {
-    pub total: i64,
-    pub last_24h: i64,
-    pub by_kind: Value,
-    pub by_source: Value,
-    pub top_tags: Value,
 }
 
 /// What a capture did, in the words of `memo_save`.
