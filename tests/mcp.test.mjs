@@ -333,6 +333,8 @@ describe("raw HTTP", () => {
       headers: { origin: CORS_TEST_ORIGINS.web, "access-control-request-method": "POST" },
     });
     assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get("access-control-allow-methods"), "POST, OPTIONS");
+    assert.match(preflight.headers.get("access-control-allow-headers"), /MCP-Protocol-Version/);
   });
 
   test("no key: 401 with WWW-Authenticate, also for notifications", async () => {
