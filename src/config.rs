@@ -49,6 +49,10 @@ pub struct Limits {
     /// with `include=content`, an export page) holds before it ends early;
     /// a single memory larger than this still makes a page of its own.
     pub max_page_content_bytes: usize,
+    /// `MCP_MAX_CONTENT_CHARS`: most characters of a memory's content one
+    /// MCP `memo_get` call returns; the rest is read with `offset`, so one
+    /// answer stays within what a model can take in.
+    pub mcp_max_content_chars: usize,
 }
 
 impl Default for Limits {
@@ -72,6 +76,7 @@ impl Default for Limits {
             max_import_lines: 1000,
             preview_chars: 300,
             max_page_content_bytes: 1024 * 1024,
+            mcp_max_content_chars: 50_000,
         }
     }
 }
@@ -189,6 +194,7 @@ impl Config {
         read(l, "MAX_IMPORT_LINES", &mut limits.max_import_lines)?;
         read(l, "PREVIEW_CHARS", &mut limits.preview_chars)?;
         read(l, "MAX_PAGE_CONTENT_BYTES", &mut limits.max_page_content_bytes)?;
+        read(l, "MCP_MAX_CONTENT_CHARS", &mut limits.mcp_max_content_chars)?;
         read(l, "DB_CONNECT_TIMEOUT_MS", &mut config.db_connect_timeout_ms)?;
         read(l, "DB_QUERY_TIMEOUT_MS", &mut config.db_query_timeout_ms)?;
         read(l, "RETRY_AFTER_SECONDS", &mut config.retry_after_seconds)?;

@@ -8,6 +8,7 @@ use crate::cors;
 use crate::error::ApiError;
 use crate::http::{query_params, read_body, BodyKind, Reply};
 use crate::idempotency::{self, IdempotencyKey};
+use crate::mcp;
 use crate::rate_limit;
 use crate::routes::{self, batch, health, legacy, memories, openapi, search, stats, transfer, Ctx};
 use chrono::{DateTime, Utc};
@@ -32,6 +33,8 @@ pub enum Endpoint<'a> {
     LegacyCapture,
     LegacyList,
     LegacySearch,
+    /// The MCP server (`src/mcp`).
+    Mcp,
     /// A CORS preflight (`OPTIONS`) for a path allowing these methods.
     Preflight {
         allow: &'static str,
@@ -58,6 +61,7 @@ impl Endpoint<'_> {
             Endpoint::LegacyCapture => "legacy.capture",
             Endpoint::LegacyList => "legacy.list",
             Endpoint::LegacySearch => "legacy.search",
+            Endpoint::Mcp => "mcp",
             Endpoint::Preflight { .. } => "preflight",
         }
     }
@@ -83,6 +87,7 @@ fn routes(path: &str) -> Result<Vec<(Method, Endpoint<'_>)>, ApiError> {
         ["v1", "stats"] => vec![(Get, Stats)],
         ["v1", "export"] => vec![(Get, Export)],
         ["v1", "import"] => vec![(Post, Import)],
+        ["mcp"] => vec![(Post, Mcp)],
         _ => return Err(ApiError::NotFound),
     })
 }
@@ -128,17 +133,20 @@ fn resolve_request<'a>(method_name: &str, path: &'a str) -> Result<Endpoint<'a>,
 /// What body an endpoint reads, if any.
 fn body_kind(endpoint: &Endpoint<'_>) -> Option<BodyKind> {
     match endpoint {
-        Endpoint::CaptureMemory | Endpoint::PatchMemory(_) | Endpoint::LegacyCapture | Endpoint::CaptureBatch => {
-            Some(BodyKind::Json)
-        }
+        Endpoint::CaptureMemory
+        | Endpoint::PatchMemory(_)
+        | Endpoint::LegacyCapture
+        | Endpoint::CaptureBatch
+        | Endpoint::Mcp => Some(BodyKind::Json),
         Endpoint::Import => Some(BodyKind::Ndjson),
         _ => None,
     }
 }
 
-/// Requests that change data, and so honour an `Idempotency-Key`.
+/// Requests that change data, and so honour an `Idempotency-Key`. MCP
+/// messages carry their own ids and are not replayed.
 fn is_write(endpoint: &Endpoint<'_>) -> bool {
-    body_kind(endpoint).is_some() || matches!(endpoint, Endpoint::DeleteMemory(_))
+    (body_kind(endpoint).is_some() && *endpoint != Endpoint::Mcp) || matches!(endpoint, Endpoint::DeleteMemory(_))
 }
 
 async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result<Reply, ApiError> {
@@ -157,6 +165,9 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
         Some(kind) => read_body(req, kind, &cx.config.limits).await?,
         None => Vec::new(),
     };
+    if endpoint == Endpoint::Mcp {
+        return mcp::handle(cx, &key, req.headers(), &body).await;
+    }
     let run = || async {
         match endpoint {
             Endpoint::CaptureMemory => memories::create(cx, &key, &body).await,
@@ -173,8 +184,8 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
             Endpoint::LegacyCapture => legacy::capture(cx, &key, &body).await,
             Endpoint::LegacyList => legacy::list(cx, &key, &params).await,
             Endpoint::LegacySearch => legacy::search(cx, &key, &params).await,
-            Endpoint::Health | Endpoint::OpenApi | Endpoint::Preflight { .. } => {
-                unreachable!("answered above without a key")
+            Endpoint::Health | Endpoint::OpenApi | Endpoint::Preflight { .. } | Endpoint::Mcp => {
+                unreachable!("answered above")
             }
         }
     };

@@ -270,6 +270,13 @@ pub struct ListPage {
     pub more: bool,
 }
 
+impl ListPage {
+    /// The cursor of the page after this one, if there is one.
+    pub fn next_cursor(&self) -> Option<String> {
+        self.items.last().filter(|_| self.more).map(|(stored, _)| stored.memory.cursor().encode())
+    }
+}
+
 /// What a list row says of a memory's content besides the content.
 pub struct MemoryItemStart {
     /// At most the first `preview_chars` characters.

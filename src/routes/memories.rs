@@ -13,6 +13,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
 use memo_core::CaptureInput;
 use serde::Serialize;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// A capture's answer: the memory, and what the capture did to it.
@@ -48,7 +49,12 @@ pub async fn create(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiEr
 /// Parses a capture body, titles and tags it, and stores it. Shared with the
 /// old server's `POST /memory`.
 pub async fn capture(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Captured, ApiError> {
-    let prepared = Prepared::capture(parse_object(body)?, &cx.config.limits, cx.analyzer()?, cx.now)?;
+    capture_object(cx, key, parse_object(body)?).await
+}
+
+/// [`capture`] of a body already parsed (the MCP tool `memo_save`).
+pub async fn capture_object(cx: &Ctx, key: &KeyHash, body: Map<String, Value>) -> Result<Captured, ApiError> {
+    let prepared = Prepared::capture(body, &cx.config.limits, cx.analyzer()?, cx.now)?;
     let db = cx.db().await?;
     let (stored, outcome) = sql::capture_one(db, key, prepared.insert()).await?;
     Ok(Captured::new(stored.memory, outcome))
@@ -98,7 +104,7 @@ pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, Api
     let content = ListContent { preview_chars: limits.preview_chars, budget };
     let db = cx.db().await?;
     let page = sql::list(db, key, limit, cursor, content).await?;
-    let next_cursor = page.more.then(|| page.items.last().map(|(s, _)| s.memory.cursor().encode())).flatten();
+    let next_cursor = page.next_cursor();
     let items: Vec<MemoryItem> =
         page.items.into_iter().map(|(stored, start)| start.item(stored.memory, limits.preview_chars)).collect();
     Reply::json(200, &Page { items, next_cursor })
@@ -114,6 +120,11 @@ const PATCH_ATTEMPTS: usize = 3;
 pub async fn patch(cx: &Ctx, key: &KeyHash, id: &str, body: &[u8]) -> Result<Reply, ApiError> {
     let id = parse_id(id)?;
     let patch = MemoryPatch::parse(parse_object(body)?, &cx.config.limits)?;
+    Reply::json(200, &apply_patch(cx, key, id, &patch).await?)
+}
+
+/// Applies a parsed patch (shared with the MCP tool `memo_update`).
+pub async fn apply_patch(cx: &Ctx, key: &KeyHash, id: Uuid, patch: &MemoryPatch) -> Result<Memory, ApiError> {
     let db = cx.db().await?;
     let direct = Update {
         title: patch.title.as_ref().map(Title::as_str),
@@ -126,11 +137,11 @@ pub async fn patch(cx: &Ctx, key: &KeyHash, id: &str, body: &[u8]) -> Result<Rep
     };
     let Some(content) = &patch.content else {
         // Title and tags alone need nothing recomputed: one statement.
-        return Reply::json(200, &sql::update(db, key, id, &direct).await?.ok_or(ApiError::NotFound)?);
+        return sql::update(db, key, id, &direct).await?.ok_or(ApiError::NotFound);
     };
     for _ in 0..PATCH_ATTEMPTS {
         let current = sql::get(db, key, id).await?;
-        let analysis = reanalyse(cx, &current, content, &patch)?;
+        let analysis = reanalyse(cx, &current, content, patch)?;
         let change = Update {
             title: direct.title.or((!current.title_by_user).then_some(analysis.title.as_str())),
             tags: direct.tags.or((!current.tags_by_user).then_some(analysis.tags.as_slice())),
@@ -140,7 +151,7 @@ pub async fn patch(cx: &Ctx, key: &KeyHash, id: &str, body: &[u8]) -> Result<Rep
             ..direct
         };
         if let Some(memory) = sql::update(db, key, id, &change).await? {
-            return Reply::json(200, &memory);
+            return Ok(memory);
         }
     }
     Err(ApiError::Internal(format!("memory {id} kept changing during {PATCH_ATTEMPTS} patch attempts")))

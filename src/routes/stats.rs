@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// How many tags `top_tags` lists.
-const TOP_TAGS: i64 = 10;
+pub const TOP_TAGS: i64 = 10;
 
 #[derive(Serialize)]
 struct Stats {
