@@ -88,7 +88,11 @@ pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, Api
     let cursor = Cursor::parse(params.get("cursor"))?;
     let url = params.get("url").map(|raw| PageUrl::parse("url", raw, &cx.config.limits)).transpose()?;
     let db = cx.db().await?;
-    let mut items: Vec<Memory> = sql::list(db, key, limit, cursor, url.as_ref().map(PageUrl::as_str)).await?.into_iter().map(|s| s.memory).collect();
+    let mut items: Vec<Memory> = sql::list(db, key, limit, cursor, url.as_ref().map(PageUrl::as_str))
+        .await?
+        .into_iter()
+        .map(|s| s.memory)
+        .collect();
     let next_cursor = next_cursor(&mut items, limit, Memory::cursor);
     Reply::json(200, &Page { items, next_cursor })
 }
