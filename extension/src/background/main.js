@@ -55,7 +55,7 @@ ext.alarms.onAlarm.addListener((alarm) => {
 });
 ext.runtime.onStartup.addListener(() => flush().catch(() => {}));
 ext.runtime.onInstalled.addListener(() => {
-  setUpMenus();
+  setUpMenus().catch(() => {});
   flush().catch(() => {});
 });
 ext.storage.onChanged.addListener((changes, area) => {
@@ -156,16 +156,15 @@ ext.tabs.onUpdated.addListener((tabId, change, tab) => {
 ext.tabs.onRemoved.addListener((tabId) => savedStates.delete(tabId));
 
 // ---- context menus and the keyboard command ----
-function setUpMenus() {
-  ext.contextMenus.removeAll(() => {
-    ext.contextMenus.create({ id: "save-page", title: "Save page to Memo", contexts: ["page"] });
-    ext.contextMenus.create({ id: "save-selection", title: "Save selection to Memo", contexts: ["selection"] });
-    ext.contextMenus.create({ id: "save-link", title: "Save link to Memo", contexts: ["link"] });
-  });
+async function setUpMenus() {
+  await ext.contextMenus.removeAll();
+  ext.contextMenus.create({ id: "save-page", title: "Save page to Memo", contexts: ["page"] });
+  ext.contextMenus.create({ id: "save-selection", title: "Save selection to Memo", contexts: ["selection"] });
+  ext.contextMenus.create({ id: "save-link", title: "Save link to Memo", contexts: ["link"] });
 }
 
 /** What each context menu entry captures. */
-export function menuCapture(info) {
+function menuCapture(info) {
   if (info.menuItemId === "save-selection") return { mode: "selection" };
   if (info.menuItemId === "save-link") return { mode: "link", link: { url: info.linkUrl, text: info.linkText ?? info.selectionText ?? "" } };
   return { mode: "auto" };

@@ -5,7 +5,12 @@ import { ADAPTERS } from "../capture/adapters/index.js";
 import { testConnection } from "./check.js";
 
 const $ = (id) => document.getElementById(id);
-const originPattern = (base) => `${new URL(base).origin}/*`;
+// Host patterns carry no port (Firefox refuses one; without it Chromium
+// matches every port): access to the API's host only.
+const originPattern = (base) => {
+  const url = new URL(base);
+  return `${url.protocol}//${url.hostname}/*`;
+};
 
 function show(result) {
   $("result").textContent = result.message;
