@@ -125,13 +125,26 @@ export class ExtensionDriver {
     this.control = null;
   }
 
+  /**
+   * Opens one of the extension's pages and waits until it is ready. Firefox
+   * over BiDi loads moz-extension:// pages without reporting the navigation
+   * as finished, so this waits for the page itself instead of for `goto`.
+   */
+  async extensionPage(file, viewport) {
+    const page = await this.browser.newPage();
+    if (viewport) await page.setViewport(viewport);
+    const url = `${this.origin}/${file}`;
+    page.goto(url, { timeout: 120_000 }).catch(() => {});
+    await eventually(async () => (await page.evaluate("location.href + ' ' + document.body?.dataset.ready")) === `${url} true`, {
+      what: `${file} to be ready`,
+      timeoutMs: 30_000,
+    });
+    return page;
+  }
+
   /** An extension page kept open to call the extension's APIs and its background. */
   async controlPage() {
-    if (!this.control) {
-      this.control = await this.browser.newPage();
-      await this.control.goto(`${this.origin}/options.html`);
-      await this.control.waitForSelector("body[data-ready=true]");
-    }
+    this.control ??= await this.extensionPage("options.html");
     return this.control;
   }
 
@@ -163,18 +176,12 @@ export class ExtensionDriver {
     return { page, tabId: await this.tabId(url) };
   }
 
-  async popup(tabId) {
-    const page = await this.browser.newPage();
-    await page.setViewport({ width: 380, height: 640 });
-    await page.goto(`${this.origin}/popup.html?tab=${tabId}`);
-    await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
-    return page;
+  popup(tabId) {
+    return this.extensionPage(`popup.html?tab=${tabId}`, { width: 380, height: 640 });
   }
 
   async configure({ apiBase, apiKey }) {
-    const page = await this.browser.newPage();
-    await page.goto(`${this.origin}/options.html`);
-    await page.waitForSelector("body[data-ready=true]");
+    const page = await this.extensionPage("options.html");
     await page.$eval("#api-base", (el, v) => (el.value = v), apiBase);
     await page.$eval("#api-key", (el, v) => (el.value = v), apiKey);
     await page.click("button[type=submit]");
