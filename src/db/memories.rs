@@ -293,13 +293,16 @@ impl MemoryItemStart {
 /// Newest first, one page after `cursor`: at most `limit` memories, and with
 /// contents at most `budget` bytes of them (see [`ListContent`]). Postgres
 /// sizes contents without reading them (`octet_length` of a stored value),
-/// so contents past the page's end are never read nor sent.
+/// so contents past the page's end are never read nor sent. `url`: only
+/// memories whose stored URL is exactly this (the index
+/// `memories_tenant_url` finds them; the statement is planned with the value).
 pub async fn list(
     db: &Db,
     key: &KeyHash,
     limit: PageLimit,
     cursor: Option<Cursor>,
     content: ListContent,
+    url: Option<&str>,
 ) -> Result<ListPage, ApiError> {
     const SQL: &str = authed!(
         "select ",
@@ -313,6 +316,7 @@ pub async fn list(
              from (select * from memories
                    where tenant_id = caller.tenant_id
                      and ($3::timestamptz is null or (created_at, id) < ($3, $4))
+                     and ($8::text is null or url = $8)
                    order by created_at desc, id desc
                    limit $2) p) m on true
          where m.id is null or not $6 or m.bytes_before = 0 or m.bytes_before + octet_length(m.content) <= $7
@@ -322,13 +326,14 @@ pub async fn list(
     let preview_chars = i32::try_from(content.preview_chars).unwrap_or(i32::MAX);
     let whole = content.budget.is_some();
     let budget = content.budget.map_or(i64::MAX, |b| i64::try_from(b).unwrap_or(i64::MAX));
-    let params: [Param<'_>; 6] = [
+    let params: [Param<'_>; 7] = [
         (&limit.probe(), Type::INT8),
         (&after, Type::TIMESTAMPTZ),
         (&after_id, Type::UUID),
         (&preview_chars, Type::INT4),
         (&whole, Type::BOOL),
         (&budget, Type::INT8),
+        (&url, Type::TEXT),
     ];
     let rows = db.query_authed(key, SQL, &params).await?;
     let fetched = rows[0].get::<_, Option<i64>>("fetched").unwrap_or(0) as usize;

@@ -189,7 +189,7 @@ impl<'a> Caller<'a> {
         let db = self.cx.db().await?;
         // Summaries carry no content: only the preview's characters are read.
         let content = sql::ListContent { preview_chars: 0, budget: None };
-        let page = self.note(sql::list(db, self.key, limit, cursor, content).await)?;
+        let page = self.note(sql::list(db, self.key, limit, cursor, content, None).await)?;
         Ok((
             page.items.iter().map(|(stored, start)| Summary::of(&stored.memory, start.content_length)).collect(),
             page.next_cursor(),

@@ -4,7 +4,7 @@ use super::Ctx;
 use crate::auth::KeyHash;
 use crate::capture::Prepared;
 use crate::db::memories::{self as sql, ListContent, Outcome, StoredMemory, Update};
-use crate::domain::fields::{Content, Title};
+use crate::domain::fields::{Content, PageUrl, Title};
 use crate::domain::memory::{Memory, MemoryItem};
 use crate::domain::paging::{Cursor, PageLimit};
 use crate::domain::parse_object;
@@ -94,16 +94,19 @@ pub fn include_content(params: &Params) -> Result<bool, ApiError> {
     }
 }
 
-/// `GET /v1/memories?limit&cursor&include`: newest first; items carry a
-/// preview of their content, and the content itself with `include=content`.
+/// `GET /v1/memories?limit&cursor&include&url`: newest first; items carry a
+/// preview of their content, and the content itself with `include=content`;
+/// `url` keeps only the memories stored with exactly that URL (the
+/// extension's saved state).
 pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
     let limits = &cx.config.limits;
     let limit = PageLimit::parse(params.get("limit"), limits)?;
     let cursor = Cursor::parse(params.get("cursor"))?;
     let budget = include_content(params)?.then_some(limits.max_page_content_bytes);
     let content = ListContent { preview_chars: limits.preview_chars, budget };
+    let url = params.get("url").map(|raw| PageUrl::parse("url", raw, limits)).transpose()?;
     let db = cx.db().await?;
-    let page = sql::list(db, key, limit, cursor, content).await?;
+    let page = sql::list(db, key, limit, cursor, content, url.as_ref().map(PageUrl::as_str)).await?;
     let next_cursor = page.next_cursor();
     let items: Vec<MemoryItem> =
         page.items.into_iter().map(|(stored, start)| start.item(stored.memory, limits.preview_chars)).collect();

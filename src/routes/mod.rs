@@ -10,6 +10,7 @@ pub mod memories;
 pub mod openapi;
 pub mod search;
 pub mod stats;
+pub mod tags;
 pub mod transfer;
 
 use crate::config::Config;

@@ -52,7 +52,7 @@ pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
     let db = Db::connect(&cx.env, cx.config).await?;
     let limit = PageLimit::largest(&cx.config.limits);
     let content = export_content(cx);
-    let first = lines(sql::list(&db, key, limit, None, content).await?);
+    let first = lines(sql::list(&db, key, limit, None, content, None).await?);
     let key = key.clone();
     let state = (first, db, 0u64);
     let pages = stream::unfold(state, move |(state, db, count)| {
@@ -69,7 +69,7 @@ pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
                 Export::Lines(out, memories, next) => {
                     Some((Ok(out), (next.map_or(Export::End, Export::Fetch), db, count + memories)))
                 }
-                Export::Fetch(cursor) => match sql::list(&db, &key, limit, Some(cursor), content).await {
+                Export::Fetch(cursor) => match sql::list(&db, &key, limit, Some(cursor), content, None).await {
                     Ok(page) => Some((Ok(Vec::new()), (lines(page), db, count))),
                     // The status is sent already: cut the stream short, so
                     // the missing end line tells the client it is incomplete.

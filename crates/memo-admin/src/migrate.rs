@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_search_keys_bounded",
         sql: include_str!("../../../migrations/0014_search_keys_bounded.sql"),
     },
+    Migration { name: "0015_tags", sql: include_str!("../../../migrations/0015_tags.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
