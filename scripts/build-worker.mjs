@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ensureToolchain, log, root, run, toolEnv } from "./lib/toolchain.mjs";
+import { buildApp } from "./build-app.mjs";
 
 const inputs = ["Cargo.toml", "Cargo.lock", "src", "openapi", "crates/memo-core/Cargo.toml", "crates/memo-core/src", "crates/memo-core/data"];
 const stampFile = path.join(root, "build", ".inputs-sha256");
@@ -43,6 +44,8 @@ function stripNames(wasm) {
 
 export function buildWorker({ force = false } = {}) {
   ensureToolchain();
+  // The web app's bundle is small and quick: built every time.
+  buildApp();
   const digest = inputsDigest();
   const built = existsSync(path.join(root, "build", "index.js")) && existsSync(stampFile)
     && readFileSync(stampFile, "utf8") === digest;

@@ -42,6 +42,8 @@ pub struct Limits {
     pub max_batch_items: usize,
     /// `MAX_IMPORT_LINES`: most lines in one `POST /v1/import`.
     pub max_import_lines: usize,
+    /// `MAX_BULK_IDS`: most memories one `POST /v1/memories/bulk` names.
+    pub max_bulk_ids: usize,
 }
 
 impl Default for Limits {
@@ -63,6 +65,7 @@ impl Default for Limits {
             search_snippet_chars: 2000,
             max_batch_items: 100,
             max_import_lines: 1000,
+            max_bulk_ids: 500,
         }
     }
 }
@@ -178,6 +181,7 @@ impl Config {
         read(l, "SEARCH_SNIPPET_CHARS", &mut limits.search_snippet_chars)?;
         read(l, "MAX_BATCH_ITEMS", &mut limits.max_batch_items)?;
         read(l, "MAX_IMPORT_LINES", &mut limits.max_import_lines)?;
+        read(l, "MAX_BULK_IDS", &mut limits.max_bulk_ids)?;
         read(l, "DB_CONNECT_TIMEOUT_MS", &mut config.db_connect_timeout_ms)?;
         read(l, "DB_QUERY_TIMEOUT_MS", &mut config.db_query_timeout_ms)?;
         read(l, "RETRY_AFTER_SECONDS", &mut config.retry_after_seconds)?;

@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::http::{query_params, read_body, BodyKind, Reply};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::rate_limit;
+use crate::routes::tag_edits::{self, TagRoute};
 use crate::routes::{self, batch, health, legacy, memories, openapi, search, stats, transfer, Ctx};
 use chrono::{DateTime, Utc};
 use worker::{Env, Method, Request, Response};
@@ -32,6 +33,9 @@ pub enum Endpoint<'a> {
     LegacyCapture,
     LegacyList,
     LegacySearch,
+    /// `POST /v1/tags/rename|merge|delete`
+    TagEdit(TagRoute),
+    BulkMemories,
     /// A CORS preflight (`OPTIONS`) for a path allowing these methods.
     Preflight {
         allow: &'static str,
@@ -58,6 +62,10 @@ impl Endpoint<'_> {
             Endpoint::LegacyCapture => "legacy.capture",
             Endpoint::LegacyList => "legacy.list",
             Endpoint::LegacySearch => "legacy.search",
+            Endpoint::TagEdit(TagRoute::Rename) => "tags.rename",
+            Endpoint::TagEdit(TagRoute::Merge) => "tags.merge",
+            Endpoint::TagEdit(TagRoute::Delete) => "tags.delete",
+            Endpoint::BulkMemories => "memories.bulk",
             Endpoint::Preflight { .. } => "preflight",
         }
     }
@@ -78,6 +86,10 @@ fn routes(path: &str) -> Result<Vec<(Method, Endpoint<'_>)>, ApiError> {
         ["search"] => vec![(Get, LegacySearch)],
         ["v1", "memories"] => vec![(Get, ListMemories), (Post, CaptureMemory)],
         ["v1", "memories", "batch"] => vec![(Post, CaptureBatch)],
+        ["v1", "memories", "bulk"] => vec![(Post, BulkMemories)],
+        ["v1", "tags", "rename"] => vec![(Post, TagEdit(TagRoute::Rename))],
+        ["v1", "tags", "merge"] => vec![(Post, TagEdit(TagRoute::Merge))],
+        ["v1", "tags", "delete"] => vec![(Post, TagEdit(TagRoute::Delete))],
         ["v1", "memories", id] => vec![(Get, GetMemory(id)), (Patch, PatchMemory(id)), (Delete, DeleteMemory(id))],
         ["v1", "search"] => vec![(Get, Search)],
         ["v1", "stats"] => vec![(Get, Stats)],
@@ -128,7 +140,12 @@ fn resolve_request<'a>(method_name: &str, path: &'a str) -> Result<Endpoint<'a>,
 /// What body an endpoint reads, if any.
 fn body_kind(endpoint: &Endpoint<'_>) -> Option<BodyKind> {
     match endpoint {
-        Endpoint::CaptureMemory | Endpoint::PatchMemory(_) | Endpoint::LegacyCapture | Endpoint::CaptureBatch => {
+        Endpoint::CaptureMemory
+        | Endpoint::PatchMemory(_)
+        | Endpoint::LegacyCapture
+        | Endpoint::CaptureBatch
+        | Endpoint::TagEdit(_)
+        | Endpoint::BulkMemories => {
             Some(BodyKind::Json)
         }
         Endpoint::Import => Some(BodyKind::Ndjson),
@@ -148,6 +165,9 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
         Endpoint::Health => return health::health(cx).await,
         Endpoint::OpenApi => return openapi::openapi(),
         Endpoint::Preflight { .. } => return Ok(Reply::no_content()),
+        Endpoint::LegacyStatus if wants_html(req) => {
+            return Ok(Reply { status: 302, ..Reply::no_content() }.with_header("Location", APP_PATH.into()))
+        }
         _ => {}
     }
     let key = presented_key(req.headers())?;
@@ -173,6 +193,8 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
             Endpoint::LegacyCapture => legacy::capture(cx, &key, &body).await,
             Endpoint::LegacyList => legacy::list(cx, &key, &params).await,
             Endpoint::LegacySearch => legacy::search(cx, &key, &params).await,
+            Endpoint::TagEdit(route) => tag_edits::tags(cx, &key, route, &body).await,
+            Endpoint::BulkMemories => tag_edits::bulk(cx, &key, &body).await,
             Endpoint::Health | Endpoint::OpenApi | Endpoint::Preflight { .. } => {
                 unreachable!("answered above without a key")
             }
@@ -186,6 +208,15 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
         }
         _ => run().await,
     }
+}
+
+/// Where the web app's static files are served (wrangler.toml `[assets]`).
+pub const APP_PATH: &str = "/app/";
+
+/// A browser navigating to `/` names `text/html` in `Accept`; the old
+/// server's JSON clients do not, and keep getting its status.
+fn wants_html(req: &Request) -> bool {
+    req.headers().get("accept").ok().flatten().is_some_and(|accept| accept.contains("text/html"))
 }
 
 fn now() -> DateTime<Utc> {
@@ -299,6 +330,8 @@ mod tests {
         assert_eq!(resolve(&Method::Patch, "/v1/memories/abc").unwrap(), Endpoint::PatchMemory("abc"));
         assert_eq!(resolve(&Method::Get, "/").unwrap(), Endpoint::LegacyStatus);
         assert_eq!(resolve(&Method::Post, "/memory").unwrap(), Endpoint::LegacyCapture);
+        assert_eq!(resolve(&Method::Post, "/v1/memories/bulk").unwrap(), Endpoint::BulkMemories);
+        assert_eq!(resolve(&Method::Post, "/v1/tags/merge").unwrap(), Endpoint::TagEdit(TagRoute::Merge));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod memories;
 pub mod search;
 pub mod socket;
 pub mod stats;
+pub mod tag_edits;
 
 use crate::auth::KeyHash;
 use crate::config::Config;

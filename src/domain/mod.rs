@@ -10,6 +10,7 @@ pub mod memory;
 pub mod paging;
 pub mod patch;
 pub mod search;
+pub mod tag_edits;
 
 use crate::error::ApiError;
 use serde_json::{Map, Value};

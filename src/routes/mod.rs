@@ -9,6 +9,7 @@ pub mod memories;
 pub mod openapi;
 pub mod search;
 pub mod stats;
+pub mod tag_edits;
 pub mod transfer;
 
 use crate::config::Config;
