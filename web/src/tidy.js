@@ -11,9 +11,13 @@ export function Tidy({ setNotice }) {
   const [chosen, setChosen] = useState(new Set());
   const [into, setInto] = useState("");
   const [token, setToken] = useState(0);
+  const [prefix, setPrefix] = useState("");
   useEffect(() => {
-    api("/v1/tags?limit=200").then((a) => setTags(a.tags), (e) => setError(describe(e)));
-  }, [token]);
+    const controller = new AbortController();
+    const params = new URLSearchParams({ prefix, limit: "100" });
+    api(`/v1/tags?${params}`, { signal: controller.signal }).then((a) => setTags(a.tags), (e) => setError(describe(e)));
+    return () => controller.abort();
+  }, [token, prefix]);
   const run = async (path, json, message) => {
     try {
       const answer = await api(path, { method: "POST", json });
@@ -39,6 +43,8 @@ export function Tidy({ setNotice }) {
   };
   return html`<section class="tidy" aria-labelledby="tidy-title">
     <h2 id="tidy-title">Tidy tags</h2>
+    <label for="tag-prefix">Tags starting with</label>
+    <input id="tag-prefix" type="search" value=${prefix} onInput=${(e) => setPrefix(e.currentTarget.value)} autocomplete="off" />
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${chosen.size > 1 && html`<form class="bulk" onSubmit=${(e) => { e.preventDefault(); run("/v1/tags/merge", { tags: [...chosen], into }, `Merged ${chosen.size} tags into #${into}`); }}>
       <label for="merge-into">Merge ${chosen.size} tags into</label>
