@@ -145,9 +145,7 @@ fn body_kind(endpoint: &Endpoint<'_>) -> Option<BodyKind> {
         | Endpoint::LegacyCapture
         | Endpoint::CaptureBatch
         | Endpoint::TagEdit(_)
-        | Endpoint::BulkMemories => {
-            Some(BodyKind::Json)
-        }
+        | Endpoint::BulkMemories => Some(BodyKind::Json),
         Endpoint::Import => Some(BodyKind::Ndjson),
         _ => None,
     }

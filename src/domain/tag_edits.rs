@@ -34,7 +34,8 @@ pub struct Bulk {
 /// Tags normalised as captures' are; errors name `field` (and its index).
 fn tags(body: &mut Map<String, Value>, field: &str, limits: &Limits) -> Result<Vec<String>, FieldError> {
     let value = body.remove(field).ok_or_else(|| FieldError::new(field, format!("{field} is required")))?;
-    let tags = Tags::parse(value, limits).map_err(|e| FieldError::new(e.field.replacen("tags", field, 1), e.message))?;
+    let tags =
+        Tags::parse(value, limits).map_err(|e| FieldError::new(e.field.replacen("tags", field, 1), e.message))?;
     if tags.as_slice().is_empty() {
         return Err(FieldError::new(field, format!("{field} must name at least one tag")));
     }
@@ -102,7 +103,9 @@ impl Bulk {
             ids.push(id.ok_or_else(|| FieldError::new(format!("ids[{index}]"), "a memory id is a UUID string"))?);
         }
         let action = match body.remove("action").as_ref().and_then(Value::as_str) {
-            Some("add_tags") => BulkAction::Edit(TagEdit { added: tags(&mut body, "tags", limits)?, ..TagEdit::default() }),
+            Some("add_tags") => {
+                BulkAction::Edit(TagEdit { added: tags(&mut body, "tags", limits)?, ..TagEdit::default() })
+            }
             Some("remove_tags") => {
                 BulkAction::Edit(TagEdit { dropped: tags(&mut body, "tags", limits)?, ..TagEdit::default() })
             }
@@ -130,7 +133,10 @@ mod tests {
         assert_eq!(edit.dropped, ["old-name"]);
         assert_eq!(edit.replacement.as_deref(), Some("new-name"));
         let edit = TagEdit::merge(object(json!({"tags": ["A", "b"], "into": "c"})), &Limits::default()).unwrap();
-        assert_eq!(edit, TagEdit { dropped: vec!["a".into(), "b".into()], replacement: Some("c".into()), added: vec![] });
+        assert_eq!(
+            edit,
+            TagEdit { dropped: vec!["a".into(), "b".into()], replacement: Some("c".into()), added: vec![] }
+        );
         let edit = TagEdit::delete(object(json!({"tag": "x"})), &Limits::default()).unwrap();
         assert_eq!(edit.replacement, None);
     }
@@ -143,7 +149,10 @@ mod tests {
         assert_eq!(TagEdit::rename(object(json!({"from": 3, "to": "b"})), &limits).unwrap_err().field, "from");
         assert_eq!(TagEdit::rename(object(json!({"from": "a", "to": "b", "x": 1})), &limits).unwrap_err().field, "x");
         assert_eq!(TagEdit::merge(object(json!({"tags": [], "into": "c"})), &limits).unwrap_err().field, "tags");
-        assert_eq!(TagEdit::merge(object(json!({"tags": ["a", ""], "into": "c"})), &limits).unwrap_err().field, "tags[1]");
+        assert_eq!(
+            TagEdit::merge(object(json!({"tags": ["a", ""], "into": "c"})), &limits).unwrap_err().field,
+            "tags[1]"
+        );
         let long = "x".repeat(limits.max_tag_chars + 1);
         assert_eq!(TagEdit::delete(object(json!({"tag": long})), &limits).unwrap_err().field, "tag");
     }
