@@ -10,7 +10,7 @@ use crate::http::{query_params, read_body, BodyKind, Reply};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::rate_limit;
 use crate::routes::tag_edits::{self, TagRoute};
-use crate::routes::{self, batch, health, legacy, memories, openapi, search, stats, transfer, Ctx};
+use crate::routes::{self, batch, health, legacy, memories, openapi, search, stats, tags, transfer, Ctx};
 use chrono::{DateTime, Utc};
 use worker::{Env, Method, Request, Response};
 
@@ -27,6 +27,7 @@ pub enum Endpoint<'a> {
     DeleteMemory(&'a str),
     Search,
     Stats,
+    Tags,
     Export,
     Import,
     LegacyStatus,
@@ -56,6 +57,7 @@ impl Endpoint<'_> {
             Endpoint::DeleteMemory(_) => "memories.delete",
             Endpoint::Search => "search",
             Endpoint::Stats => "stats",
+            Endpoint::Tags => "tags",
             Endpoint::Export => "export",
             Endpoint::Import => "import",
             Endpoint::LegacyStatus => "legacy.status",
@@ -93,6 +95,7 @@ fn routes(path: &str) -> Result<Vec<(Method, Endpoint<'_>)>, ApiError> {
         ["v1", "memories", id] => vec![(Get, GetMemory(id)), (Patch, PatchMemory(id)), (Delete, DeleteMemory(id))],
         ["v1", "search"] => vec![(Get, Search)],
         ["v1", "stats"] => vec![(Get, Stats)],
+        ["v1", "tags"] => vec![(Get, Tags)],
         ["v1", "export"] => vec![(Get, Export)],
         ["v1", "import"] => vec![(Post, Import)],
         _ => return Err(ApiError::NotFound),
@@ -185,6 +188,7 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
             Endpoint::DeleteMemory(id) => memories::delete(cx, &key, id).await,
             Endpoint::Search => search::search(cx, &key, &params).await,
             Endpoint::Stats => stats::stats(cx, &key).await,
+            Endpoint::Tags => tags::list(cx, &key, &params).await,
             Endpoint::Export => transfer::export(cx, &key).await,
             Endpoint::Import => transfer::import(cx, &key, &body).await,
             Endpoint::LegacyStatus => legacy::status(cx, &key).await,
@@ -327,6 +331,7 @@ mod tests {
         assert_eq!(resolve(&Method::Get, "/v1/memories/").unwrap(), Endpoint::ListMemories);
         assert_eq!(resolve(&Method::Patch, "/v1/memories/abc").unwrap(), Endpoint::PatchMemory("abc"));
         assert_eq!(resolve(&Method::Get, "/").unwrap(), Endpoint::LegacyStatus);
+        assert_eq!(resolve(&Method::Get, "/v1/tags").unwrap(), Endpoint::Tags);
         assert_eq!(resolve(&Method::Post, "/memory").unwrap(), Endpoint::LegacyCapture);
         assert_eq!(resolve(&Method::Post, "/v1/memories/bulk").unwrap(), Endpoint::BulkMemories);
         assert_eq!(resolve(&Method::Post, "/v1/tags/merge").unwrap(), Endpoint::TagEdit(TagRoute::Merge));

@@ -56,6 +56,10 @@ test("every route's real responses conform to the description", async () => {
   await check("GET", "/v1/search", () => client.get("/v1/search?q=autovacuum"), 200);
   await check("GET", "/v1/search", () => client.get("/v1/search?q=nothing-matches-this"), 200);
   await check("GET", "/v1/stats", () => client.get("/v1/stats"), 200);
+  await check("GET", "/v1/tags", () => client.get("/v1/tags?prefix=post&limit=5"), 200);
+  await check("GET", "/v1/tags", () => client.get(`/v1/tags?prefix=${"a".repeat(65)}`), 422);
+  await check("GET", "/v1/memories", () => client.get(`/v1/memories?url=${encodeURIComponent("https://chatgpt.com/c/1")}`), 200);
+  await check("GET", "/v1/memories", () => client.get("/v1/memories?url=not-a-url"), 422);
   await check("GET", "/", () => client.get("/"), 200);
   await check("GET", "/memories", () => client.get("/memories?limit=2&offset=1"), 200);
   await check("GET", "/search", () => client.get("/search?q=asyncpg"), 200);
@@ -86,7 +90,7 @@ test("every route's real responses conform to the description", async () => {
     ["PATCH", "/v1/memories/{id}", id], ["DELETE", "/v1/memories/{id}", id], ["GET", "/v1/search", "/v1/search?q=x"],
     ["GET", "/v1/stats", "/v1/stats"], ["GET", "/", "/"], ["POST", "/memory", "/memory"], ["GET", "/memories", "/memories"],
     ["GET", "/search", "/search?q=x"], ["POST", "/v1/memories/batch", "/v1/memories/batch"], ["GET", "/v1/export", "/v1/export"],
-    ["POST", "/v1/import", "/v1/import"],
+    ["POST", "/v1/import", "/v1/import"], ["GET", "/v1/tags", "/v1/tags"],
   ]) {
     const json = method === "POST" || method === "PATCH" ? { content: "x" } : undefined;
     await check(method, template, () => anonymous.request(method, path, { json }), 401);

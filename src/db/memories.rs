@@ -219,11 +219,14 @@ pub async fn get(db: &Db, key: &KeyHash, id: Uuid) -> Result<StoredMemory, ApiEr
 }
 
 /// Newest first, one page after `cursor`, plus one extra row if more follow.
+/// `url`: only memories whose stored URL is exactly this (the index
+/// `memories_tenant_url` finds them; the statement is planned with the value).
 pub async fn list(
     db: &Db,
     key: &KeyHash,
     limit: PageLimit,
     cursor: Option<Cursor>,
+    url: Option<&str>,
 ) -> Result<Vec<StoredMemory>, ApiError> {
     const SQL: &str = authed!(
         "select ",
@@ -232,13 +235,18 @@ pub async fn list(
              select * from memories
              where tenant_id = caller.tenant_id
                and ($3::timestamptz is null or (created_at, id) < ($3, $4))
+               and ($5::text is null or url = $5)
              order by created_at desc, id desc
              limit $2) m on true
          order by m.created_at desc, m.id desc"
     );
     let (after, after_id) = (cursor.map(|c| c.created_at), cursor.map(|c| c.id));
     let rows = db
-        .query_authed(key, SQL, &[(&limit.probe(), Type::INT8), (&after, Type::TIMESTAMPTZ), (&after_id, Type::UUID)])
+        .query_authed(
+            key,
+            SQL,
+            &[(&limit.probe(), Type::INT8), (&after, Type::TIMESTAMPTZ), (&after_id, Type::UUID), (&url, Type::TEXT)],
+        )
         .await?;
     Ok(rows.iter().filter_map(memory_from_row).collect())
 }

@@ -15,6 +15,7 @@ pub mod search;
 pub mod socket;
 pub mod stats;
 pub mod tag_edits;
+pub mod tags;
 
 use crate::auth::KeyHash;
 use crate::config::Config;

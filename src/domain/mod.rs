@@ -11,6 +11,7 @@ pub mod paging;
 pub mod patch;
 pub mod search;
 pub mod tag_edits;
+pub mod tags;
 
 use crate::error::ApiError;
 use serde_json::{Map, Value};

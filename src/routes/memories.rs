@@ -4,7 +4,7 @@ use super::Ctx;
 use crate::auth::KeyHash;
 use crate::capture::Prepared;
 use crate::db::memories::{self as sql, Outcome, StoredMemory, Update};
-use crate::domain::fields::{Content, Title};
+use crate::domain::fields::{Content, PageUrl, Title};
 use crate::domain::memory::Memory;
 use crate::domain::paging::{next_cursor, Cursor, PageLimit};
 use crate::domain::parse_object;
@@ -81,12 +81,18 @@ struct Page<T> {
     next_cursor: Option<String>,
 }
 
-/// `GET /v1/memories?limit&cursor`: newest first.
+/// `GET /v1/memories?limit&cursor&url`: newest first; `url` keeps only the
+/// memories stored with exactly that URL (the extension's saved state).
 pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
     let limit = PageLimit::parse(params.get("limit"), &cx.config.limits)?;
     let cursor = Cursor::parse(params.get("cursor"))?;
+    let url = params.get("url").map(|raw| PageUrl::parse("url", raw, &cx.config.limits)).transpose()?;
     let db = cx.db().await?;
-    let mut items: Vec<Memory> = sql::list(db, key, limit, cursor).await?.into_iter().map(|s| s.memory).collect();
+    let mut items: Vec<Memory> = sql::list(db, key, limit, cursor, url.as_ref().map(PageUrl::as_str))
+        .await?
+        .into_iter()
+        .map(|s| s.memory)
+        .collect();
     let next_cursor = next_cursor(&mut items, limit, Memory::cursor);
     Reply::json(200, &Page { items, next_cursor })
 }

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod search;
 pub mod stats;
 pub mod tag_edits;
+pub mod tags;
 pub mod transfer;
 
 use crate::config::Config;

@@ -39,7 +39,7 @@ fn lines(page: &[StoredMemory]) -> Vec<u8> {
 pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
     let db = Db::connect(&cx.env, cx.config).await?;
     let limit = PageLimit::largest(&cx.config.limits);
-    let first = sql::list(&db, key, limit, None).await?;
+    let first = sql::list(&db, key, limit, None, None).await?;
     let key = key.clone();
     let state = (Export::Page(first), db, 0u64);
     let pages = stream::unfold(state, move |(state, db, count)| {
@@ -63,7 +63,7 @@ pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
                     let count = count + page.len() as u64;
                     Some((Ok(lines(&page)), (next, db, count)))
                 }
-                Export::Fetch(cursor) => match sql::list(&db, &key, limit, Some(cursor)).await {
+                Export::Fetch(cursor) => match sql::list(&db, &key, limit, Some(cursor), None).await {
                     Ok(page) => {
                         let next = Export::Page(page);
                         Some((Ok(Vec::new()), (next, db, count)))

@@ -1,0 +1,147 @@
+// GET /v1/tags (the tag vocabulary) and GET /v1/memories?url= (the exact-URL
+// lookup): what they answer, that the counts stay right through every kind of
+// write, that both are served by an index, and that tenants never see each
+// other's tags or memories.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { before, test } from "node:test";
+import { spawnApp } from "./helpers/app.mjs";
+
+let app;
+before(async () => {
+  app = await spawnApp();
+});
+
+/** The tenant's tags counted from its memories: what /v1/tags must answer. */
+async function truth(tenantName) {
+  const rows = await app.sql(
+    `select tag, count(*)::int as count
+     from memories m join tenants t on t.id = m.tenant_id, unnest(m.tags) as tag
+     where t.name = $1 group by tag order by count(*) desc, tag collate "C"`,
+    [tenantName],
+  );
+  return rows.map((r) => ({ tag: r.tag, count: r.count }));
+}
+
+async function tags(client, query = "limit=100") {
+  const response = await client.get(`/v1/tags?${query}`);
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body.tags;
+}
+
+test("tags are counted, most used first then by name, and stay right through captures, batches, patches, upserts and deletes", async () => {
+  const { name, client } = app.tenant();
+  assert.deepEqual(await tags(client), []);
+  const one = await client.post("/v1/memories", { content: "Autovacuum notes", tags: ["postgres", "ops"] });
+  await client.post("/v1/memories", { content: "Index notes", tags: ["postgres", "indexes"] });
+  await client.post("/v1/memories/batch", {
+    items: [{ content: "Pooling notes", tags: ["postgres", "pgbouncer"] }, { content: "Rota", tags: ["ops"] }],
+  });
+  let listed = await tags(client);
+  assert.deepEqual(listed, await truth(name));
+  assert.deepEqual(listed.slice(0, 2), [{ tag: "postgres", count: 3 }, { tag: "ops", count: 2 }]);
+
+  await client.patch(`/v1/memories/${one.body.id}`, { tags: ["vacuum"] });
+  assert.deepEqual(await tags(client), await truth(name));
+
+  // A growing conversation: its recomputed tags replace the old ones.
+  const id = randomUUID();
+  const chat = (content) => ({
+    content,
+    metadata: { platform: "ChatGPT", conversation_id: id },
+    captured_at: new Date().toISOString(),
+  });
+  await client.post("/v1/memories", chat("User: How do I write a Rust macro?\nAssistant: With macro_rules."));
+  await client.post("/v1/memories", chat("User: How do I write a Rust macro?\nAssistant: With macro_rules.\nUser: And in Python, a decorator?"));
+  assert.deepEqual(await tags(client), await truth(name));
+
+  await client.delete(`/v1/memories/${one.body.id}`);
+  listed = await tags(client);
+  assert.deepEqual(listed, await truth(name));
+  assert.ok(!listed.some((t) => t.tag === "vacuum"), "a tag no memory carries any more is gone");
+});
+
+test("prefix and limit", async () => {
+  const { client } = app.tenant();
+  await client.post("/v1/memories/batch", {
+    items: [
+      { content: "a", tags: ["machine-learning", "postgres"] },
+      { content: "b", tags: ["machine-learning", "post-mortem"] },
+      { content: "c", tags: ["machinery"] },
+    ],
+  });
+  assert.deepEqual(await tags(client, "prefix=Machine%20L"), [{ tag: "machine-learning", count: 2 }]);
+  assert.deepEqual((await tags(client, "prefix=post")).map((t) => t.tag), ["post-mortem", "postgres"]);
+  assert.deepEqual((await tags(client, "prefix=post%20")).map((t) => t.tag), ["post-mortem"]);
+  assert.deepEqual((await tags(client, "prefix=machine")).map((t) => t.tag), ["machine-learning", "machinery"]);
+  assert.deepEqual((await tags(client, "prefix=%25")).length, 5, "% is not a wildcard");
+  assert.deepEqual(await tags(client, "prefix=zzz"), []);
+  assert.deepEqual(await tags(client, "limit=1"), [{ tag: "machine-learning", count: 2 }]);
+
+  const tooLong = await client.get(`/v1/tags?prefix=${"a".repeat(65)}`);
+  assert.equal(tooLong.status, 422);
+  assert.equal(tooLong.body.error.field, "prefix");
+  const badLimit = await client.get("/v1/tags?limit=0");
+  assert.equal(badLimit.status, 422);
+  assert.equal(badLimit.body.error.field, "limit");
+  assert.equal((await app.anonymous().get("/v1/tags")).status, 401);
+});
+
+test("one tenant never sees another's tags or URLs", async () => {
+  const a = app.tenant();
+  const b = app.tenant();
+  const url = `https://chatgpt.com/c/${randomUUID()}`;
+  await a.client.post("/v1/memories", { content: "Tenant A's secret plan", tags: ["secret-plan"], url });
+  await b.client.post("/v1/memories", { content: "Tenant B's note", tags: ["secret-other"] });
+  assert.deepEqual((await tags(b.client, "prefix=secret")).map((t) => t.tag), ["secret-other"]);
+  assert.deepEqual((await tags(a.client, "prefix=secret")).map((t) => t.tag), ["secret-plan"]);
+  const seen = await b.client.get(`/v1/memories?url=${encodeURIComponent(url)}`);
+  assert.equal(seen.status, 200);
+  assert.deepEqual(seen.body.items, []);
+  const own = await a.client.get(`/v1/memories?url=${encodeURIComponent(url)}`);
+  assert.equal(own.body.items.length, 1);
+});
+
+test("the exact-URL lookup finds only memories stored with exactly that URL", async () => {
+  const { client } = app.tenant();
+  const url = `https://claude.ai/chat/${randomUUID()}`;
+  await client.post("/v1/memories", { content: "the chat", url });
+  await client.post("/v1/memories", { content: "another page", url: `${url}?x=1` });
+  await client.post("/v1/memories", { content: "no url at all" });
+  const found = await client.get(`/v1/memories?url=${encodeURIComponent(url)}`);
+  assert.equal(found.status, 200);
+  assert.deepEqual(found.body.items.map((m) => m.url), [url]);
+  assert.equal(found.body.next_cursor, null);
+  const none = await client.get(`/v1/memories?url=${encodeURIComponent(`${url}/other`)}`);
+  assert.deepEqual(none.body.items, []);
+  const bad = await client.get("/v1/memories?url=chatgpt.com/c/1");
+  assert.equal(bad.status, 422);
+  assert.equal(bad.body.error.field, "url");
+});
+
+test("both lookups can be served by their index", async () => {
+  // With sequential scans priced out, a plan that still reads the table
+  // whole would mean the index cannot serve the statement's condition.
+  const pg = (await import("pg")).default;
+  const client = new pg.Client({ connectionString: app.databaseUrl });
+  await client.connect();
+  try {
+    await client.query("set enable_seqscan = off");
+    const explain = async (sql, params) =>
+      (await client.query(`explain ${sql}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+    const tenant = randomUUID();
+    const tagPlan = await explain(
+      "select tag, count from tag_counts where tenant_id = $1 and tag like $2 order by count desc, tag limit 8",
+      [tenant, "post%"],
+    );
+    assert.match(tagPlan, /tag_counts_pkey/);
+    assert.match(tagPlan, /Index Cond: .*tag >= 'post'.*tag < 'posu'/s, tagPlan);
+    const urlPlan = await explain(
+      "select id from memories where tenant_id = $1 and url = $2 order by created_at desc, id desc limit 2",
+      [tenant, "https://chatgpt.com/c/1"],
+    );
+    assert.match(urlPlan, /memories_tenant_url/, urlPlan);
+  } finally {
+    await client.end();
+  }
+});
