@@ -9,6 +9,7 @@ import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { inputsDigest, isCurrent, markCurrent } from "./lib/stamp.mjs";
 import { ensureToolchain, log, root, run, toolEnv } from "./lib/toolchain.mjs";
+import { buildApp } from "./build-app.mjs";
 
 const inputs = ["Cargo.toml", "Cargo.lock", "src", "openapi", "crates/memo-core/Cargo.toml", "crates/memo-core/src", "crates/memo-core/data"];
 const stampFile = path.join(root, "build", ".inputs-sha256");
@@ -25,6 +26,8 @@ function stripNames(wasm) {
 
 export function buildWorker({ force = false } = {}) {
   ensureToolchain();
+  // The web app's bundle is small and quick: built every time.
+  buildApp();
   const digest = inputsDigest(inputs, keepNames() ? "names" : "stripped");
   const built = existsSync(path.join(root, "build", "index.js")) && isCurrent(stampFile, digest);
   if (built && !force) {

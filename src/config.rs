@@ -53,6 +53,8 @@ pub struct Limits {
     /// MCP `memo_get` call returns; the rest is read with `offset`, so one
     /// answer stays within what a model can take in.
     pub mcp_max_content_chars: usize,
+    /// `MAX_BULK_IDS`: most memories one `POST /v1/memories/bulk` names.
+    pub max_bulk_ids: usize,
 }
 
 impl Default for Limits {
@@ -77,6 +79,7 @@ impl Default for Limits {
             preview_chars: 300,
             max_page_content_bytes: 1024 * 1024,
             mcp_max_content_chars: 50_000,
+            max_bulk_ids: 500,
         }
     }
 }
@@ -195,6 +198,7 @@ impl Config {
         read(l, "PREVIEW_CHARS", &mut limits.preview_chars)?;
         read(l, "MAX_PAGE_CONTENT_BYTES", &mut limits.max_page_content_bytes)?;
         read(l, "MCP_MAX_CONTENT_CHARS", &mut limits.mcp_max_content_chars)?;
+        read(l, "MAX_BULK_IDS", &mut limits.max_bulk_ids)?;
         read(l, "DB_CONNECT_TIMEOUT_MS", &mut config.db_connect_timeout_ms)?;
         read(l, "DB_QUERY_TIMEOUT_MS", &mut config.db_query_timeout_ms)?;
         read(l, "RETRY_AFTER_SECONDS", &mut config.retry_after_seconds)?;

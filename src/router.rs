@@ -10,6 +10,7 @@ use crate::http::{query_params, read_body, BodyKind, Reply};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::mcp;
 use crate::rate_limit;
+use crate::routes::tag_edits::{self, TagRoute};
 use crate::routes::{self, batch, health, legacy, memories, openapi, search, stats, tags, transfer, Ctx};
 use chrono::{DateTime, Utc};
 use worker::{Env, Method, Request, Response};
@@ -36,6 +37,9 @@ pub enum Endpoint<'a> {
     LegacySearch,
     /// The MCP server (`src/mcp`).
     Mcp,
+    /// `POST /v1/tags/rename|merge|delete`
+    TagEdit(TagRoute),
+    BulkMemories,
     /// A CORS preflight (`OPTIONS`) for a path allowing these methods.
     Preflight {
         allow: &'static str,
@@ -64,6 +68,10 @@ impl Endpoint<'_> {
             Endpoint::LegacyList => "legacy.list",
             Endpoint::LegacySearch => "legacy.search",
             Endpoint::Mcp => "mcp",
+            Endpoint::TagEdit(TagRoute::Rename) => "tags.rename",
+            Endpoint::TagEdit(TagRoute::Merge) => "tags.merge",
+            Endpoint::TagEdit(TagRoute::Delete) => "tags.delete",
+            Endpoint::BulkMemories => "memories.bulk",
             Endpoint::Preflight { .. } => "preflight",
         }
     }
@@ -84,6 +92,10 @@ fn routes(path: &str) -> Result<Vec<(Method, Endpoint<'_>)>, ApiError> {
         ["search"] => vec![(Get, LegacySearch)],
         ["v1", "memories"] => vec![(Get, ListMemories), (Post, CaptureMemory)],
         ["v1", "memories", "batch"] => vec![(Post, CaptureBatch)],
+        ["v1", "memories", "bulk"] => vec![(Post, BulkMemories)],
+        ["v1", "tags", "rename"] => vec![(Post, TagEdit(TagRoute::Rename))],
+        ["v1", "tags", "merge"] => vec![(Post, TagEdit(TagRoute::Merge))],
+        ["v1", "tags", "delete"] => vec![(Post, TagEdit(TagRoute::Delete))],
         ["v1", "memories", id] => vec![(Get, GetMemory(id)), (Patch, PatchMemory(id)), (Delete, DeleteMemory(id))],
         ["v1", "search"] => vec![(Get, Search)],
         ["v1", "stats"] => vec![(Get, Stats)],
@@ -140,7 +152,9 @@ fn body_kind(endpoint: &Endpoint<'_>) -> Option<BodyKind> {
         | Endpoint::PatchMemory(_)
         | Endpoint::LegacyCapture
         | Endpoint::CaptureBatch
-        | Endpoint::Mcp => Some(BodyKind::Json),
+        | Endpoint::Mcp
+        | Endpoint::TagEdit(_)
+        | Endpoint::BulkMemories => Some(BodyKind::Json),
         Endpoint::Import => Some(BodyKind::Ndjson),
         _ => None,
     }
@@ -159,6 +173,9 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
         Endpoint::Health => return health::health(cx).await,
         Endpoint::OpenApi => return openapi::openapi(),
         Endpoint::Preflight { .. } => return Ok(Reply::no_content()),
+        Endpoint::LegacyStatus if wants_html(req) => {
+            return Ok(Reply { status: 302, ..Reply::no_content() }.with_header("Location", APP_PATH.into()))
+        }
         _ => {}
     }
     let key = presented_key(req.headers())?;
@@ -188,6 +205,8 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
             Endpoint::LegacyCapture => legacy::capture(cx, &key, &body).await,
             Endpoint::LegacyList => legacy::list(cx, &key, &params).await,
             Endpoint::LegacySearch => legacy::search(cx, &key, &params).await,
+            Endpoint::TagEdit(route) => tag_edits::tags(cx, &key, route, &body).await,
+            Endpoint::BulkMemories => tag_edits::bulk(cx, &key, &body).await,
             Endpoint::Health | Endpoint::OpenApi | Endpoint::Preflight { .. } | Endpoint::Mcp => {
                 unreachable!("answered above")
             }
@@ -201,6 +220,15 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
         }
         _ => run().await,
     }
+}
+
+/// Where the web app's static files are served (wrangler.toml `[assets]`).
+pub const APP_PATH: &str = "/app/";
+
+/// A browser navigating to `/` names `text/html` in `Accept`; the old
+/// server's JSON clients do not, and keep getting its status.
+fn wants_html(req: &Request) -> bool {
+    req.headers().get("accept").ok().flatten().is_some_and(|accept| accept.contains("text/html"))
 }
 
 fn now() -> DateTime<Utc> {
@@ -315,6 +343,8 @@ mod tests {
         assert_eq!(resolve(&Method::Get, "/").unwrap(), Endpoint::LegacyStatus);
         assert_eq!(resolve(&Method::Get, "/v1/tags").unwrap(), Endpoint::Tags);
         assert_eq!(resolve(&Method::Post, "/memory").unwrap(), Endpoint::LegacyCapture);
+        assert_eq!(resolve(&Method::Post, "/v1/memories/bulk").unwrap(), Endpoint::BulkMemories);
+        assert_eq!(resolve(&Method::Post, "/v1/tags/merge").unwrap(), Endpoint::TagEdit(TagRoute::Merge));
     }
 
     #[test]

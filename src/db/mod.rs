@@ -16,6 +16,7 @@ pub mod memories;
 pub mod search;
 pub mod socket;
 pub mod stats;
+pub mod tag_edits;
 pub mod tags;
 
 use crate::auth::KeyHash;

@@ -10,6 +10,7 @@ pub mod memory;
 pub mod paging;
 pub mod patch;
 pub mod search;
+pub mod tag_edits;
 pub mod tags;
 
 use crate::error::ApiError;

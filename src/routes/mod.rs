@@ -10,6 +10,7 @@ pub mod memories;
 pub mod openapi;
 pub mod search;
 pub mod stats;
+pub mod tag_edits;
 pub mod tags;
 pub mod transfer;
 

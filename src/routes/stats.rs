@@ -17,6 +17,7 @@ struct Stats {
     by_kind: Value,
     by_source: Value,
     top_tags: Value,
+    by_day: Value,
     db: Timings,
 }
 
@@ -39,6 +40,7 @@ pub async fn stats(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
             by_kind: stats.by_kind,
             by_source: stats.by_source,
             top_tags: stats.top_tags,
+            by_day: stats.by_day,
             db: Timings { connect_ms: db.connect_ms, query_ms },
         },
     )

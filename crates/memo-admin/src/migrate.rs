@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0014_search_keys_bounded.sql"),
     },
     Migration { name: "0015_tags", sql: include_str!("../../../migrations/0015_tags.sql") },
+    Migration { name: "0016_tag_edits", sql: include_str!("../../../migrations/0016_tag_edits.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
