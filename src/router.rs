@@ -2,13 +2,12 @@
 //! key check, and what every response carries (JSON errors, no-store, a
 //! request id, one log line).
 
-use crate::auth::presented_key;
+use crate::auth::{self, client_address};
 use crate::config::{Config, LogLevel};
 use crate::cors;
 use crate::error::ApiError;
 use crate::http::{query_params, read_body, BodyKind, Reply};
 use crate::idempotency::{self, IdempotencyKey};
-use crate::rate_limit;
 use crate::routes::{self, batch, health, legacy, memories, openapi, search, stats, transfer, Ctx};
 use chrono::{DateTime, Utc};
 use worker::{Env, Method, Request, Response};
@@ -145,13 +144,14 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
     // Health, the API description and preflights need no key: browsers send
     // preflights without one.
     match endpoint {
-        Endpoint::Health => return health::health(cx).await,
+        Endpoint::Health => return health::health(cx, &client_address(req.headers())).await,
         Endpoint::OpenApi => return openapi::openapi(),
         Endpoint::Preflight { .. } => return Ok(Reply::no_content()),
         _ => {}
     }
-    let key = presented_key(req.headers())?;
-    rate_limit::check(&cx.env, cx.config, &key).await?;
+    // The key is known valid (and the tenant within its rate limit) before
+    // the body is read, parsed or analysed.
+    let (key, _tenant) = auth::authenticate(req.headers(), cx).await?;
     let params = query_params(req)?;
     let body = match body_kind(&endpoint) {
         Some(kind) => read_body(req, kind, &cx.config.limits).await?,

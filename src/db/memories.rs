@@ -31,7 +31,7 @@ macro_rules! memory_columns {
          m.user_tags, m.title_by_user, m.tags_by_user, m.conversation_key"
     };
 }
-pub(crate) use {memory_columns, memory_columns_but_content};
+pub(crate) use memory_columns;
 
 /// A memory with the bookkeeping that decides what recomputation may change.
 pub struct StoredMemory {
