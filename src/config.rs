@@ -94,11 +94,20 @@ pub struct Config {
     pub db_query_timeout_ms: u64,
     /// `RETRY_AFTER_SECONDS`: what 503 answers tell clients to wait.
     pub retry_after_seconds: u64,
-    /// `RATE_LIMIT_ENABLED`: check the `RATE_LIMITER` binding per API key.
+    /// `RATE_LIMIT_ENABLED`: check the `RATE_LIMITER` binding per tenant and
+    /// the `ADDRESS_RATE_LIMITER` binding per client address.
     pub rate_limit_enabled: bool,
     /// `RATE_LIMIT_RETRY_AFTER_SECONDS`: what 429 answers tell clients to
     /// wait; the binding's period.
     pub rate_limit_retry_after_seconds: u64,
+    /// `KEY_CACHE_SECONDS`: how long an isolate takes a key it found active
+    /// as known, for rate limiting per tenant and for doing costly work
+    /// (parsing, analysis) only for known keys. Every statement still checks
+    /// the key itself, so a key revoked meanwhile reads and stores nothing.
+    pub key_cache_seconds: u64,
+    /// `HEALTH_CACHE_SECONDS`: how long an isolate answers `/health` with
+    /// the outcome of its last database check instead of connecting again.
+    pub health_cache_seconds: u64,
     /// `CORS_ALLOWED_ORIGINS`: browser origins allowed to call the API,
     /// separated by commas or spaces: exact origins such as
     /// `https://app.example.com`, or extension origins such as
@@ -140,6 +149,8 @@ impl Default for Config {
             retry_after_seconds: 5,
             rate_limit_enabled: true,
             rate_limit_retry_after_seconds: 60,
+            key_cache_seconds: 60,
+            health_cache_seconds: 5,
             cors_allowed_origins: Vec::new(),
             log_level: LogLevel::Info,
         }
@@ -203,6 +214,8 @@ impl Config {
         read(l, "DB_QUERY_TIMEOUT_MS", &mut config.db_query_timeout_ms)?;
         read(l, "RETRY_AFTER_SECONDS", &mut config.retry_after_seconds)?;
         read(l, "RATE_LIMIT_RETRY_AFTER_SECONDS", &mut config.rate_limit_retry_after_seconds)?;
+        read(l, "KEY_CACHE_SECONDS", &mut config.key_cache_seconds)?;
+        read(l, "HEALTH_CACHE_SECONDS", &mut config.health_cache_seconds)?;
         if let Some(raw) = lookup("RATE_LIMIT_ENABLED") {
             config.rate_limit_enabled = match raw.trim() {
                 "true" => true,

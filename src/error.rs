@@ -32,9 +32,14 @@ pub enum ApiError {
     },
     UnsupportedMediaType,
     InvalidField(FieldError),
+    /// A required parameter of the old server's routes is missing: it
+    /// answered 400, and its clients may depend on that.
+    MissingParameter(FieldError),
     /// A request with the same Idempotency-Key is still running.
     InProgress,
-    /// The key made more requests than the `RATE_LIMITER` binding allows.
+    /// The tenant made more requests than the `RATE_LIMITER` binding allows,
+    /// or the client's address failed authentication (or asked `/health`)
+    /// more often than `ADDRESS_RATE_LIMITER` allows.
     RateLimited {
         retry_after_seconds: u64,
     },
@@ -83,6 +88,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => 415,
             ApiError::InProgress => 409,
             ApiError::InvalidField(_) => 422,
+            ApiError::MissingParameter(_) => 400,
             ApiError::RateLimited { .. } => 429,
             ApiError::DatabaseUnavailable { .. } => 503,
             ApiError::Internal(_) => 500,
@@ -99,6 +105,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::InProgress => "request_in_progress",
             ApiError::InvalidField(_) => "invalid_field",
+            ApiError::MissingParameter(_) => "missing_parameter",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::DatabaseUnavailable { .. } => "database_unavailable",
             ApiError::Internal(_) => "internal_error",
@@ -122,9 +129,9 @@ impl ApiError {
                 "unsupported content type: application/json, or application/x-ndjson for imports".into()
             }
             ApiError::InProgress => "a request with this Idempotency-Key is still running; retry shortly".into(),
-            ApiError::InvalidField(error) => error.message.clone(),
+            ApiError::InvalidField(error) | ApiError::MissingParameter(error) => error.message.clone(),
             ApiError::RateLimited { retry_after_seconds } => {
-                format!("too many requests for this API key; retry after {retry_after_seconds} s")
+                format!("too many requests; retry after {retry_after_seconds} s")
             }
             ApiError::DatabaseUnavailable { .. } => "the database is unavailable; retry later".into(),
             ApiError::Internal(_) => "internal error".into(),
@@ -143,7 +150,7 @@ impl ApiError {
     pub fn body(&self) -> String {
         let message = self.message();
         let field = match self {
-            ApiError::InvalidField(error) => Some(error.field.as_str()),
+            ApiError::InvalidField(error) | ApiError::MissingParameter(error) => Some(error.field.as_str()),
             _ => None,
         };
         let body = Body { error: ErrorBody { code: self.code(), message: &message, field } };

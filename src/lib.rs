@@ -16,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod mcp;
+pub mod isolate;
 pub mod rate_limit;
 pub mod router;
 pub mod routes;

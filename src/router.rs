@@ -2,14 +2,13 @@
 //! key check, and what every response carries (JSON errors, no-store, a
 //! request id, one log line).
 
-use crate::auth::presented_key;
+use crate::auth::{self, client_address};
 use crate::config::{Config, LogLevel};
 use crate::cors;
 use crate::error::ApiError;
 use crate::http::{query_params, read_body, BodyKind, Reply};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::mcp;
-use crate::rate_limit;
 use crate::routes::tag_edits::{self, TagRoute};
 use crate::routes::{self, batch, health, legacy, memories, openapi, search, stats, tags, transfer, Ctx};
 use chrono::{DateTime, Utc};
@@ -170,7 +169,7 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
     // Health, the API description and preflights need no key: browsers send
     // preflights without one.
     match endpoint {
-        Endpoint::Health => return health::health(cx).await,
+        Endpoint::Health => return health::health(cx, &client_address(req.headers())).await,
         Endpoint::OpenApi => return openapi::openapi(),
         Endpoint::Preflight { .. } => return Ok(Reply::no_content()),
         Endpoint::LegacyStatus if wants_html(req) => {
@@ -178,8 +177,9 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
         }
         _ => {}
     }
-    let key = presented_key(req.headers())?;
-    rate_limit::check(&cx.env, cx.config, &key).await?;
+    // The key is known valid (and the tenant within its rate limit) before
+    // the body is read, parsed or analysed.
+    let (key, _tenant) = auth::authenticate(req.headers(), cx).await?;
     let params = query_params(req)?;
     let body = match body_kind(&endpoint) {
         Some(kind) => read_body(req, kind, &cx.config.limits).await?,

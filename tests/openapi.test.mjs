@@ -64,6 +64,7 @@ test("every route's real responses conform to the description", async () => {
   await check("GET", "/", () => client.get("/"), 200);
   await check("GET", "/memories", () => client.get("/memories?limit=2&offset=1"), 200);
   await check("GET", "/search", () => client.get("/search?q=asyncpg"), 200);
+  await check("GET", "/search", () => client.get("/search"), 400);
   await check("GET", "/health", () => anonymous.get("/health"), 200);
   await check("GET", "/openapi.json", () => anonymous.get("/openapi.json"), 200);
   // Tidying tags (issue 22).

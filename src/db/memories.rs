@@ -22,10 +22,13 @@ macro_rules! memory_columns_but_content {
     };
 }
 
-/// The columns [`memory_from_row`] reads, from a relation aliased `m`.
+/// The columns [`memory_from_row`] reads, from a relation aliased `m`, in
+/// the order of the search functions' result type (migration 0010).
 macro_rules! memory_columns {
     () => {
-        concat!($crate::db::memories::memory_columns_but_content!(), ", m.content")
+        "m.id, m.title, m.content, m.tags, m.kind, m.source, m.url, m.metadata,
+         m.captured_at, m.created_at, m.updated_at, m.capture_count,
+         m.user_tags, m.title_by_user, m.tags_by_user, m.conversation_key"
     };
 }
 pub(crate) use memory_columns_but_content;

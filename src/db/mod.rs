@@ -12,6 +12,7 @@
 //! their plans there ([`search`]).
 
 pub mod idempotency;
+pub mod keys;
 pub mod memories;
 pub mod search;
 pub mod socket;

@@ -74,7 +74,11 @@ pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, Api
 }
 
 /// `GET /search?q&limit` → `{query, count, results}`, now ranked full-text.
+/// A missing or empty `q` is a 400, as the old server answered.
 pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
+    if params.get("q").is_none_or(str::is_empty) {
+        return Err(ApiError::MissingParameter(FieldError::new("q", "q is required")));
+    }
     let mut request = SearchRequest::parse(params, &cx.config.limits, cx.now)?;
     request.content = PageContent { preview_chars: CONTENT_PREVIEW_CHARS, budget: None };
     let (hits, _) = request.run(cx, key).await?;

@@ -81,11 +81,21 @@ pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
     Ok(Reply::stream("application/x-ndjson; charset=utf-8", Box::pin(pages)))
 }
 
+fn line_count(max: usize, got: usize) -> ApiError {
+    FieldError::new("body", format!("an import holds 1 to {max} lines (MAX_IMPORT_LINES); got {got}")).into()
+}
+
 /// `POST /v1/import`: NDJSON of export lines or plain captures, at most
 /// `MAX_IMPORT_LINES`, stored like a batch with one result per line.
 /// Importing the same export twice stores nothing new.
 pub async fn import(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| ApiError::InvalidJson("the body is not UTF-8".into()))?;
+    let max = cx.config.limits.max_import_lines;
+    // Counted before any line is parsed: an export's end line is one more.
+    let lines = text.lines().filter(|line| !line.trim().is_empty()).count();
+    if lines > max + 1 {
+        return Err(line_count(max, lines));
+    }
     let analyzer = cx.analyzer()?;
     let mut numbers = Vec::new();
     let mut items = Vec::new();
@@ -104,10 +114,8 @@ pub async fn import(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiEr
         numbers.push(number);
         items.push(item);
     }
-    let max = cx.config.limits.max_import_lines;
     if items.is_empty() || items.len() > max {
-        let message = format!("an import holds 1 to {max} lines (MAX_IMPORT_LINES); got {}", items.len());
-        return Err(FieldError::new("body", message).into());
+        return Err(line_count(max, items.len()));
     }
     let locate = |index: usize, field: Option<&str>| match field {
         Some(field) => format!("line {}: {field}", numbers[index]),
