@@ -55,6 +55,7 @@ test("every route's real responses conform to the description", async () => {
   await check("PATCH", "/v1/memories/{id}", () => client.patch(id, { tags: ["postgres"], content: "Autovacuum tuning notes" }), 200);
   await check("GET", "/v1/search", () => client.get("/v1/search?q=autovacuum"), 200);
   await check("GET", "/v1/search", () => client.get("/v1/search?q=nothing-matches-this"), 200);
+  await check("GET", "/v1/search", () => client.get("/v1/search?q=autovacuum&include=content"), 200);
   await check("GET", "/v1/stats", () => client.get("/v1/stats"), 200);
   await check("GET", "/", () => client.get("/"), 200);
   await check("GET", "/memories", () => client.get("/memories?limit=2&offset=1"), 200);
