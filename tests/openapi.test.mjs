@@ -56,6 +56,7 @@ test("every route's real responses conform to the description", async () => {
   await check("PATCH", "/v1/memories/{id}", () => client.patch(id, { tags: ["postgres"], content: "Autovacuum tuning notes" }), 200);
   await check("GET", "/v1/search", () => client.get("/v1/search?q=autovacuum"), 200);
   await check("GET", "/v1/search", () => client.get("/v1/search?q=nothing-matches-this"), 200);
+  await check("GET", "/v1/search", () => client.get("/v1/search?q=autovacuum&include=content"), 200);
   await check("GET", "/v1/stats", () => client.get("/v1/stats"), 200);
   await check("GET", "/v1/tags", () => client.get("/v1/tags?prefix=post&limit=5"), 200);
   await check("GET", "/v1/tags", () => client.get(`/v1/tags?prefix=${"a".repeat(65)}`), 422);

@@ -203,7 +203,7 @@ macro_rules! newest_candidates {
 macro_rules! keyed {
     ($condition:expr) => {
         concat!(
-            "(select m.id, m.created_at, m.search, m.tags, m.kind, m.source from memories m where ",
+            "(select m.id, m.created_at, m.search, m.tags, m.kind, m.source, m.url from memories m where ",
             $condition,
             " offset 0) m"
         )
@@ -427,7 +427,7 @@ pub(super) const BY_OLDER: &str = concat!(
     ",
      older_window as materialized (
          select m.id, m.created_at from (
-             select m.id, m.created_at, m.search, m.tags, m.kind, m.source
+             select m.id, m.created_at, m.search, m.tags, m.kind, m.source, m.url
              from memories m
              where ",
     older_than_ranked!(),

@@ -32,7 +32,7 @@ pub enum Bound {
     Texts(Option<Vec<String>>),
     Uuid(Option<Uuid>),
     Time(Option<DateTime<Utc>>),
-    Int8(i64),
+    Int8(Option<i64>),
     Int4(Option<i32>),
     Float4(Option<f32>),
     Bool(bool),
@@ -77,7 +77,7 @@ const fn param(
 }
 
 fn int8(n: usize) -> Bound {
-    Bound::Int8(i64::try_from(n).unwrap_or(i64::MAX))
+    Bound::Int8(Some(i64::try_from(n).unwrap_or(i64::MAX)))
 }
 
 fn int4(n: usize) -> Bound {
@@ -106,7 +106,7 @@ pub static PARAMS: [SearchParam; 26] = [
     param("after", "timestamptz", Type::TIMESTAMPTZ, |i| Bound::Time(i.query.filters.after)),
     param("before", "timestamptz", Type::TIMESTAMPTZ, |i| Bound::Time(i.query.filters.before)),
     // The page: its size plus one, and the cursor (tier, score, created_at, id).
-    param("probe", "int8", Type::INT8, |i| Bound::Int8(i.limit.probe())),
+    param("probe", "int8", Type::INT8, |i| Bound::Int8(Some(i.limit.probe()))),
     param("cursor_tier", "int4", Type::INT4, |i| {
         // Cursors of the time before tiers were all full-text hits.
         Bound::Int4(i.cursor.and_then(|c| c.score.map(|_| i32::from(c.tier.unwrap_or(Match::Text as u8)))))
@@ -126,7 +126,7 @@ pub static PARAMS: [SearchParam; 26] = [
     // What the page carries of each hit's content (`PREVIEW_CHARS`, `include=content`, `MAX_PAGE_CONTENT_BYTES`).
     param("preview_chars", "int4", Type::INT4, |i| int4(i.content.preview_chars)),
     param("with_content", "bool", Type::BOOL, |i| Bound::Bool(i.content.budget.is_some())),
-    param("content_budget", "int8", Type::INT8, |i| int8(i.content.budget.unwrap_or(usize::MAX))),
+    param("content_budget", "int8", Type::INT8, |i| i.content.budget.map_or(Bound::Int8(None), int8)),
     // The `url:` filter.
     param("url", "text", Type::TEXT, |i| Bound::Text(i.query.filters.url.clone())),
 ];
