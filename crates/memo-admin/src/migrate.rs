@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0009_snippet_window", sql: include_str!("../../../migrations/0009_snippet_window.sql") },
     Migration { name: "0010_search_plan_cache", sql: include_str!("../../../migrations/0010_search_plan_cache.sql") },
     Migration { name: "0011_search_inline", sql: include_str!("../../../migrations/0011_search_inline.sql") },
+    Migration { name: "0017_text_rules", sql: include_str!("../../../migrations/0017_text_rules.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
@@ -78,3 +79,7 @@ async fn apply_locked(client: &mut Client) -> Result<Vec<&'static str>, super::A
     }
     Ok(applied_now)
 }
+
+#[cfg(test)]
+#[path = "migrate_tests.rs"]
+mod tests;
