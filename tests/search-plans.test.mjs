@@ -15,10 +15,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
-import pg from "pg";
 import { random } from "../scripts/lib/random.mjs";
 import { root, toolEnv } from "../scripts/lib/toolchain.mjs";
 import { spawnApp } from "./helpers/app.mjs";
+import { connect } from "./helpers/pg.mjs";
 
 const ROWS_PER_TENANT = 6000;
 const cursor = Buffer.from(`1735689600000000.${"ab".repeat(16)}.3f000000.1`).toString("base64url");
@@ -59,8 +59,7 @@ let app;
 let session;
 before(async () => {
   app = await spawnApp();
-  session = new pg.Client({ connectionString: app.databaseUrl });
-  await session.connect();
+  session = await connect(app.databaseUrl);
 });
 after(() => session?.end());
 
