@@ -106,14 +106,25 @@ fn routes(path: &str) -> Result<Vec<(Method, Endpoint<'_>)>, ApiError> {
     })
 }
 
-/// The `Allow` header for a path's methods.
+/// The methods a route table entry may use, in the order `Allow` lists them.
+const METHODS: [Method; 4] = [Method::Get, Method::Post, Method::Patch, Method::Delete];
+
+/// The `Allow` header for a path's methods, from its entries in [`routes`].
 fn allow_header(methods: &[(Method, Endpoint<'_>)]) -> &'static str {
-    match methods.len() {
-        1 if methods[0].0 == Method::Post => "POST, OPTIONS",
-        1 => "GET, OPTIONS",
-        2 => "GET, POST, OPTIONS",
-        _ => "GET, PATCH, DELETE, OPTIONS",
-    }
+    // One string per set of methods, made once, so errors and preflights can
+    // hold a `&'static str`.
+    static ALLOW: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = ALLOW.get_or_init(|| {
+        (0..1 << METHODS.len())
+            .map(|set: usize| {
+                let listed = METHODS.iter().enumerate().filter(|(bit, _)| set & (1 << bit) != 0);
+                let names: Vec<&str> = listed.map(|(_, m)| m.as_ref()).chain(["OPTIONS"]).collect();
+                names.join(", ")
+            })
+            .collect()
+    });
+    let set = METHODS.iter().enumerate().filter(|(_, m)| methods.iter().any(|(used, _)| used == *m));
+    &all[set.fold(0, |set, (bit, _)| set | 1 << bit)]
 }
 
 /// Maps a method and path to an endpoint: 404 for unknown paths, 405 (with
@@ -362,6 +373,21 @@ mod tests {
             resolve(&Method::Get, "/memory").unwrap_err().headers(),
             vec![("Allow", "POST, OPTIONS".to_owned())]
         );
+    }
+
+    #[test]
+    fn allow_lists_exactly_the_methods_of_the_route_table() {
+        let table = [(Method::Get, Endpoint::Stats), (Method::Delete, Endpoint::DeleteMemory("x"))];
+        assert_eq!(allow_header(&table), "GET, DELETE, OPTIONS");
+        assert_eq!(allow_header(&table[1..]), "DELETE, OPTIONS");
+        for path in ["/", "/health", "/memory", "/v1/memories", "/v1/memories/batch", "/v1/memories/x", "/v1/import"] {
+            let methods = routes(path).unwrap();
+            let allow = allow_header(&methods);
+            for method in METHODS {
+                let listed = allow.split(", ").any(|m| m == method.as_ref());
+                assert_eq!(listed, methods.iter().any(|(m, _)| *m == method), "{path}: {allow}");
+            }
+        }
     }
 
     #[test]

@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { before, test } from "node:test";
-import pg from "pg";
 import { random } from "../scripts/lib/random.mjs";
 import { spawnApp } from "./helpers/app.mjs";
+import { connect } from "./helpers/pg.mjs";
 import { searchSql } from "./helpers/search-sql.mjs";
 
 let app;
@@ -100,8 +100,7 @@ function nodes(plan) {
  * is explained with its actual rows; returns the plans.
  */
 async function explained(work) {
-  const session = new pg.Client({ connectionString: app.databaseUrl });
-  await session.connect();
+  const session = await connect(app.databaseUrl);
   const plans = [];
   session.on("notice", (message) => {
     const at = message.message.indexOf("{");

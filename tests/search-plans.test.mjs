@@ -14,10 +14,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
-import pg from "pg";
 import { random } from "../scripts/lib/random.mjs";
 import { spawnApp } from "./helpers/app.mjs";
 import { searchSql } from "./helpers/search-sql.mjs";
+import { connect } from "./helpers/pg.mjs";
 
 const ROWS_PER_TENANT = 6000;
 const cursor = Buffer.from(`1735689600000000.${"ab".repeat(16)}.3f000000.1`).toString("base64url");
@@ -61,8 +61,7 @@ let app;
 let session;
 before(async () => {
   app = await spawnApp();
-  session = new pg.Client({ connectionString: app.databaseUrl });
-  await session.connect();
+  session = await connect(app.databaseUrl);
 });
 after(() => session?.end());
 
@@ -287,8 +286,7 @@ test("the search functions' arguments and the prepared statements' parameters ar
   ]);
   const { key } = app.tenant();
   const keyHash = createHash("sha256").update(key).digest();
-  const client = new pg.Client({ connectionString: app.databaseUrl });
-  await client.connect();
+  const client = await connect(app.databaseUrl);
   try {
     await client.query(run, [keyHash, bindings[0], sql]);
     const { rows } = await client.query(

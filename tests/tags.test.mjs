@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, test } from "node:test";
 import { spawnApp } from "./helpers/app.mjs";
+import { connect } from "./helpers/pg.mjs";
 
 let app;
 before(async () => {
@@ -136,9 +137,7 @@ test("both lookups are served by their index", async () => {
     assert.equal((await client.post("/v1/memories/batch", { items })).status, 200);
   }
   const [{ id: tenant }] = await app.sql("select id from tenants where name = $1", [name]);
-  const pg = (await import("pg")).default;
-  const db = new pg.Client({ connectionString: app.databaseUrl });
-  await db.connect();
+  const db = await connect(app.databaseUrl);
   try {
     await db.query("analyze memories");
     await db.query("analyze tag_counts");

@@ -317,11 +317,10 @@ fn is_prefix_word(word: &str) -> bool {
     word.chars().count() >= MIN_PREFIX_CHARS && !word.chars().any(is_cjk)
 }
 
-/// Han, kana and Hangul: scripts written without spaces between words. The
-/// ranges must match `memo_cjk_spaced` in `migrations/0002_search.sql`.
+/// A character the search index stores as a word of its own (Han, kana,
+/// Hangul); memo-core owns the rule and its database copy.
 pub fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
-        | '\u{ac00}'..='\u{d7af}' | '\u{f900}'..='\u{faff}')
+    memo_core::is_indexed_alone(c)
 }
 
 /// The database indexes each CJK character as a word of its own. A CJK run

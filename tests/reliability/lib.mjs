@@ -16,6 +16,8 @@ import { admin, buildAdmin, freePort, startWorker } from "../../scripts/lib/stac
 import { startWorkerd } from "../../scripts/lib/workerd.mjs";
 import { startPostgres } from "../../scripts/lib/postgres.mjs";
 import { ensureToolchain, log, root } from "../../scripts/lib/toolchain.mjs";
+import { pollUntil, sleep } from "../../scripts/lib/poll.mjs";
+import { memoryLaneCapture } from "../helpers/captures.mjs";
 import { App } from "../helpers/client.mjs";
 
 /**
@@ -131,13 +133,7 @@ export async function describeConnections(app) {
 
 /** Polls until `probe()` is at most `target`, or `timeoutMs` passes; resolves to the last value. */
 export async function settle(probe, target, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (value > target && Date.now() < deadline) {
-    await sleep(250);
-    value = await probe();
-  }
-  return value;
+  return pollUntil(probe, { waitingFor: `at most ${target}`, timeoutMs, done: (value) => value <= target, onTimeout: (value) => value });
 }
 
 /** The workerd processes of a process group: their pids. */
@@ -185,7 +181,7 @@ export function resetWorkerdPeak(processGroup) {
   for (const pid of workerdPids(processGroup)) writeFileSync(`/proc/${pid}/clear_refs`, "5");
 }
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 /** Statuses, latencies and broken answers of many requests. */
 export class Tally {
@@ -276,11 +272,11 @@ export async function closedLoop({ clients, stop = () => false, iterations = Inf
 
 /** A capture body unique to one request, so stored rows can be matched to answers. */
 export function captureBody(label) {
-  return {
-    content: `Human: reliability check ${label}: how does Postgres handle ${label}?\nAssistant: it answers, eventually.`,
+  return memoryLaneCapture({
+    id: label,
     source: "reliability",
-    metadata: { platform: "ChatGPT", conversation_id: label, url: `https://chatgpt.com/c/${label}` },
-  };
+    content: `Human: reliability check ${label}: how does Postgres handle ${label}?\nAssistant: it answers, eventually.`,
+  });
 }
 
 /**

@@ -6,8 +6,8 @@
 // is never stored); once the lock is gone, captures succeed.
 //
 //   node tests/reliability/slow-db.mjs      (full: 100 requests)
-import pg from "pg";
 import { randomUUID } from "node:crypto";
+import { connect } from "../helpers/pg.mjs";
 import { Tally, captureBody, describeConnections, postgresConnections, runAsScript, scenarioStack, settle, sleep, storedMemories, tenants } from "./lib.mjs";
 
 const QUERY_TIMEOUT_MS = 1000;
@@ -20,13 +20,13 @@ export async function run({ requests = 100 } = {}) {
   const stack = await scenarioStack("slow-db", {
     vars: { DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS), DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) },
   });
-  const locker = new pg.Client({ connectionString: stack.databaseUrl });
+  let locker;
   try {
     const pool = tenants(stack.app, 5);
     const seeded = await pool[0].client.post("/v1/memories", captureBody(randomUUID()));
     const baseline = await postgresConnections(stack.app);
 
-    await locker.connect();
+    locker = await connect(stack.databaseUrl);
     await locker.query("begin");
     await locker.query("lock table memories in access exclusive mode");
     const calls = [
@@ -75,7 +75,7 @@ export async function run({ requests = 100 } = {}) {
     if (recovered.status !== 201) problems.push(`a capture after the lock was released got ${recovered.status}`);
     return { figures, problems };
   } finally {
-    await locker.end().catch(() => {});
+    await locker?.end().catch(() => {});
     await stack.stop();
   }
 }

@@ -63,6 +63,13 @@ enum Command {
 enum TenantCommand {
     /// Create a tenant (does nothing if it exists) and print its id.
     Create { name: String },
+    /// Create each tenant (if new) with a new key, in one connection; prints
+    /// `NAME<TAB>KEY` per tenant. For test suites that need many.
+    CreateWithKeys {
+        names: Vec<String>,
+        #[arg(long)]
+        key_name: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -108,6 +115,12 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
         }
         Command::Tenant(TenantCommand::Create { name }) => {
             println!("{}", keys::ensure_tenant(&client, &name).await?);
+        }
+        Command::Tenant(TenantCommand::CreateWithKeys { names, key_name }) => {
+            for name in names {
+                keys::ensure_tenant(&client, &name).await?;
+                println!("{name}\t{}", keys::create(&client, &name, key_name.as_deref()).await?);
+            }
         }
         Command::Key(KeyCommand::Create { tenant, name }) => {
             println!("{}", keys::create(&client, &tenant, name.as_deref()).await?);

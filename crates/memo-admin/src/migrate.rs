@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { name: "0015_tags", sql: include_str!("../../../migrations/0015_tags.sql") },
     Migration { name: "0016_tag_edits", sql: include_str!("../../../migrations/0016_tag_edits.sql") },
+    Migration { name: "0017_text_rules", sql: include_str!("../../../migrations/0017_text_rules.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
@@ -85,3 +86,7 @@ async fn apply_locked(client: &mut Client) -> Result<Vec<&'static str>, super::A
     }
     Ok(applied_now)
 }
+
+#[cfg(test)]
+#[path = "migrate_tests.rs"]
+mod tests;
