@@ -160,14 +160,7 @@ impl<'a> Caller<'a> {
 
     pub async fn stats(&self) -> Result<Stats, ApiError> {
         let db = self.cx.db().await?;
-        let s = self.note(crate::db::stats::stats(db, self.key, stats::TOP_TAGS).await)?;
-        Ok(Stats {
-            total: s.total,
-            last_24h: s.last_24h,
-            by_kind: s.by_kind,
-            by_source: s.by_source,
-            top_tags: s.top_tags,
-        })
+        self.note(crate::db::stats::stats(db, self.key, stats::TOP_TAGS).await)
     }
 
     /// A page of the newest memories, as `GET /v1/memories` lists them
