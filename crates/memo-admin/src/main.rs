@@ -96,7 +96,11 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("memo-admin: {error}");
+            // tokio-postgres shows a server error as just "db error".
+            match error.downcast_ref::<tokio_postgres::Error>().and_then(tokio_postgres::Error::as_db_error) {
+                Some(db) => eprintln!("memo-admin: {} ({})", db.message(), db.code().code()),
+                None => eprintln!("memo-admin: {error}"),
+            }
             ExitCode::FAILURE
         }
     }
