@@ -97,6 +97,15 @@ export async function eventually(check, { timeoutMs = 60_000, intervalMs = 250, 
 }
 
 /**
+ * Waits until `fn(arg)`, run in `page`, returns a truthy value. Not
+ * puppeteer's waitForFunction: that builds its poller with Function(), which
+ * the extension pages' CSP refuses in Firefox.
+ */
+export function until(page, fn, { timeoutMs = 30_000, arg } = {}) {
+  return eventually(() => page.evaluate(fn, arg), { timeoutMs, what: fn.toString().slice(0, 120) });
+}
+
+/**
  * Checks a PNG is not blank: enough pixels differ from the most common colour
  * and there are several colours. Returns {distinctColours, inkFraction}.
  */
@@ -185,7 +194,7 @@ export class ExtensionDriver {
     await page.$eval("#api-base", (el, v) => (el.value = v), apiBase);
     await page.$eval("#api-key", (el, v) => (el.value = v), apiKey);
     await page.click("button[type=submit]");
-    await page.waitForFunction(() => document.getElementById("result").textContent.startsWith("Saved"));
+    await until(page, () => document.getElementById("result").textContent.startsWith("Saved"));
     return page;
   }
 
