@@ -72,7 +72,7 @@ export function extensionCases({ name, launch, restart }) {
       );
       assert.equal(title, `Saved in Memo: ${row.title}`);
 
-      const shot = await popup.screenshot({ fullPage: true });
+      const shot = await (await popup.$("body")).screenshot();
       writeFileSync(artifactPath(`popup-after-save-${name}.png`), shot);
       const ink = inkOf(shot);
       assert.ok(ink.distinctColours > 20 && ink.inkFraction > 0.02, `the popup screenshot is blank: ${JSON.stringify(ink)}`);

@@ -141,7 +141,8 @@ export class ExtensionDriver {
    */
   async extensionPage(file, viewport) {
     const page = await this.browser.newPage();
-    if (viewport) await page.setViewport(viewport);
+    // Firefox over BiDi cannot set a viewport; the popup's own CSS sets its width.
+    if (viewport) await page.setViewport(viewport).catch(() => {});
     const url = `${this.origin}/${file}`;
     page.goto(url, { timeout: 120_000 }).catch(() => {});
     await eventually(async () => (await page.evaluate("location.href + ' ' + document.body?.dataset.ready")) === `${url} true`, {
