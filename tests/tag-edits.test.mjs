@@ -148,31 +148,3 @@ test("stats count captures per day over the last 90 days", async () => {
   assert.deepEqual(days, [...days].sort(), "oldest first");
   assert.equal(new Set(days).size, 90);
 });
-
-test("GET / sends a browser to the web app and keeps answering JSON clients", async () => {
-  const { client, key } = app.tenant();
-  const browser = await fetch(`${app.baseUrl}/`, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" }, redirect: "manual" });
-  assert.equal(browser.status, 302);
-  assert.equal(browser.headers.get("location"), "/app/");
-  const json = await client.get("/");
-  assert.equal(json.status, 200);
-  assert.equal(json.body.status, "healthy");
-  const legacy = await fetch(`${app.baseUrl}/`, { headers: { accept: "*/*", "x-api-key": key } });
-  assert.equal((await legacy.json()).status, "healthy");
-
-  const page = await fetch(`${app.baseUrl}/app/`);
-  assert.equal(page.status, 200);
-  assert.match(page.headers.get("content-type"), /^text\/html/);
-  const csp = page.headers.get("content-security-policy");
-  assert.match(csp, /default-src 'none'/);
-  assert.match(csp, /script-src 'self'(;|$)/);
-  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-  const body = await page.text();
-  assert.match(body, /<script type="module" src="app.js">/);
-  const script = await fetch(`${app.baseUrl}/app/app.js`);
-  assert.equal(script.status, 200);
-  assert.match(script.headers.get("content-type"), /javascript/);
-  // The API is never answered from a file, and an unknown path is the API's JSON 404.
-  assert.equal((await fetch(`${app.baseUrl}/app/nope.js`)).status, 404);
-  assert.equal((await fetch(`${app.baseUrl}/_headers`)).status, 404);
-});

@@ -105,6 +105,7 @@ test("sign in, search by a word and by #tag, scroll to the next page, sign out",
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
   await waitForCount(page, ".result", 25);
   await axe(page, "search results");
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, "search");
 
   await setInput(page, "#q", "#kitchen");

@@ -182,7 +182,7 @@ function Search({ open, memoryOpen, setNotice, reloadToken, reload }) {
   return html`<section aria-label="Search" class="search">
     <div class="searchbar">
       <label for="q" class="visually-hidden">Search memories</label>
-      <input id="q" ref=${input} type="search" placeholder="Search (/)  —  words, #tag, kind:, source:, before:, after:, url:" value=${query}
+      <input id="q" ref=${input} type="search" placeholder="Search (/): words, #tag, kind:, source:, after:…" value=${query}
         onInput=${(e) => setQuery(e.currentTarget.value)} autocomplete="off" />
     </div>
     ${filters.length > 0 && html`<ul class="chips" aria-label="Active filters">
