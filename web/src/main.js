@@ -126,9 +126,10 @@ function Search({ open, memoryOpen, setNotice, reloadToken, reload }) {
     }
   };
 
-  // Search as the user types: one request per pause, the previous one cancelled.
+  // Search as the user types: one request per pause, the previous one
+  // cancelled. The newest memories (no query) need no pause.
   useEffect(() => {
-    const timer = setTimeout(() => load(null), DEBOUNCE_MS);
+    const timer = setTimeout(() => load(null), query.trim() ? DEBOUNCE_MS : 0);
     return () => {
       clearTimeout(timer);
       inflight.current?.abort();
