@@ -54,7 +54,9 @@ function manifest(browser, test) {
       ...common,
       background: { scripts: ["background.js"] },
       browser_specific_settings: {
-        gecko: { id: GECKO_ID, strict_min_version: "128.0", data_collection_permissions: { required: ["none"] } },
+        // 140: the first ESR that reads data_collection_permissions.
+        gecko: { id: GECKO_ID, strict_min_version: "140.0", data_collection_permissions: { required: ["none"] } },
+        gecko_android: { strict_min_version: "142.0" },
       },
     };
   }
@@ -92,7 +94,7 @@ async function buildOne(browser, { test, outRoot }) {
     bundle: true,
     minify: !test,
     sourcemap: false,
-    target: browser === "firefox" ? "firefox128" : "chrome120",
+    target: browser === "firefox" ? "firefox140" : "chrome120",
     define: { MEMO_FIXTURE_HOSTS: JSON.stringify(test ? ["127.0.0.1"] : []) },
     alias: { "memo-core-wasm": path.join(wasmPkg, "memo_core_wasm.js") },
     logLevel: "warning",

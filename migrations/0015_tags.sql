@@ -15,23 +15,31 @@ create table tag_counts (
 );
 
 -- Applies (tenant, tag, delta) rows: in key order, so concurrent statements
--- take the rows' locks in the same order and cannot deadlock on them; tags no
--- memory carries any more are dropped.
+-- take the rows' locks in the same order and cannot deadlock on them; then
+-- drops the tags no memory carries any more (a second statement: the first
+-- one's changes are not visible within it).
 create function memo_apply_tag_deltas(deltas jsonb) returns void
-language sql as $$
+language plpgsql as $$
+begin
     with d as (
         select (e ->> 'tenant_id')::uuid as tenant_id, (e ->> 'tag') collate "C" as tag, (e ->> 'delta')::int8 as delta
         from jsonb_array_elements(deltas) e),
     summed as (
         select tenant_id, tag, sum(delta)::int8 as delta from d group by tenant_id, tag having sum(delta) <> 0),
-    applied as (
+    added as (
         insert into tag_counts as t (tenant_id, tag, count)
-        select tenant_id, tag, delta from summed order by tenant_id, tag
-        on conflict (tenant_id, tag) do update set count = t.count + excluded.count
-        returning t.tenant_id, t.tag, t.count)
-    delete from tag_counts t using applied a
-    where t.tenant_id = a.tenant_id and t.tag = a.tag and a.count <= 0;
-$$;
+        select tenant_id, tag, delta from summed where delta > 0 order by tenant_id, tag
+        on conflict (tenant_id, tag) do update set count = t.count + excluded.count)
+    -- Fewer uses only lower existing rows: never a row for a tenant whose
+    -- deletion is cascading to its memories.
+    update tag_counts t set count = t.count + s.delta
+    from summed s
+    where s.delta < 0 and t.tenant_id = s.tenant_id and t.tag = s.tag;
+    delete from tag_counts t
+    using (select distinct (e ->> 'tenant_id')::uuid as tenant_id, (e ->> 'tag') collate "C" as tag
+           from jsonb_array_elements(deltas) e) d
+    where t.tenant_id = d.tenant_id and t.tag = d.tag and t.count <= 0;
+end $$;
 
 create function memo_tag_counts_insert() returns trigger
 language plpgsql as $$

@@ -39,7 +39,10 @@ test("tags are counted, most used first then by name, and stay right through cap
   });
   let listed = await tags(client);
   assert.deepEqual(listed, await truth(name));
-  assert.deepEqual(listed.slice(0, 2), [{ tag: "postgres", count: 3 }, { tag: "ops", count: 2 }]);
+  assert.deepEqual(listed.find((t) => t.tag === "postgres"), { tag: "postgres", count: 3 });
+  assert.deepEqual(listed.find((t) => t.tag === "ops"), { tag: "ops", count: 2 });
+  const counts = listed.map((t) => t.count);
+  assert.deepEqual(counts, [...counts].sort((x, y) => y - x), "most used first");
 
   await client.patch(`/v1/memories/${one.body.id}`, { tags: ["vacuum"] });
   assert.deepEqual(await tags(client), await truth(name));
@@ -74,9 +77,9 @@ test("prefix and limit", async () => {
   assert.deepEqual((await tags(client, "prefix=post")).map((t) => t.tag), ["post-mortem", "postgres"]);
   assert.deepEqual((await tags(client, "prefix=post%20")).map((t) => t.tag), ["post-mortem"]);
   assert.deepEqual((await tags(client, "prefix=machine")).map((t) => t.tag), ["machine-learning", "machinery"]);
-  assert.deepEqual((await tags(client, "prefix=%25")).length, 5, "% is not a wildcard");
+  assert.deepEqual(await tags(client, "prefix=%25&limit=100"), await tags(client), "% is not a wildcard: it normalises away");
   assert.deepEqual(await tags(client, "prefix=zzz"), []);
-  assert.deepEqual(await tags(client, "limit=1"), [{ tag: "machine-learning", count: 2 }]);
+  assert.deepEqual(await tags(client, "prefix=mach&limit=1"), [{ tag: "machine-learning", count: 2 }]);
 
   const tooLong = await client.get(`/v1/tags?prefix=${"a".repeat(65)}`);
   assert.equal(tooLong.status, 422);
@@ -100,12 +103,20 @@ test("one tenant never sees another's tags or URLs", async () => {
   assert.deepEqual(seen.body.items, []);
   const own = await a.client.get(`/v1/memories?url=${encodeURIComponent(url)}`);
   assert.equal(own.body.items.length, 1);
+  // Deleting a tenant cascades to its memories and its tags, and nothing else.
+  await app.sql("delete from tenants where name = $1", [a.name]);
+  const left = await app.sql(
+    "select count(*)::int as n from tag_counts c left join tenants t on t.id = c.tenant_id where t.id is null",
+  );
+  assert.equal(left[0].n, 0);
+  assert.deepEqual((await tags(b.client, "prefix=secret")).map((t) => t.tag), ["secret-other"]);
 });
 
 test("the exact-URL lookup finds only memories stored with exactly that URL", async () => {
   const { client } = app.tenant();
-  const url = `https://claude.ai/chat/${randomUUID()}`;
-  await client.post("/v1/memories", { content: "the chat", url });
+  // Not chat URLs: those name a conversation, and the second would update the first.
+  const url = `https://notes.example.com/${randomUUID()}`;
+  await client.post("/v1/memories", { content: "the page", url });
   await client.post("/v1/memories", { content: "another page", url: `${url}?x=1` });
   await client.post("/v1/memories", { content: "no url at all" });
   const found = await client.get(`/v1/memories?url=${encodeURIComponent(url)}`);
@@ -119,29 +130,49 @@ test("the exact-URL lookup finds only memories stored with exactly that URL", as
   assert.equal(bad.body.error.field, "url");
 });
 
-test("both lookups can be served by their index", async () => {
-  // With sequential scans priced out, a plan that still reads the table
-  // whole would mean the index cannot serve the statement's condition.
+test("both lookups are served by their index", async () => {
+  // A tenant with enough memories that reading them all costs more than the
+  // index, and fresh statistics, as a real tenant's would be.
+  const { name, client } = app.tenant();
+  for (let batch = 0; batch < 3; batch++) {
+    const items = Array.from({ length: 100 }, (_, i) => ({
+      content: `Page ${batch}-${i} about indexes`,
+      url: `https://notes.example.com/${batch}/${i}`,
+      tags: [`topic-${i % 10}`],
+    }));
+    assert.equal((await client.post("/v1/memories/batch", { items })).status, 200);
+  }
+  const [{ id: tenant }] = await app.sql("select id from tenants where name = $1", [name]);
   const pg = (await import("pg")).default;
-  const client = new pg.Client({ connectionString: app.databaseUrl });
-  await client.connect();
+  const db = new pg.Client({ connectionString: app.databaseUrl });
+  await db.connect();
   try {
-    await client.query("set enable_seqscan = off");
+    await db.query("analyze memories");
+    await db.query("analyze tag_counts");
+    // tag_counts of the whole test database is a few pages, which Postgres
+    // reads whole: price that out to see whether the index serves the
+    // prefix as a range (it must, for a tenant with thousands of tags).
+    await db.query("set enable_seqscan = off");
     const explain = async (sql, params) =>
-      (await client.query(`explain ${sql}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
-    const tenant = randomUUID();
+      (await db.query(`explain ${sql}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+    // The statements of src/db/tags.rs and src/db/memories.rs (list), without the key check.
     const tagPlan = await explain(
-      "select tag, count from tag_counts where tenant_id = $1 and tag like $2 order by count desc, tag limit 8",
-      [tenant, "post%"],
+      "select tag, count from tag_counts where tenant_id = $1 and tag like $2 order by count desc, tag limit $3",
+      [tenant, "topic-1%", 8],
     );
-    assert.match(tagPlan, /tag_counts_pkey/);
-    assert.match(tagPlan, /Index Cond: .*tag >= 'post'.*tag < 'posu'/s, tagPlan);
+    assert.match(tagPlan, /tag_counts_pkey/, tagPlan);
+    assert.match(tagPlan, /Index Cond: .*tag >= 'topic-1'.*tag < 'topic-2'/s, tagPlan);
     const urlPlan = await explain(
-      "select id from memories where tenant_id = $1 and url = $2 order by created_at desc, id desc limit 2",
-      [tenant, "https://chatgpt.com/c/1"],
+      `select * from memories
+       where tenant_id = $1
+         and ($3::timestamptz is null or (created_at, id) < ($3, $4))
+         and ($5::text is null or url = $5)
+       order by created_at desc, id desc
+       limit $2`,
+      [tenant, 2, null, null, "https://notes.example.com/1/7"],
     );
     assert.match(urlPlan, /memories_tenant_url/, urlPlan);
   } finally {
-    await client.end();
+    await db.end();
   }
 });

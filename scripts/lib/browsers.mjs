@@ -112,28 +112,34 @@ export async function launchChromium({ extension, userDataDir, args = [], headle
     executablePath: CHROMIUM,
     headless,
     userDataDir: profile,
-    // Extensions load through the DevTools pipe (CDP Extensions.loadUnpacked).
     pipe: true,
-    enableExtensions: extension ? [extension] : false,
-    args: [...CHROMIUM_ARGS, ...args],
+    // The command-line switches load an unpacked extension in every Chromium
+    // Debian ships (CDP Extensions.loadUnpacked is missing from some).
+    ...(extension ? { ignoreDefaultArgs: ["--disable-extensions"] } : {}),
+    args: [
+      ...CHROMIUM_ARGS,
+      ...(extension ? [`--disable-extensions-except=${extension}`, `--load-extension=${extension}`] : []),
+      ...args,
+    ],
   });
+  const close = async () => {
+    await browser.close().catch(() => {});
+    if (owned) rmSync(profile, { recursive: true, force: true });
+  };
   let extensionId;
   if (extension) {
-    const worker = await browser.waitForTarget(
-      (t) => t.type() === "service_worker" && t.url().startsWith("chrome-extension://"),
-      { timeout: 30_000 },
-    );
-    extensionId = new URL(worker.url()).host;
+    try {
+      const worker = await browser.waitForTarget(
+        (t) => t.type() === "service_worker" && t.url().startsWith("chrome-extension://"),
+        { timeout: 30_000 },
+      );
+      extensionId = new URL(worker.url()).host;
+    } catch (error) {
+      await close();
+      throw new Error(`the extension in ${extension} did not start in Chromium: ${error.message}`);
+    }
   }
-  return {
-    browser,
-    extensionId,
-    profile,
-    async close() {
-      await browser.close().catch(() => {});
-      if (owned) rmSync(profile, { recursive: true, force: true });
-    },
-  };
+  return { browser, extensionId, profile, close };
 }
 
 /**
@@ -162,15 +168,17 @@ export async function launchFirefox({ extension, extensionGeckoId, extensionUuid
       ...prefs,
     },
   });
-  const addonId = extension ? await browser.installExtension(extension) : undefined;
-  return {
-    browser,
-    addonId,
-    origin: extensionUuid ? `moz-extension://${extensionUuid}` : undefined,
-    profile,
-    async close() {
-      await browser.close().catch(() => {});
-      if (owned) rmSync(profile, { recursive: true, force: true });
-    },
+  const close = async () => {
+    await browser.close().catch(() => {});
+    if (owned) rmSync(profile, { recursive: true, force: true });
   };
+  let addonId;
+  try {
+    addonId = extension ? await browser.installExtension(extension) : undefined;
+  } catch (error) {
+    await close();
+    throw new Error(`the extension in ${extension} did not install in Firefox: ${error.message}`);
+  }
+  const origin = extensionUuid ? `moz-extension://${extensionUuid}` : undefined;
+  return { browser, addonId, origin, profile, close };
 }

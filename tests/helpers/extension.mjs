@@ -97,6 +97,15 @@ export async function eventually(check, { timeoutMs = 60_000, intervalMs = 250, 
 }
 
 /**
+ * Waits until `fn(arg)`, run in `page`, returns a truthy value. Not
+ * puppeteer's waitForFunction: that builds its poller with Function(), which
+ * the extension pages' CSP refuses in Firefox.
+ */
+export function until(page, fn, { timeoutMs = 30_000, arg } = {}) {
+  return eventually(() => page.evaluate(fn, arg), { timeoutMs, what: fn.toString().slice(0, 120) });
+}
+
+/**
  * Checks a PNG is not blank: enough pixels differ from the most common colour
  * and there are several colours. Returns {distinctColours, inkFraction}.
  */
@@ -125,13 +134,27 @@ export class ExtensionDriver {
     this.control = null;
   }
 
+  /**
+   * Opens one of the extension's pages and waits until it is ready. Firefox
+   * over BiDi loads moz-extension:// pages without reporting the navigation
+   * as finished, so this waits for the page itself instead of for `goto`.
+   */
+  async extensionPage(file, viewport) {
+    const page = await this.browser.newPage();
+    // Firefox over BiDi cannot set a viewport; the popup's own CSS sets its width.
+    if (viewport) await page.setViewport(viewport).catch(() => {});
+    const url = `${this.origin}/${file}`;
+    page.goto(url, { timeout: 120_000 }).catch(() => {});
+    await eventually(async () => (await page.evaluate("location.href + ' ' + document.body?.dataset.ready")) === `${url} true`, {
+      what: `${file} to be ready`,
+      timeoutMs: 30_000,
+    });
+    return page;
+  }
+
   /** An extension page kept open to call the extension's APIs and its background. */
   async controlPage() {
-    if (!this.control) {
-      this.control = await this.browser.newPage();
-      await this.control.goto(`${this.origin}/options.html`);
-      await this.control.waitForSelector("body[data-ready=true]");
-    }
+    this.control ??= await this.extensionPage("options.html");
     return this.control;
   }
 
@@ -163,22 +186,16 @@ export class ExtensionDriver {
     return { page, tabId: await this.tabId(url) };
   }
 
-  async popup(tabId) {
-    const page = await this.browser.newPage();
-    await page.setViewport({ width: 380, height: 640 });
-    await page.goto(`${this.origin}/popup.html?tab=${tabId}`);
-    await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
-    return page;
+  popup(tabId) {
+    return this.extensionPage(`popup.html?tab=${tabId}`, { width: 380, height: 640 });
   }
 
   async configure({ apiBase, apiKey }) {
-    const page = await this.browser.newPage();
-    await page.goto(`${this.origin}/options.html`);
-    await page.waitForSelector("body[data-ready=true]");
+    const page = await this.extensionPage("options.html");
     await page.$eval("#api-base", (el, v) => (el.value = v), apiBase);
     await page.$eval("#api-key", (el, v) => (el.value = v), apiKey);
     await page.click("button[type=submit]");
-    await page.waitForFunction(() => document.getElementById("result").textContent.startsWith("Saved"));
+    await until(page, () => document.getElementById("result").textContent.startsWith("Saved"));
     return page;
   }
 
