@@ -34,6 +34,9 @@ test("rename, merge and delete a tag on every memory holding it, once", async ()
   assert.equal(twoTags.filter((t) => t === "new-name").length, 1, "a rename onto a tag already there merges");
   assert.ok(!twoTags.includes("old-name"));
   assert.ok((await tagsOf(client, other.id)).includes("unrelated"));
+  const vocabulary = (await client.get("/v1/tags?limit=100")).body.tags;
+  assert.ok(!vocabulary.some((t) => t.tag === "old-name"), JSON.stringify(vocabulary));
+  assert.deepEqual(vocabulary.find((t) => t.tag === "new-name"), { tag: "new-name", count: 2 });
   const before = (await client.get(`/v1/memories/${one.id}`)).body.updated_at;
   assert.deepEqual((await client.post("/v1/tags/rename", { from: "old-name", to: "new-name" })).body, { changed: 0 });
   assert.equal((await client.get(`/v1/memories/${one.id}`)).body.updated_at, before, "a repeat writes nothing");

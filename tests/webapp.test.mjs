@@ -171,6 +171,7 @@ test("open a memory, edit its tags, rename a tag everywhere, bulk-tag, delete", 
   await setInput(page, "#rename-orchard", "trees");
   await page.click(".inline button[type=submit]");
   await page.waitForSelector('button[aria-label="Rename #trees"]');
+  assert.equal(await page.$('button[aria-label="Rename #orchard"]'), null, "the old name is gone from the list");
   for (const m of [first, second, third]) {
     const tags = (await client.get(`/v1/memories/${m.id}`)).body.tags;
     assert.ok(tags.includes("trees") && !tags.includes("orchard"), `${m.id}: ${tags}`);
