@@ -168,6 +168,7 @@ test("open a memory, edit its tags, rename a tag everywhere, bulk-tag, delete", 
   await axe(page, "tidy");
   await shot(page, "tidy");
   await page.click('button[aria-label="Rename #orchard"]');
+  await page.waitForSelector("#rename-orchard");
   await setInput(page, "#rename-orchard", "trees");
   await page.click(".inline button[type=submit]");
   await page.waitForSelector('button[aria-label="Rename #trees"]');
@@ -183,6 +184,7 @@ test("open a memory, edit its tags, rename a tag everywhere, bulk-tag, delete", 
   await page.click(`input[aria-label="Select ${second.title}"]`);
   await page.click(`input[aria-label="Select ${third.title}"]`);
   await page.type("#bulk-tags", "harvest");
+  await page.waitForSelector(".bulk button:nth-of-type(1):not([disabled])");
   await page.click(".bulk button:nth-of-type(1)");
   await page.waitForFunction(() => /Tagged 2 of 2/.test(document.querySelector(".notice").textContent));
   for (const m of [second, third]) assert.ok((await client.get(`/v1/memories/${m.id}`)).body.tags.includes("harvest"));
@@ -191,6 +193,7 @@ test("open a memory, edit its tags, rename a tag everywhere, bulk-tag, delete", 
   await page.click(`a[href="#/m/${third.id}"]`);
   await page.waitForSelector("[role=dialog] button.danger");
   await page.click("[role=dialog] button.danger");
+  await page.waitForSelector("[role=dialog] .actions [role=alert]");
   await page.click("[role=dialog] button.danger");
   await page.waitForFunction(() => !document.querySelector("[role=dialog]"));
   assert.equal((await client.get(`/v1/memories/${third.id}`)).status, 404);
@@ -233,6 +236,7 @@ test("export downloads NDJSON that imports into a second tenant, with rejected l
     await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: downloads, browserContextId });
     await signIn(page, alice.key);
     await page.click('a[href="#/transfer"]');
+    await page.waitForSelector(".transfer button");
     await page.click(".transfer button");
     await page.waitForFunction(() => /Exported 7 memories/.test(document.querySelector(".transfer [role=status]").textContent));
     let file;
