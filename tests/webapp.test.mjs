@@ -139,6 +139,7 @@ test("open a memory, edit its tags, rename a tag everywhere, bulk-tag, delete", 
   assert.equal(await page.evaluate(() => document.activeElement.id), "q");
   await page.keyboard.press("Escape");
   for (const k of ["j", "j", "j", "k", "k"]) await page.keyboard.press(k);
+  await page.waitForSelector('.result.current[data-index="0"]');
   const currentTitle = await page.$eval(".result.current .title", (a) => a.textContent);
   await page.keyboard.press("Enter");
   await page.waitForSelector("[role=dialog] h2[tabindex]");
