@@ -34,7 +34,15 @@ async function newPage({ bypassCsp = false, width = 1100, height = 800 } = {}) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.errors = errors;
-  page.closeAll = () => context.close();
+  // The app works within its Content-Security-Policy: nothing it does is refused.
+  await page.evaluateOnNewDocument(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.closeAll = async () => {
+    if (!bypassCsp) assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], "CSP violations");
+    await context.close();
+  };
   return page;
 }
 
