@@ -25,16 +25,10 @@ begin
         select (e ->> 'tenant_id')::uuid as tenant_id, (e ->> 'tag') collate "C" as tag, (e ->> 'delta')::int8 as delta
         from jsonb_array_elements(deltas) e),
     summed as (
-        select tenant_id, tag, sum(delta)::int8 as delta from d group by tenant_id, tag having sum(delta) <> 0),
-    added as (
-        insert into tag_counts as t (tenant_id, tag, count)
-        select tenant_id, tag, delta from summed where delta > 0 order by tenant_id, tag
-        on conflict (tenant_id, tag) do update set count = t.count + excluded.count)
-    -- Fewer uses only lower existing rows: never a row for a tenant whose
-    -- deletion is cascading to its memories.
-    update tag_counts t set count = t.count + s.delta
-    from summed s
-    where s.delta < 0 and t.tenant_id = s.tenant_id and t.tag = s.tag;
+        select tenant_id, tag, sum(delta)::int8 as delta from d group by tenant_id, tag having sum(delta) <> 0)
+    insert into tag_counts as t (tenant_id, tag, count)
+    select tenant_id, tag, delta from summed order by tenant_id, tag
+    on conflict (tenant_id, tag) do update set count = t.count + excluded.count;
     delete from tag_counts t
     using (select distinct (e ->> 'tenant_id')::uuid as tenant_id, (e ->> 'tag') collate "C" as tag
            from jsonb_array_elements(deltas) e) d
