@@ -95,6 +95,8 @@ export async function startWorker({
   const args = [
     "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
     "--persist-to", stateDir, "--show-interactive-dev-session=false",
+    // /__scheduled runs the Cron Trigger's handler (the upkeep) on request.
+    "--test-scheduled",
     ...(logLevel ? ["--log-level", logLevel] : []),
     ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];

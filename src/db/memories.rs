@@ -1,7 +1,7 @@
 //! SQL for memories: capture, read, list, patch, delete, and the old
 //! server's offset listing.
 
-use super::{authed, Db, Param};
+use super::{authed, with_quota_defaults, Db, Param};
 use crate::auth::KeyHash;
 use crate::domain::export::{ExportLine, SCHEMA};
 use crate::domain::memory::Memory;
@@ -104,15 +104,19 @@ pub enum Outcome {
     Duplicate,
 }
 
-/// The statement of [`upsert`] after its `caller` CTE (a `tenant_id`
+/// The statement of [`upsert`] after a CTE named `$caller` (a `tenant_id`
 /// column), `$2`..`$17` being [`UpsertParams`]: the worker prefixes its
-/// authentication, `memo-admin` a tenant by name. The work is done by the
+/// authentication and quota defaults, `memo-admin` a tenant by name. The work is done by the
 /// function `memo_upsert_memories` (migrations/0005_upsert_function.sql),
 /// whose plan Postgres keeps per server connection.
 macro_rules! upsert_memories_sql {
-    () => {
-        " select u.* from caller cross join lateral memo_upsert_memories(
+    ($caller:literal) => {
+        concat!(
+            " select u.* from ",
+            $caller,
+            " as caller cross join lateral memo_upsert_memories(
               caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) u"
+        )
     };
 }
 
@@ -122,15 +126,20 @@ macro_rules! upsert_memories_sql {
 /// newer; content already stored (whitespace folded, see
 /// `memo_content_hash`) is not stored twice; repeats within the batch are
 /// folded first. Unique indexes keep both rules exact under concurrency.
+///
+/// A batch that would leave the tenant over a quota stores nothing
+/// (`ApiError::QuotaExceeded`).
 pub async fn upsert(db: &Db, key: &KeyHash, items: &[Insert<'_>]) -> Result<Vec<(StoredMemory, Outcome)>, ApiError> {
-    const SQL: &str = authed!(upsert_memories_sql!());
+    const SQL: &str = authed!(with_quota_defaults!("$18", "$19"), upsert_memories_sql!("limited"));
     let params = UpsertParams::new(items);
-    let rows = db.query_authed(key, SQL, &params.as_params()).await?;
+    let quota = db.quota_defaults;
+    let all: Vec<Param<'_>> = params.as_params().into_iter().chain(quota.as_params()).collect();
+    let rows = db.query_authed(key, SQL, &all).await?;
     rows.iter().map(upserted_from_row).collect()
 }
 
 /// [`upsert_memories_sql!`] without its `caller` CTE.
-pub const UPSERT_MEMORIES_BODY: &str = upsert_memories_sql!();
+pub const UPSERT_MEMORIES_BODY: &str = upsert_memories_sql!("caller");
 
 /// One result row of the upsert statement.
 pub fn upserted_from_row(row: &Row) -> Result<(StoredMemory, Outcome), ApiError> {
@@ -259,6 +268,7 @@ pub struct Update<'a> {
 /// `Ok(None)`: the memory does not exist, or changed since `if_updated_at`.
 pub async fn update(db: &Db, key: &KeyHash, id: Uuid, change: &Update<'_>) -> Result<Option<Memory>, ApiError> {
     const SQL: &str = authed!(
+        with_quota_defaults!("$10", "$11"),
         ", updated as (
              update memories m set
                  title = coalesce($3, m.title),
@@ -268,15 +278,17 @@ pub async fn update(db: &Db, key: &KeyHash, id: Uuid, change: &Update<'_>) -> Re
                  content = coalesce($7, m.content),
                  kind = coalesce($8, m.kind),
                  updated_at = now()
-             from caller
-             where m.tenant_id = caller.tenant_id and m.id = $2
+             from limited
+             where m.tenant_id = limited.tenant_id and m.id = $2
                and ($9::timestamptz is null or m.updated_at = $9)
              returning m.*)
          select ",
         memory_columns!(),
         " from caller left join updated m on true"
     );
-    let params: [Param<'_>; 8] = [
+    let quota = db.quota_defaults;
+    let [quota_memories, quota_bytes] = quota.as_params();
+    let params: [Param<'_>; 10] = [
         (&id, Type::UUID),
         (&change.title, Type::TEXT),
         (&change.title_by_user, Type::BOOL),
@@ -285,6 +297,8 @@ pub async fn update(db: &Db, key: &KeyHash, id: Uuid, change: &Update<'_>) -> Re
         (&change.content, Type::TEXT),
         (&change.kind, Type::TEXT),
         (&change.if_updated_at, Type::TIMESTAMPTZ),
+        quota_memories,
+        quota_bytes,
     ];
     let rows = db.query_authed(key, SQL, &params).await?;
     Ok(memory_from_row(&rows[0]).map(|stored| stored.memory))

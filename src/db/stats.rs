@@ -15,6 +15,10 @@ pub struct Stats {
     pub by_source: Value,
     /// `[{tag, count}]`, most used first.
     pub top_tags: Value,
+    /// What the tenant holds, as its quotas count it: memories and bytes.
+    pub usage: (i64, i64),
+    /// The tenant's quotas: its own (`memo-admin tenant quota`), else the defaults.
+    pub quota: (i64, i64),
 }
 
 pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiError> {
@@ -29,10 +33,15 @@ pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiEr
                  (select coalesce(source, 'unknown') as source, count(*) as n from mine group by 1) s) as by_source,
              (select coalesce(jsonb_agg(jsonb_build_object('tag', tag, 'count', n) order by n desc, tag), '[]') from
                  (select tag, count(*) as n from mine, unnest(mine.tags) as tag
-                  group by tag order by n desc, tag limit $2) t) as top_tags
-         from caller"
+                  group by tag order by n desc, tag limit $2) t) as top_tags,
+             coalesce(u.memories, 0) as usage_memories, coalesce(u.bytes, 0) as usage_bytes,
+             coalesce(t.quota_memories, $3) as quota_memories, coalesce(t.quota_bytes, $4) as quota_bytes
+         from caller
+         join tenants t on t.id = caller.tenant_id
+         left join tenant_usage u on u.tenant_id = caller.tenant_id"
     );
-    let rows = db.query_authed(key, SQL, &[(&top_tags, Type::INT8)]).await?;
+    let [quota_memories, quota_bytes] = db.quota_defaults.as_params();
+    let rows = db.query_authed(key, SQL, &[(&top_tags, Type::INT8), quota_memories, quota_bytes]).await?;
     let row = &rows[0];
     Ok(Stats {
         total: row.get("total"),
@@ -40,5 +49,7 @@ pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiEr
         by_kind: row.get("by_kind"),
         by_source: row.get("by_source"),
         top_tags: row.get("top_tags"),
+        usage: (row.get("usage_memories"), row.get("usage_bytes")),
+        quota: (row.get("quota_memories"), row.get("quota_bytes")),
     })
 }

@@ -55,6 +55,11 @@ impl Ctx {
         self.db.get().map(|db| DbTimings { connect_ms: db.connect_ms, statements_ms: db.statements_ms() })
     }
 
+    /// Whether the database accepted the caller's key during this request.
+    pub fn authenticated(&self) -> bool {
+        self.db.get().is_some_and(Db::authenticated)
+    }
+
     /// Ends the request's connection, if it opened one.
     pub async fn close(self) {
         if let Some(db) = self.db.into_inner() {

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0009_snippet_window", sql: include_str!("../../../migrations/0009_snippet_window.sql") },
     Migration { name: "0010_search_plan_cache", sql: include_str!("../../../migrations/0010_search_plan_cache.sql") },
     Migration { name: "0011_search_inline", sql: include_str!("../../../migrations/0011_search_inline.sql") },
+    Migration { name: "0013_quotas_upkeep", sql: include_str!("../../../migrations/0013_quotas_upkeep.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
