@@ -42,8 +42,7 @@ fn is_loopback(host_port: &str) -> bool {
         Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
         None => host_port.split(':').next().unwrap_or_default(),
     };
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The request's `Origin` if it is allowed.
@@ -91,7 +90,9 @@ mod tests {
         ] {
             assert_eq!(check_configured_origin(fine, false), Ok(()), "{fine}");
         }
-        for refused in ["null", "NULL", "http://app.example", "http://10.0.0.2:80", "app.example", "https://a.example/x"] {
+        for refused in
+            ["null", "NULL", "http://app.example", "http://10.0.0.2:80", "app.example", "https://a.example/x"]
+        {
             assert!(check_configured_origin(refused, false).is_err(), "{refused}");
         }
         assert_eq!(check_configured_origin("http://app.example", true), Ok(()));

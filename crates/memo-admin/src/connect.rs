@@ -182,7 +182,9 @@ mod tests {
             Ok(Transport::Tls { extra_roots: None })
         );
         assert_eq!(
-            transport("postgres://u:p@db.example.com/memo?sslmode=verify-full&sslrootcert=/etc/ca.pem&application_name=x"),
+            transport(
+                "postgres://u:p@db.example.com/memo?sslmode=verify-full&sslrootcert=/etc/ca.pem&application_name=x"
+            ),
             Ok(Transport::Tls { extra_roots: Some("/etc/ca.pem".into()) })
         );
         assert_eq!(

@@ -133,7 +133,12 @@ pub async fn ensure_dev_key(client: &Client, tenant: &str, file: &Path) -> Resul
 pub type QuotaChange = (bool, Option<i64>);
 
 /// Sets a tenant's own quotas where asked; describes its quotas and usage.
-pub async fn quota(client: &Client, tenant: &str, memories: QuotaChange, bytes: QuotaChange) -> Result<String, AnyError> {
+pub async fn quota(
+    client: &Client,
+    tenant: &str,
+    memories: QuotaChange,
+    bytes: QuotaChange,
+) -> Result<String, AnyError> {
     let row = client
         .query_opt(
             "with changed as (

@@ -161,8 +161,7 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
         Command::Export { tenant, output } => {
             let count = match output {
                 Some(path) => {
-                    transfer::export(&client, &tenant, &mut std::io::BufWriter::new(create_private(&path)?))
-                        .await?
+                    transfer::export(&client, &tenant, &mut std::io::BufWriter::new(create_private(&path)?)).await?
                 }
                 None => transfer::export(&client, &tenant, &mut std::io::stdout().lock()).await?,
             };
