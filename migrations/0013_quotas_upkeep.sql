@@ -11,6 +11,10 @@
 -- (the worker's QUOTA_MEMORIES / QUOTA_BYTES, see memo_quota_defaults); with
 -- neither, there is no limit.
 
+-- No write may land between counting the usage below and the triggers
+-- taking over (writes wait for this migration's transaction).
+lock table memories in share row exclusive mode;
+
 alter table tenants
     add column quota_memories bigint check (quota_memories >= 0),
     add column quota_bytes bigint check (quota_bytes >= 0);

@@ -75,7 +75,7 @@ describe("memories quota", () => {
     assert.equal(await app.countMemories(name), 1, "no line of the refused import was stored");
     const fits = await client.post("/v1/memories/batch", { items: items.slice(0, 2) });
     assert.equal(fits.status, 200, JSON.stringify(fits.body));
-    assert.deepEqual(fits.body.items.map((i) => i.status), ["created", "created"]);
+    assert.deepEqual(fits.body.results.map((i) => i.status), ["created", "created"]);
     assert.equal(await app.countMemories(name), 3);
   });
 });
@@ -130,7 +130,8 @@ describe("usage and quota in /v1/stats", () => {
     assert.deepEqual((await client.get("/v1/stats")).body.quota, { memories: 5, bytes: 12345 });
     quota(name, "--memories", "default");
     assert.deepEqual((await client.get("/v1/stats")).body.quota, { memories: 1000000, bytes: 12345 });
-    assert.throws(() => quota(name, "--memories", "-1"));
+    assert.throws(() => quota(name, "--memories=-1"));
+    assert.throws(() => quota(name, "--bytes", "lots"));
     assert.throws(() => quota(`no-such-${randomUUID()}`, "--memories", "1"));
   });
 });

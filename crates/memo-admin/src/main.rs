@@ -117,7 +117,15 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("memo-admin: {error}");
+            // The causes too: tokio-postgres says only "error performing TLS
+            // handshake"; why (an unknown issuer, a name mismatch) is below it.
+            let mut message = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                message = format!("{message}: {cause}");
+                source = cause.source();
+            }
+            eprintln!("memo-admin: {message}");
             ExitCode::FAILURE
         }
     }
