@@ -71,8 +71,9 @@ where
             sql::record(db, caller, &key.0, reply.status, &reply.body).await?;
             Ok(reply)
         }
-        // A transient failure changed nothing: let a retry run it again.
-        Err(error) if error.status() >= 500 => {
+        // A transient failure changed nothing: let a retry run it again. So
+        // did a full quota, which may have room by the time of the retry.
+        Err(error) if error.status() >= 500 || matches!(error, ApiError::QuotaExceeded { .. }) => {
             let _ = sql::release(db, caller, &key.0).await;
             Err(error)
         }

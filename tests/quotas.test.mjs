@@ -80,6 +80,22 @@ describe("memories quota", () => {
   });
 });
 
+describe("quotas and Idempotency-Key", () => {
+  test("a refusal is not replayed: a retry once there is room stores the capture", async () => {
+    const { name, client } = app.tenant();
+    quota(name, "--memories", "1");
+    await client.post("/v1/memories", { content: "the only one" });
+    const headers = { "idempotency-key": `quota-${randomUUID()}` };
+    assertQuotaExceeded(await client.post("/v1/memories", { content: "retried later" }, { headers }), "memories");
+    quota(name, "--memories", "2");
+    const retried = await client.post("/v1/memories", { content: "retried later" }, { headers });
+    assert.equal(retried.status, 201, JSON.stringify(retried.body));
+    assert.equal(retried.headers.get("idempotent-replayed"), null);
+    const replayed = await client.post("/v1/memories", { content: "retried later" }, { headers });
+    assert.equal(replayed.headers.get("idempotent-replayed"), "true");
+  });
+});
+
 describe("bytes quota", () => {
   test("captures and edits that would pass it are refused; shrinking is always allowed", async () => {
     const { name, client } = app.tenant();
