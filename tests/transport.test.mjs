@@ -4,7 +4,8 @@
 // Postgres serving TLS with a self-signed certificate.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
@@ -104,6 +105,22 @@ describe("memo-admin transport", () => {
     const r = admin(app.databaseUrl, ["key", "list", "--tenant", name]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`tenant=${name}`));
+  });
+
+  test("an export file is readable by its owner only", async () => {
+    const { name, client } = app.tenant();
+    await client.post("/v1/memories", { content: "exported privately" });
+    const dir = mkdtempSync(path.join(tmpdir(), "memo-export-"));
+    try {
+      const file = path.join(dir, "out.ndjson");
+      writeFileSync(file, "", { mode: 0o644 });
+      const r = admin(app.databaseUrl, ["export", "--tenant", name, "--output", file]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(readFileSync(file, "utf8"), /exported privately/);
+      assert.equal(statSync(file).mode & 0o777, 0o600, "an existing file is narrowed too");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe("over TLS to a Postgres with a self-signed certificate", () => {
