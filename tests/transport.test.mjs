@@ -10,7 +10,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { startPostgres } from "../scripts/lib/postgres.mjs";
-import { freePort } from "../scripts/lib/stack.mjs";
+import { freePort, localGet, startWorker } from "../scripts/lib/stack.mjs";
 import { root, toolEnv } from "../scripts/lib/toolchain.mjs";
 import { Client, spawnApp } from "./helpers/app.mjs";
 
@@ -37,6 +37,27 @@ describe("headers", () => {
       // The stack is plain http; `security_headers` (src/router.rs) adds it over https.
       assert.equal(r.headers.get("strict-transport-security"), null);
     }
+  });
+
+  describe("over https", () => {
+    const stateDir = path.join(root, ".dev", `https-${process.pid}`);
+    let worker;
+    before(async () => {
+      worker = await startWorker({ databaseUrl: app.databaseUrl, port: await freePort(), stateDir, logLevel: "warn", https: true });
+    });
+    after(async () => {
+      await worker?.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    });
+
+    test("answers carry Strict-Transport-Security and the same policy", async () => {
+      const { key } = app.tenant();
+      for (const [route, headers] of [["/health", {}], ["/v1/memories", { authorization: `Bearer ${key}` }], ["/v1/nothing", {}]]) {
+        const r = await localGet(`${worker.baseUrl}${route}`, headers);
+        assert.equal(r.headers["strict-transport-security"], "max-age=31536000; includeSubDomains", route);
+        assert.equal(r.headers["content-security-policy"], CSP, route);
+      }
+    });
   });
 
   test("Server-Timing only for a caller whose key the database accepted", async () => {
