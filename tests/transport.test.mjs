@@ -211,3 +211,39 @@ describe("memo-admin transport", () => {
     });
   });
 });
+
+describe("local Postgres password", () => {
+  test("a cluster from before random passwords gets one on its next start", async () => {
+    const scratch = path.join(root, ".dev", `legacy-password-${process.pid}`);
+    const dataDir = path.join(scratch, "postgres");
+    const secret = path.join(scratch, "postgres-password");
+    const port = await freePort();
+    try {
+      // Made as the scripts used to make clusters: the repository's password, no password file.
+      let server = await startPostgres({ dataDir, port, durable: false });
+      const db = new pg.Client({ connectionString: server.url });
+      await db.connect();
+      await db.query("alter role memo password 'memo-local'");
+      await db.end();
+      await server.stop();
+      rmSync(secret);
+
+      server = await startPostgres({ dataDir, port, durable: false });
+      try {
+        const password = readFileSync(secret, "utf8").trim();
+        assert.notEqual(password, "memo-local");
+        assert.equal(statSync(secret).mode & 0o777, 0o600);
+        assert.ok(server.url.includes(`:${password}@`));
+        const fresh = new pg.Client({ connectionString: server.url });
+        await fresh.connect();
+        await fresh.end();
+        const legacy = new pg.Client({ connectionString: server.url.replace(`:${password}@`, ":memo-local@") });
+        await assert.rejects(legacy.connect(), /password authentication failed/);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
