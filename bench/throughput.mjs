@@ -24,6 +24,7 @@ import { buildWorker } from "../scripts/build-worker.mjs";
 import { ensureToolchain, log, root } from "../scripts/lib/toolchain.mjs";
 import { cpuOfTrees, findInTree, postmasterPid } from "./lib/cpu.mjs";
 import { startRoundTripCounter } from "./lib/round-trips.mjs";
+import { pollUntil } from "../scripts/lib/poll.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -61,16 +62,9 @@ ensurePgbouncer();
 buildWorker();
 
 async function waitForAnswer(url, child, logFile, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && child.exitCode === null) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw new Error(`${url} did not answer:\n${readFileSync(logFile, "utf8").slice(-3000)}`);
+  const answers = () => fetch(url).then(() => true, () => false);
+  const detail = () => `:\n${readFileSync(logFile, "utf8").slice(-3000)}`;
+  await pollUntil(answers, { waitingFor: `${url} to answer`, timeoutMs, intervalMs: 200, child, detail });
 }
 
 /**

@@ -3,35 +3,18 @@
 // nothing it is built from has changed since the last build.
 //
 // worker-build keeps the wasm's name section (function names, for stack
-// traces and profiles): about 60 KB of the gzipped upload. The release build
+// traces and profiles; its size is in BENCHMARKS.md). The release build
 // strips it; MEMO_WASM_NAMES=1 keeps it (bench/profile.mjs sets it).
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
+import { inputsDigest, isCurrent, markCurrent } from "./lib/stamp.mjs";
 import { ensureToolchain, log, root, run, toolEnv } from "./lib/toolchain.mjs";
+import { buildApp } from "./build-app.mjs";
 
 const inputs = ["Cargo.toml", "Cargo.lock", "src", "openapi", "crates/memo-core/Cargo.toml", "crates/memo-core/src", "crates/memo-core/data"];
 const stampFile = path.join(root, "build", ".inputs-sha256");
 
-function* files(entry) {
-  const full = path.join(root, entry);
-  if (!existsSync(full)) return;
-  if (statSync(full).isDirectory()) {
-    for (const child of readdirSync(full).sort()) yield* files(path.join(entry, child));
-  } else {
-    yield entry;
-  }
-}
-
 const keepNames = () => process.env.MEMO_WASM_NAMES === "1";
-
-function inputsDigest() {
-  const hash = createHash("sha256").update(keepNames() ? "names\0" : "stripped\0");
-  for (const entry of inputs) {
-    for (const file of files(entry)) hash.update(file).update("\0").update(readFileSync(path.join(root, file)));
-  }
-  return hash.digest("hex");
-}
 
 /** Drops the name and producers sections; the code is left as wasm-opt made it. */
 function stripNames(wasm) {
@@ -43,9 +26,10 @@ function stripNames(wasm) {
 
 export function buildWorker({ force = false } = {}) {
   ensureToolchain();
-  const digest = inputsDigest();
-  const built = existsSync(path.join(root, "build", "index.js")) && existsSync(stampFile)
-    && readFileSync(stampFile, "utf8") === digest;
+  // The web app's bundle is small and quick: built every time.
+  buildApp();
+  const digest = inputsDigest(inputs, keepNames() ? "names" : "stripped");
+  const built = existsSync(path.join(root, "build", "index.js")) && isCurrent(stampFile, digest);
   if (built && !force) {
     log("worker build is up to date");
     return;
@@ -53,7 +37,7 @@ export function buildWorker({ force = false } = {}) {
   log("building the worker (release wasm)");
   run("worker-build", ["--release"]);
   if (!keepNames()) stripNames(path.join(root, "build", "index_bg.wasm"));
-  writeFileSync(stampFile, digest);
+  markCurrent(stampFile, digest);
   const wasm = statSync(path.join(root, "build", "index_bg.wasm")).size;
   log(`worker built: build/index_bg.wasm is ${(wasm / 1024).toFixed(0)} KiB`);
 }

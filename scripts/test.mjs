@@ -3,26 +3,51 @@
 // against the real stack (embedded Postgres + wrangler dev) on free ports.
 // `npm test -- tests/search.test.mjs …` runs only the integration test files
 // named, without the schema fuzzing and the reliability scenarios.
+//
+// A step whose inputs have not changed since it last passed is skipped (the
+// native tests, the worker's release build, the browser build of memo-core):
+// stamps of their input files' contents, in target/.stamps, build/ and
+// crates/memo-core-wasm/pkg/. MEMO_TEST_FORCE=1 runs every step.
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { TEST_VARS } from "../tests/helpers/config.mjs";
 import { buildWorker } from "./build-worker.mjs";
+import { inputsDigest, isCurrent, markCurrent } from "./lib/stamp.mjs";
 import { ensureToolchain, log, root, run, runAsync, toolEnv } from "./lib/toolchain.mjs";
 
 ensureToolchain();
 // Only now are the npm packages these modules import sure to be installed.
 const { startScratchStack } = await import("./lib/stack.mjs");
 
-log("native tests: cargo test --workspace");
-run("cargo", ["test", "--workspace", "--quiet"]);
+const force = process.env.MEMO_TEST_FORCE === "1";
 
-buildWorker();
+/** Runs `step` unless `inputs` are as they were when it last passed. */
+function unlessUnchanged(name, stampFile, inputs, step) {
+  const digest = inputsDigest(inputs);
+  if (!force && isCurrent(stampFile, digest)) {
+    log(`${name}: inputs unchanged since it last passed, skipped`);
+    return;
+  }
+  step();
+  markCurrent(stampFile, digest);
+}
+
+const rustInputs = ["Cargo.toml", "Cargo.lock", "rustfmt.toml", "src", "crates", "migrations", "examples", "openapi"];
+unlessUnchanged("native tests", path.join(root, "target", ".stamps", "native-tests"), rustInputs, () => {
+  log("native tests: cargo test --workspace");
+  run("cargo", ["test", "--workspace", "--quiet"]);
+});
+
+buildWorker({ force });
 
 const coreWasm = path.join(root, "crates", "memo-core-wasm");
 const coreWasmTests = path.join(coreWasm, "tests");
 if (existsSync(path.join(coreWasm, "build.mjs"))) {
-  log("browser build of memo-core");
-  run("node", [path.join(coreWasm, "build.mjs")]);
+  const inputs = ["Cargo.toml", "Cargo.lock", "crates/memo-core", "crates/memo-core-wasm/Cargo.toml", "crates/memo-core-wasm/src", "crates/memo-core-wasm/build.mjs"];
+  unlessUnchanged("browser build of memo-core", path.join(coreWasm, "pkg", ".inputs-sha256"), inputs, () => {
+    log("browser build of memo-core");
+    run("node", [path.join(coreWasm, "build.mjs")]);
+  });
 }
 
 log("starting the stack: embedded Postgres, migrations, wrangler dev");

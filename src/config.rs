@@ -35,13 +35,26 @@ pub struct Limits {
     /// costs a read of its row and a ranking on every search.
     pub search_ranked_matches: usize,
     /// `SEARCH_SNIPPET_CHARS`: how many characters of a long memory's
-    /// content its search snippet is made from, around the first match:
-    /// making a snippet costs about 0.35 ms per 1,000 characters.
+    /// content its search snippet is made from, around the first match: a
+    /// snippet's cost grows with it (figures in bench/search/RESULTS.md).
     pub search_snippet_chars: usize,
     /// `MAX_BATCH_ITEMS`: most captures in one batch or import request.
     pub max_batch_items: usize,
     /// `MAX_IMPORT_LINES`: most lines in one `POST /v1/import`.
     pub max_import_lines: usize,
+    /// `PREVIEW_CHARS`: characters of content a list or search item's
+    /// `preview` holds (items carry no content unless asked for).
+    pub preview_chars: usize,
+    /// `MAX_PAGE_CONTENT_BYTES`: content bytes a page with contents (a list
+    /// with `include=content`, an export page) holds before it ends early;
+    /// a single memory larger than this still makes a page of its own.
+    pub max_page_content_bytes: usize,
+    /// `MCP_MAX_CONTENT_CHARS`: most characters of a memory's content one
+    /// MCP `memo_get` call returns; the rest is read with `offset`, so one
+    /// answer stays within what a model can take in.
+    pub mcp_max_content_chars: usize,
+    /// `MAX_BULK_IDS`: most memories one `POST /v1/memories/bulk` names.
+    pub max_bulk_ids: usize,
 }
 
 impl Default for Limits {
@@ -63,6 +76,10 @@ impl Default for Limits {
             search_snippet_chars: 2000,
             max_batch_items: 100,
             max_import_lines: 1000,
+            preview_chars: 300,
+            max_page_content_bytes: 1024 * 1024,
+            mcp_max_content_chars: 50_000,
+            max_bulk_ids: 500,
         }
     }
 }
@@ -77,11 +94,20 @@ pub struct Config {
     pub db_query_timeout_ms: u64,
     /// `RETRY_AFTER_SECONDS`: what 503 answers tell clients to wait.
     pub retry_after_seconds: u64,
-    /// `RATE_LIMIT_ENABLED`: check the `RATE_LIMITER` binding per API key.
+    /// `RATE_LIMIT_ENABLED`: check the `RATE_LIMITER` binding per tenant and
+    /// the `ADDRESS_RATE_LIMITER` binding per client address.
     pub rate_limit_enabled: bool,
     /// `RATE_LIMIT_RETRY_AFTER_SECONDS`: what 429 answers tell clients to
     /// wait; the binding's period.
     pub rate_limit_retry_after_seconds: u64,
+    /// `KEY_CACHE_SECONDS`: how long an isolate takes a key it found active
+    /// as known, for rate limiting per tenant and for doing costly work
+    /// (parsing, analysis) only for known keys. Every statement still checks
+    /// the key itself, so a key revoked meanwhile reads and stores nothing.
+    pub key_cache_seconds: u64,
+    /// `HEALTH_CACHE_SECONDS`: how long an isolate answers `/health` with
+    /// the outcome of its last database check instead of connecting again.
+    pub health_cache_seconds: u64,
     /// `CORS_ALLOWED_ORIGINS`: browser origins allowed to call the API,
     /// separated by commas or spaces: exact origins such as
     /// `https://app.example.com`, or extension origins such as
@@ -91,7 +117,7 @@ pub struct Config {
     /// (every request, the default), `warn` (requests that failed, 4xx and
     /// 5xx) or `error` (5xx only). Match it to what the log's reader keeps:
     /// under `wrangler dev --log-level warn` an info line is received and
-    /// dropped, at a cost of 2–3 ms of every request on a small machine.
+    /// dropped, at a cost to every request (measured in BENCHMARKS.md).
     pub log_level: LogLevel,
     /// `QUOTA_MEMORIES`: most memories a tenant may hold, unless
     /// `memo-admin tenant quota` set its own.
@@ -132,6 +158,8 @@ impl Default for Config {
             retry_after_seconds: 5,
             rate_limit_enabled: true,
             rate_limit_retry_after_seconds: 60,
+            key_cache_seconds: 60,
+            health_cache_seconds: 5,
             cors_allowed_origins: Vec::new(),
             log_level: LogLevel::Info,
             quota_memories: 1_000_000,
@@ -202,10 +230,16 @@ impl Config {
         read(l, "SEARCH_SNIPPET_CHARS", &mut limits.search_snippet_chars)?;
         read(l, "MAX_BATCH_ITEMS", &mut limits.max_batch_items)?;
         read(l, "MAX_IMPORT_LINES", &mut limits.max_import_lines)?;
+        read(l, "PREVIEW_CHARS", &mut limits.preview_chars)?;
+        read(l, "MAX_PAGE_CONTENT_BYTES", &mut limits.max_page_content_bytes)?;
+        read(l, "MCP_MAX_CONTENT_CHARS", &mut limits.mcp_max_content_chars)?;
+        read(l, "MAX_BULK_IDS", &mut limits.max_bulk_ids)?;
         read(l, "DB_CONNECT_TIMEOUT_MS", &mut config.db_connect_timeout_ms)?;
         read(l, "DB_QUERY_TIMEOUT_MS", &mut config.db_query_timeout_ms)?;
         read(l, "RETRY_AFTER_SECONDS", &mut config.retry_after_seconds)?;
         read(l, "RATE_LIMIT_RETRY_AFTER_SECONDS", &mut config.rate_limit_retry_after_seconds)?;
+        read(l, "KEY_CACHE_SECONDS", &mut config.key_cache_seconds)?;
+        read(l, "HEALTH_CACHE_SECONDS", &mut config.health_cache_seconds)?;
         read(l, "QUOTA_MEMORIES", &mut config.quota_memories)?;
         read(l, "QUOTA_BYTES", &mut config.quota_bytes)?;
         read_switch(l, "RATE_LIMIT_ENABLED", &mut config.rate_limit_enabled)?;
@@ -261,6 +295,10 @@ mod tests {
         assert!(Config::from_lookup(|name| (name == "SEARCH_RANKED_MATCHES").then(|| "0".to_owned())).is_err());
         let config = Config::from_lookup(|name| (name == "SEARCH_SNIPPET_CHARS").then(|| "500".to_owned())).unwrap();
         assert_eq!(config.limits.search_snippet_chars, 500);
+        let config = Config::from_lookup(|name| (name == "PREVIEW_CHARS").then(|| "80".to_owned())).unwrap();
+        assert_eq!(config.limits.preview_chars, 80);
+        let config = Config::from_lookup(|name| (name == "MAX_PAGE_CONTENT_BYTES").then(|| "4096".to_owned())).unwrap();
+        assert_eq!(config.limits.max_page_content_bytes, 4096);
     }
 
     #[test]

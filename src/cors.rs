@@ -7,7 +7,8 @@
 use worker::Headers;
 
 /// Request headers a browser may send cross-origin.
-const ALLOWED_HEADERS: &str = "Authorization, X-API-Key, Content-Type, Idempotency-Key";
+/// (`MCP-Protocol-Version`: browser-based MCP clients send it to `/mcp`.)
+const ALLOWED_HEADERS: &str = "Authorization, X-API-Key, Content-Type, Idempotency-Key, MCP-Protocol-Version";
 /// Response headers a cross-origin script may read.
 const EXPOSED_HEADERS: &str = "Retry-After, X-Request-Id, WWW-Authenticate";
 /// How long a browser may cache a preflight answer.

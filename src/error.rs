@@ -32,9 +32,14 @@ pub enum ApiError {
     },
     UnsupportedMediaType,
     InvalidField(FieldError),
+    /// A required parameter of the old server's routes is missing: it
+    /// answered 400, and its clients may depend on that.
+    MissingParameter(FieldError),
     /// A request with the same Idempotency-Key is still running.
     InProgress,
-    /// The key made more requests than the `RATE_LIMITER` binding allows.
+    /// The tenant made more requests than the `RATE_LIMITER` binding allows,
+    /// or the client's address failed authentication (or asked `/health`)
+    /// more often than `ADDRESS_RATE_LIMITER` allows.
     RateLimited {
         retry_after_seconds: u64,
     },
@@ -110,6 +115,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => 415,
             ApiError::InProgress => 409,
             ApiError::InvalidField(_) => 422,
+            ApiError::MissingParameter(_) => 400,
             ApiError::RateLimited { .. } => 429,
             ApiError::DatabaseUnavailable { .. } => 503,
             ApiError::Internal(_) => 500,
@@ -126,6 +132,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::InProgress => "request_in_progress",
             ApiError::InvalidField(_) => "invalid_field",
+            ApiError::MissingParameter(_) => "missing_parameter",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::DatabaseUnavailable { .. } => "database_unavailable",
             ApiError::QuotaExceeded { .. } => "quota_exceeded",
@@ -150,9 +157,9 @@ impl ApiError {
                 "unsupported content type: application/json, or application/x-ndjson for imports".into()
             }
             ApiError::InProgress => "a request with this Idempotency-Key is still running; retry shortly".into(),
-            ApiError::InvalidField(error) => error.message.clone(),
+            ApiError::InvalidField(error) | ApiError::MissingParameter(error) => error.message.clone(),
             ApiError::RateLimited { retry_after_seconds } => {
-                format!("too many requests for this API key; retry after {retry_after_seconds} s")
+                format!("too many requests; retry after {retry_after_seconds} s")
             }
             ApiError::DatabaseUnavailable { .. } => "the database is unavailable; retry later".into(),
             ApiError::QuotaExceeded { quota, limit } => format!(
@@ -176,7 +183,7 @@ impl ApiError {
     pub fn body(&self) -> String {
         let message = self.message();
         let field = match self {
-            ApiError::InvalidField(error) => Some(error.field.as_str()),
+            ApiError::InvalidField(error) | ApiError::MissingParameter(error) => Some(error.field.as_str()),
             _ => None,
         };
         let quota = match self {

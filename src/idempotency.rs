@@ -2,9 +2,11 @@
 //! `Idempotency-Key` header answers every retry within 24 hours with the
 //! first answer, even when that first answer was lost on the way back.
 //!
-//! The key is claimed before the request runs and the answer recorded after;
-//! a retry arriving while the first is still running gets 409 with
-//! Retry-After; the same key with a different request is a 422.
+//! The key is claimed before the request runs; the request and the record of
+//! its answer then run in one transaction, so a write is never committed
+//! without its answer (a retry would apply it twice). A retry arriving while
+//! the first is still running gets 409 with Retry-After; the same key with a
+//! different request is a 422.
 
 use crate::auth::KeyHash;
 use crate::db::idempotency::{self as sql, Claim};
@@ -66,23 +68,42 @@ where
         }
         Claim::Taken { answer: None, .. } | Claim::Racing => return Err(ApiError::InProgress),
     }
-    match request().await {
-        Ok(reply) => {
-            sql::record(db, caller, &key.0, reply.status, &reply.body).await?;
-            Ok(reply)
-        }
-        // A transient failure changed nothing: let a retry run it again. So
-        // did a full quota, which may have room by the time of the retry.
-        Err(error) if error.status() >= 500 || matches!(error, ApiError::QuotaExceeded { .. }) => {
-            let _ = sql::release(db, caller, &key.0).await;
-            Err(error)
-        }
-        Err(error) => {
-            let reply = Reply::from(&error);
-            sql::record(db, caller, &key.0, reply.status, &reply.body).await?;
-            Err(error)
-        }
+    // The request and the record of its answer commit together or not at
+    // all: a statement given up on (timed out, its cancel lost) can then
+    // never commit on its own after the claim was released.
+    if let Err(error) = db.query("begin", &[]).await {
+        let _ = sql::release(db, caller, &key.0).await;
+        return Err(error);
     }
+    let answered = match request().await {
+        Ok(reply) => sql::record(db, caller, &key.0, reply.status, &reply.body).await.map(|()| reply),
+        Err(error) => Err(error),
+    };
+    let error = match answered {
+        Ok(reply) => {
+            // A commit that fails may still have happened: the claim stays
+            // until a retry finds the answer, or takes the claim over once it
+            // is a minute old (by then surely not committed).
+            db.query("commit", &[]).await?;
+            return Ok(reply);
+        }
+        Err(error) => error,
+    };
+    // Nothing committed: roll back, then give the claim up after a transient
+    // failure (a retry runs the request again), or record a client error as
+    // the answer to replay. If the rollback fails the connection is gone and
+    // the transaction with it; the claim is taken over after a minute.
+    if db.query("rollback", &[]).await.is_err() {
+        return Err(error);
+    }
+    // A full quota may have room by the time of the retry: released too.
+    if error.status() >= 500 || matches!(error, ApiError::QuotaExceeded { .. }) {
+        let _ = sql::release(db, caller, &key.0).await;
+    } else {
+        let reply = Reply::from(&error);
+        sql::record(db, caller, &key.0, reply.status, &reply.body).await?;
+    }
+    Err(error)
 }
 
 #[cfg(test)]

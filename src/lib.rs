@@ -15,6 +15,8 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod isolate;
+pub mod mcp;
 pub mod rate_limit;
 pub mod router;
 pub mod routes;

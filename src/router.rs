@@ -2,14 +2,15 @@
 //! key check, and what every response carries (JSON errors, no-store, a
 //! request id, one log line).
 
-use crate::auth::presented_key;
+use crate::auth::{self, client_address};
 use crate::config::{Config, LogLevel};
 use crate::cors;
 use crate::error::ApiError;
 use crate::http::{query_params, read_body, BodyKind, Reply};
 use crate::idempotency::{self, IdempotencyKey};
-use crate::rate_limit;
-use crate::routes::{self, batch, health, legacy, memories, openapi, search, stats, transfer, Ctx};
+use crate::mcp;
+use crate::routes::tag_edits::{self, TagRoute};
+use crate::routes::{self, batch, health, legacy, memories, openapi, search, stats, tags, transfer, Ctx};
 use chrono::{DateTime, Utc};
 use worker::{Env, Method, Request, Response};
 
@@ -26,12 +27,18 @@ pub enum Endpoint<'a> {
     DeleteMemory(&'a str),
     Search,
     Stats,
+    Tags,
     Export,
     Import,
     LegacyStatus,
     LegacyCapture,
     LegacyList,
     LegacySearch,
+    /// The MCP server (`src/mcp`).
+    Mcp,
+    /// `POST /v1/tags/rename|merge|delete`
+    TagEdit(TagRoute),
+    BulkMemories,
     /// A CORS preflight (`OPTIONS`) for a path allowing these methods.
     Preflight {
         allow: &'static str,
@@ -52,12 +59,18 @@ impl Endpoint<'_> {
             Endpoint::DeleteMemory(_) => "memories.delete",
             Endpoint::Search => "search",
             Endpoint::Stats => "stats",
+            Endpoint::Tags => "tags",
             Endpoint::Export => "export",
             Endpoint::Import => "import",
             Endpoint::LegacyStatus => "legacy.status",
             Endpoint::LegacyCapture => "legacy.capture",
             Endpoint::LegacyList => "legacy.list",
             Endpoint::LegacySearch => "legacy.search",
+            Endpoint::Mcp => "mcp",
+            Endpoint::TagEdit(TagRoute::Rename) => "tags.rename",
+            Endpoint::TagEdit(TagRoute::Merge) => "tags.merge",
+            Endpoint::TagEdit(TagRoute::Delete) => "tags.delete",
+            Endpoint::BulkMemories => "memories.bulk",
             Endpoint::Preflight { .. } => "preflight",
         }
     }
@@ -78,23 +91,40 @@ fn routes(path: &str) -> Result<Vec<(Method, Endpoint<'_>)>, ApiError> {
         ["search"] => vec![(Get, LegacySearch)],
         ["v1", "memories"] => vec![(Get, ListMemories), (Post, CaptureMemory)],
         ["v1", "memories", "batch"] => vec![(Post, CaptureBatch)],
+        ["v1", "memories", "bulk"] => vec![(Post, BulkMemories)],
+        ["v1", "tags", "rename"] => vec![(Post, TagEdit(TagRoute::Rename))],
+        ["v1", "tags", "merge"] => vec![(Post, TagEdit(TagRoute::Merge))],
+        ["v1", "tags", "delete"] => vec![(Post, TagEdit(TagRoute::Delete))],
         ["v1", "memories", id] => vec![(Get, GetMemory(id)), (Patch, PatchMemory(id)), (Delete, DeleteMemory(id))],
         ["v1", "search"] => vec![(Get, Search)],
         ["v1", "stats"] => vec![(Get, Stats)],
+        ["v1", "tags"] => vec![(Get, Tags)],
         ["v1", "export"] => vec![(Get, Export)],
         ["v1", "import"] => vec![(Post, Import)],
+        ["mcp"] => vec![(Post, Mcp)],
         _ => return Err(ApiError::NotFound),
     })
 }
 
-/// The `Allow` header for a path's methods.
+/// The methods a route table entry may use, in the order `Allow` lists them.
+const METHODS: [Method; 4] = [Method::Get, Method::Post, Method::Patch, Method::Delete];
+
+/// The `Allow` header for a path's methods, from its entries in [`routes`].
 fn allow_header(methods: &[(Method, Endpoint<'_>)]) -> &'static str {
-    match methods.len() {
-        1 if methods[0].0 == Method::Post => "POST, OPTIONS",
-        1 => "GET, OPTIONS",
-        2 => "GET, POST, OPTIONS",
-        _ => "GET, PATCH, DELETE, OPTIONS",
-    }
+    // One string per set of methods, made once, so errors and preflights can
+    // hold a `&'static str`.
+    static ALLOW: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = ALLOW.get_or_init(|| {
+        (0..1 << METHODS.len())
+            .map(|set: usize| {
+                let listed = METHODS.iter().enumerate().filter(|(bit, _)| set & (1 << bit) != 0);
+                let names: Vec<&str> = listed.map(|(_, m)| m.as_ref()).chain(["OPTIONS"]).collect();
+                names.join(", ")
+            })
+            .collect()
+    });
+    let set = METHODS.iter().enumerate().filter(|(_, m)| methods.iter().any(|(used, _)| used == *m));
+    &all[set.fold(0, |set, (bit, _)| set | 1 << bit)]
 }
 
 /// Maps a method and path to an endpoint: 404 for unknown paths, 405 (with
@@ -128,35 +158,48 @@ fn resolve_request<'a>(method_name: &str, path: &'a str) -> Result<Endpoint<'a>,
 /// What body an endpoint reads, if any.
 fn body_kind(endpoint: &Endpoint<'_>) -> Option<BodyKind> {
     match endpoint {
-        Endpoint::CaptureMemory | Endpoint::PatchMemory(_) | Endpoint::LegacyCapture | Endpoint::CaptureBatch => {
-            Some(BodyKind::Json)
-        }
+        Endpoint::CaptureMemory
+        | Endpoint::PatchMemory(_)
+        | Endpoint::LegacyCapture
+        | Endpoint::CaptureBatch
+        | Endpoint::Mcp
+        | Endpoint::TagEdit(_)
+        | Endpoint::BulkMemories => Some(BodyKind::Json),
         Endpoint::Import => Some(BodyKind::Ndjson),
         _ => None,
     }
 }
 
-/// Requests that change data, and so honour an `Idempotency-Key`.
+/// Requests that change data, and so honour an `Idempotency-Key`. MCP
+/// messages carry their own ids and are not replayed.
 fn is_write(endpoint: &Endpoint<'_>) -> bool {
-    body_kind(endpoint).is_some() || matches!(endpoint, Endpoint::DeleteMemory(_))
+    (body_kind(endpoint).is_some() && *endpoint != Endpoint::Mcp) || matches!(endpoint, Endpoint::DeleteMemory(_))
 }
 
 async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result<Reply, ApiError> {
     // Health, the API description and preflights need no key: browsers send
     // preflights without one.
     match endpoint {
-        Endpoint::Health => return health::health(cx).await,
+        Endpoint::Health => return health::health(cx, &client_address(req.headers())).await,
         Endpoint::OpenApi => return openapi::openapi(),
         Endpoint::Preflight { .. } => return Ok(Reply::no_content()),
+        Endpoint::LegacyStatus if wants_html(req) => {
+            return Ok(Reply { status: 302, ..Reply::no_content() }.with_header("Location", APP_PATH.into()))
+        }
         _ => {}
     }
-    let key = presented_key(req.headers())?;
-    rate_limit::check(&cx.env, cx.config, &key).await?;
+    // The key is known valid (and the tenant within its rate limit) before
+    // the body is read, parsed or analysed.
+    let (key, _tenant) = auth::authenticate(req.headers(), cx).await?;
+    cx.set_authenticated();
     let params = query_params(req)?;
     let body = match body_kind(&endpoint) {
         Some(kind) => read_body(req, kind, &cx.config.limits).await?,
         None => Vec::new(),
     };
+    if endpoint == Endpoint::Mcp {
+        return mcp::handle(cx, &key, req.headers(), &body).await;
+    }
     let run = || async {
         match endpoint {
             Endpoint::CaptureMemory => memories::create(cx, &key, &body).await,
@@ -167,14 +210,17 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
             Endpoint::DeleteMemory(id) => memories::delete(cx, &key, id).await,
             Endpoint::Search => search::search(cx, &key, &params).await,
             Endpoint::Stats => stats::stats(cx, &key).await,
+            Endpoint::Tags => tags::list(cx, &key, &params).await,
             Endpoint::Export => transfer::export(cx, &key).await,
             Endpoint::Import => transfer::import(cx, &key, &body).await,
             Endpoint::LegacyStatus => legacy::status(cx, &key).await,
             Endpoint::LegacyCapture => legacy::capture(cx, &key, &body).await,
             Endpoint::LegacyList => legacy::list(cx, &key, &params).await,
             Endpoint::LegacySearch => legacy::search(cx, &key, &params).await,
-            Endpoint::Health | Endpoint::OpenApi | Endpoint::Preflight { .. } => {
-                unreachable!("answered above without a key")
+            Endpoint::TagEdit(route) => tag_edits::tags(cx, &key, route, &body).await,
+            Endpoint::BulkMemories => tag_edits::bulk(cx, &key, &body).await,
+            Endpoint::Health | Endpoint::OpenApi | Endpoint::Preflight { .. } | Endpoint::Mcp => {
+                unreachable!("answered above")
             }
         }
     };
@@ -186,6 +232,15 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
         }
         _ => run().await,
     }
+}
+
+/// Where the web app's static files are served (wrangler.toml `[assets]`).
+pub const APP_PATH: &str = "/app/";
+
+/// A browser navigating to `/` names `text/html` in `Accept`; the old
+/// server's JSON clients do not, and keep getting its status.
+fn wants_html(req: &Request) -> bool {
+    req.headers().get("accept").ok().flatten().is_some_and(|accept| accept.contains("text/html"))
 }
 
 fn now() -> DateTime<Utc> {
@@ -231,7 +286,7 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
     let response = with_common_headers(response, &request_id, https);
     let ms = worker::Date::now().as_millis() - started;
     // Timings tell whoever reads them how long the database took, which can
-    // hint at what it holds: only for callers whose key it accepted.
+    // hint at what it holds: only for callers whose key is valid.
     if authenticated {
         let _ = response.headers().set("server-timing", &server_timing(db_timings, ms));
     }
@@ -346,7 +401,10 @@ mod tests {
         assert_eq!(resolve(&Method::Get, "/v1/memories/").unwrap(), Endpoint::ListMemories);
         assert_eq!(resolve(&Method::Patch, "/v1/memories/abc").unwrap(), Endpoint::PatchMemory("abc"));
         assert_eq!(resolve(&Method::Get, "/").unwrap(), Endpoint::LegacyStatus);
+        assert_eq!(resolve(&Method::Get, "/v1/tags").unwrap(), Endpoint::Tags);
         assert_eq!(resolve(&Method::Post, "/memory").unwrap(), Endpoint::LegacyCapture);
+        assert_eq!(resolve(&Method::Post, "/v1/memories/bulk").unwrap(), Endpoint::BulkMemories);
+        assert_eq!(resolve(&Method::Post, "/v1/tags/merge").unwrap(), Endpoint::TagEdit(TagRoute::Merge));
     }
 
     #[test]
@@ -374,6 +432,21 @@ mod tests {
         for https in [true, false] {
             let csp = security_headers(https).into_iter().find(|(name, _)| *name == "content-security-policy");
             assert_eq!(csp, Some(("content-security-policy", "default-src 'none'; frame-ancestors 'none'")));
+        }
+    }
+
+    #[test]
+    fn allow_lists_exactly_the_methods_of_the_route_table() {
+        let table = [(Method::Get, Endpoint::Stats), (Method::Delete, Endpoint::DeleteMemory("x"))];
+        assert_eq!(allow_header(&table), "GET, DELETE, OPTIONS");
+        assert_eq!(allow_header(&table[1..]), "DELETE, OPTIONS");
+        for path in ["/", "/health", "/memory", "/v1/memories", "/v1/memories/batch", "/v1/memories/x", "/v1/import"] {
+            let methods = routes(path).unwrap();
+            let allow = allow_header(&methods);
+            for method in METHODS {
+                let listed = allow.split(", ").any(|m| m == method.as_ref());
+                assert_eq!(listed, methods.iter().any(|(m, _)| *m == method), "{path}: {allow}");
+            }
         }
     }
 

@@ -11,11 +11,12 @@ import { readFileSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import pg from "pg";
+import { pollUntil } from "../scripts/lib/poll.mjs";
 import { freePort } from "../scripts/lib/stack.mjs";
 import { localUrl } from "../scripts/lib/postgres.mjs";
 import { root, toolEnv } from "../scripts/lib/toolchain.mjs";
 import { memoryLaneCapture } from "./helpers/app.mjs";
+import { connect } from "./helpers/pg.mjs";
 
 const POOL_SIZE = 20; // scripts/lib/pgbouncer.mjs default_pool_size
 
@@ -43,13 +44,12 @@ async function startScript(script, env = {}) {
   const started = { child, ports, scratch, output: "", baseUrl: `http://127.0.0.1:${ports.web}` };
   child.stdout.on("data", (d) => (started.output += d));
   child.stderr.on("data", (d) => (started.output += d));
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    assert.equal(child.exitCode, null, `${script} exited:\n${started.output}`);
-    if (started.output.includes("Ctrl-C stops")) break;
-    assert.ok(Date.now() < deadline, `${script} did not start:\n${started.output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await pollUntil(() => started.output.includes("Ctrl-C stops"), {
+    waitingFor: `${script} to start`,
+    timeoutMs: 300_000,
+    child,
+    detail: () => `:\n${started.output}`,
+  });
   const key = readFileSync(path.join(scratch, "api-key"), "utf8").trim();
   started.api = (pathname, init = {}) =>
     fetch(`${started.baseUrl}${pathname}`, {
@@ -84,8 +84,7 @@ async function servesTheApi({ api }, content) {
 }
 
 async function concurrentCapturesThroughThePool({ api, ports, scratch }) {
-  const db = new pg.Client({ connectionString: localUrl(ports.pg, path.join(scratch, "postgres")) });
-  await db.connect();
+  const db = await connect(localUrl(ports.pg, path.join(scratch, "postgres")));
   try {
     let most = 0;
     let sampling = true;
@@ -121,8 +120,7 @@ function secretsArePrivate({ scratch, ports }) {
 }
 
 async function upkeepRuns({ ports, scratch }) {
-  const db = new pg.Client({ connectionString: localUrl(ports.pg, path.join(scratch, "postgres")) });
-  await db.connect();
+  const db = await connect(localUrl(ports.pg, path.join(scratch, "postgres")));
   try {
     await db.query(
       `insert into idempotency_keys (tenant_id, key, request_hash, status, created_at)
@@ -185,8 +183,7 @@ describe("npm run dev with DATABASE_URL and MEMO_DEV_POOLER=0", () => {
     assert.equal(await listening(started.ports.pg), false, "an embedded Postgres was started");
     assert.equal(await listening(started.ports.pooler), false, "a pooler was started");
     const memory = await servesTheApi(started, "npm run dev on DATABASE_URL, no pgbouncer in between");
-    const db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
+    const db = await connect(databaseUrl);
     try {
       const { rows } = await db.query("select content from memories where id = $1", [memory.id]);
       assert.deepEqual(rows, [{ content: "npm run dev on DATABASE_URL, no pgbouncer in between" }]);
@@ -197,8 +194,7 @@ describe("npm run dev with DATABASE_URL and MEMO_DEV_POOLER=0", () => {
 
   test("Ctrl-C stops the worker and leaves that database running", async () => {
     await ctrlCStops(started, { web: started.ports.web });
-    const db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
+    const db = await connect(databaseUrl);
     await db.end();
   });
 });

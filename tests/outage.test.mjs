@@ -37,7 +37,8 @@ test("health is 503 with the reason and Retry-After", async () => {
 });
 
 test("API calls are JSON 503 database_unavailable, promptly", async () => {
-  const client = new Client(worker.baseUrl, "memo_any-key-at-all");
+  // A well-formed key: one that is not is refused without the database.
+  const client = new Client(worker.baseUrl, `memo_${"k".repeat(43)}`);
   for (const [method, p] of [["POST", "/v1/memories"], ["GET", "/v1/memories"], ["GET", "/v1/search?q=x"], ["POST", "/memory"]]) {
     const started = Date.now();
     const r = await client.request(method, p, { json: method === "POST" ? { content: "during an outage" } : undefined });

@@ -12,13 +12,12 @@
 // plan that is explained, and what `memo_search` returns must be what the
 // statement planned for its values returns.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
-import pg from "pg";
 import { random } from "../scripts/lib/random.mjs";
-import { root, toolEnv } from "../scripts/lib/toolchain.mjs";
 import { spawnApp } from "./helpers/app.mjs";
+import { searchSql } from "./helpers/search-sql.mjs";
+import { connect } from "./helpers/pg.mjs";
 
 const ROWS_PER_TENANT = 6000;
 const cursor = Buffer.from(`1735689600000000.${"ab".repeat(16)}.3f000000.1`).toString("base64url");
@@ -52,6 +51,9 @@ const SHAPES = {
   "tag only, second page, as of the first": `tag=rust&cursor=${cursorAsOf}`,
   "kind only, second page, as of the first": `kind=note&cursor=${cursorAsOf}`,
   "second page after a score of a third": `q=postgres&cursor=${cursorThird}`,
+  "url only": "url=https%3A%2F%2Fexample.com%2Fa",
+  "url and words": "q=postgres&url=https%3A%2F%2Fexample.com%2Fa",
+  "url only, second page": `url=https%3A%2F%2Fexample.com%2Fa&cursor=${cursorAsOf}`,
 };
 
 let app;
@@ -59,19 +61,9 @@ let app;
 let session;
 before(async () => {
   app = await spawnApp();
-  session = new pg.Client({ connectionString: app.databaseUrl });
-  await session.connect();
+  session = await connect(app.databaseUrl);
 });
 after(() => session?.end());
-
-/** The worker's search statement, bindings and parameter types for each shape. */
-function searchSql(queryStrings) {
-  const result = spawnSync("cargo", ["run", "--quiet", "--example", "search_sql", "--", ...queryStrings], {
-    cwd: root, env: toolEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24,
-  });
-  assert.equal(result.status, 0, "cargo run --example search_sql");
-  return JSON.parse(result.stdout);
-}
 
 /**
  * `sql` with its parameters replaced by `values`, typed by `types` as the
@@ -153,7 +145,7 @@ test("every query shape of the search statement is index-backed", async () => {
   await app.sql("analyze memories");
 
   const statements = searchSql(Object.values(SHAPES));
-  // The worker's call of `memo_search` (src/db/search.rs, `RUN_PREPARED`).
+  // The worker's call of `memo_search` (src/db/search/protocol.rs, `RUN_PREPARED`).
   const RUN_PREPARED = statements[0].run;
   const keyHash = createHash("sha256").update(key).digest();
   const [caller] = await app.sql(
@@ -164,7 +156,7 @@ test("every query shape of the search statement is index-backed", async () => {
   const failures = [];
   const runs = {};
   for (const [index, shape] of Object.keys(SHAPES).entries()) {
-    const { sql, bindings, types, prepared } = statements[index];
+    const { sql, bindings, types, names, prepared } = statements[index];
     // `$1`: the tenant in a prepared statement, which the worker's call authenticates first; else the key's hash.
     const values = [prepared ? caller.tenant : keyHash, ...bindings];
     const statement = withValues(sql, values, types);
@@ -176,19 +168,21 @@ test("every query shape of the search statement is index-backed", async () => {
     if (prepared) {
       // Twice, as two searches on one server connection: prepared by the first.
       for (let run = 0; run < 2; run++) {
-        const { rows } = await session.query(RUN_PREPARED, [keyHash, ...bindings, sql]);
+        const { rows } = await session.query(RUN_PREPARED, [keyHash, bindings[0], sql]);
         assert.deepEqual(hitsOf(rows), hitsOf(result), `${shape}: the generic plan finds what the planned one does`);
       }
     }
-    // The deferred parts' statements: $1 the tenant, $2..$19 as above, $20 the tenant's newest memory.
-    for (const [part, binding] of [["fuzzy", 18], ["all_matches", 19]]) {
+    // The deferred parts' statements: $1 the tenant, $2… as above, with `newest` the tenant's newest memory.
+    for (const [part, name] of [["fuzzy", "fuzzy_statement"], ["all_matches", "all_matches_statement"]]) {
       const run = plan.match(new RegExp(`Function Scan on memo_search_part ${part} \\((never executed|actual)`))?.[1];
       (runs[part] ??= {})[shape] = run;
-      const partSql = bindings[binding];
+      // bindings[0] is $2; the table's parameters follow from $3.
+      const partSql = bindings[1 + names.indexOf(name)];
       assert.equal(partSql === null, run === undefined, `${shape}: ${part} is called if and only if it has a statement`);
       if (partSql === null) continue;
-      const values = [caller.tenant, ...bindings.slice(0, 18), caller.newest];
-      const partStatement = withValues(partSql, values, ["uuid", ...types.slice(1, 19), "timestamptz"]);
+      const values = [caller.tenant, ...bindings];
+      values[2 + names.indexOf("newest")] = caller.newest;
+      const partStatement = withValues(partSql, values, ["uuid", ...types.slice(1)]);
       const partPlan = await explain(partStatement);
       if (/Seq Scan on memories/.test(partPlan)) failures.push(`${shape}, ${part}:\n${partPlan}`);
       await app.sql(partStatement);
@@ -215,11 +209,11 @@ test("every query shape of the search statement is index-backed", async () => {
   // `memo_search` passes on as literals, read back exactly whatever the
   // session's settings for writing them (a second page: a score, instants).
   const page = Object.keys(SHAPES).indexOf("second page after a score of a third");
-  const { sql, bindings, types } = statements[page];
+  const { sql, bindings, types, names } = statements[page];
   const planned = await app.sql(withValues(sql, [caller.tenant, ...bindings], types));
   await session.query("discard all");
   await session.query("set datestyle = 'SQL, DMY'; set extra_float_digits = -15; set bytea_output = 'escape'; set timezone = 'Asia/Kolkata'");
-  const { rows } = await session.query(RUN_PREPARED, [keyHash, ...bindings, sql]);
+  const { rows } = await session.query(RUN_PREPARED, [keyHash, bindings[0], sql]);
   // (Scores come back written under those settings too, so only which hits, in which order.)
   const which = (hits) => hits.map((row) => `${row.id} ${row.tier} ${row.snippet}`);
   assert.deepEqual(which(rows), which(planned), "after a reset, under other settings");
@@ -229,18 +223,22 @@ test("every query shape of the search statement is index-backed", async () => {
 
   // Each kind of value, awkward ones included, reaches the statement exactly
   // as bound, under those settings: a statement that returns them.
-  const values = [...bindings];
-  values[6] = ['a"b', "c,d", "e\\f", "g'h", "{i}", "NULL"];
-  values[14] = 1 / 3;
-  values[15] = "2025-03-30T01:30:00.123456Z";
+  // (They travel as one JSON value, `$2`, named as in the parameter table.)
+  const all = JSON.parse(bindings[0]);
+  const set = (name, value) => { all.find((p) => p.name === name).value = value; };
+  const tags = ['a"b', "c,d", "e\\f", "g'h", "{i}", "NULL"];
+  set("all_tags", tags);
+  set("cursor_score", 1 / 3);
+  set("cursor_created_at", "2025-03-30T01:30:00.123456Z");
   // (Written out inside the statement, so under the function's settings.)
-  const echo = "select $1, $8, $16::text, extract(epoch from $17)::text";
+  const at = (name) => `$${3 + names.indexOf(name)}`;
+  const echo = `select $1, ${at("all_tags")}, ${at("cursor_score")}::text, extract(epoch from ${at("cursor_created_at")})::text`;
   const { rows: [echoed] } = await session.query(
     RUN_PREPARED.replace(/ as hit\([^)]*\)/, " as hit(tenant uuid, tags text[], score text, made text)"),
-    [keyHash, ...values, echo],
+    [keyHash, JSON.stringify(all), echo],
   );
   assert.equal(echoed.tenant, caller.tenant);
-  assert.deepEqual(echoed.tags, values[6]);
+  assert.deepEqual(echoed.tags, tags);
   assert.equal(Math.fround(Number(echoed.score)), Math.fround(1 / 3), `score ${echoed.score}`);
   assert.equal(echoed.made, "1743298200.123456");
 });
@@ -268,4 +266,34 @@ test("a long memory's search vector stays in its row; its content leaves first",
      from memories where id = $1`, [r.body.id]);
   assert.ok(row.vector > 1200, `a vector long enough to matter (${row.vector} bytes)`);
   assert.deepEqual([row.vector_in_row, row.content_in_row], [true, false]);
+});
+
+// The parameters reach Postgres as the worker's table types them
+// (src/db/search/params.rs): the search functions take the arguments the
+// protocol names (src/db/search/protocol.rs), and a prepared search
+// statement's parameters are the caller, the parameters as one value, and
+// each of the table's, in its order and of its types.
+test("the search functions' arguments and the prepared statements' parameters are the table's", async () => {
+  const [{ sql, bindings, types, functions, run }] = searchSql(["q=postgres+vacuum"]);
+  const procs = await app.sql(
+    `select p.proname as name, array(select t::regtype::text from unnest(p.proargtypes::oid[]) t) as args
+     from pg_proc p where p.proname in ('memo_search', 'memo_search_part') order by p.proname`);
+  const named = async (list) =>
+    (await app.sql("select array(select t::regtype::text from unnest($1::text[]) t) as names", [list]))[0].names;
+  assert.deepEqual(procs, [
+    { name: "memo_search", args: await named(functions.memo_search) },
+    { name: "memo_search_part", args: await named(functions.memo_search_part) },
+  ]);
+  const { key } = app.tenant();
+  const keyHash = createHash("sha256").update(key).digest();
+  const client = await connect(app.databaseUrl);
+  try {
+    await client.query(run, [keyHash, bindings[0], sql]);
+    const { rows } = await client.query(
+      "select parameter_types::text[] as types from pg_prepared_statements where name like 'memo_search_%'");
+    assert.equal(rows.length, 1);
+    assert.deepEqual(rows[0].types, await named(types));
+  } finally {
+    await client.end();
+  }
 });

@@ -383,7 +383,9 @@ test("filters in q and as parameters; bad values name their field", async () => 
   assert.notEqual(note.kind, page.kind);
   assert.deepEqual(await ids(`q=rust&kind=${page.kind}`), [page.id]);
   assert.deepEqual(await ids(`q=rust&after=${encodeURIComponent(new Date(Date.now() + 86400e3).toISOString())}`), []);
-  assert.deepEqual(await ids("q=rust&before=2100-01-01&after=2000-01"), [note.id, page.id].sort());
+  // (Dates lie between 1970 and a year ahead: issue 18.)
+  const nextYear = new Date(Date.now() + 300 * 86400e3).toISOString().slice(0, 10);
+  assert.deepEqual(await ids(`q=rust&before=${nextYear}&after=2000-01`), [note.id, page.id].sort());
   for (const [query, field] of [
     ["q=kind:podcast", "q"], ["q=x&kind=podcast", "kind"], ["q=x&before=yesterday", "before"],
     ["q=x&after=2025-13-01", "after"], ["q=x&tag=%21%21", "tag"], ["q=x&limit=101", "limit"],

@@ -8,7 +8,7 @@ import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import pg from "pg";
+import { connect, sql } from "./helpers/pg.mjs";
 import { startPostgres } from "../scripts/lib/postgres.mjs";
 import { freePort, localGet, startWorker } from "../scripts/lib/stack.mjs";
 import { root, toolEnv } from "../scripts/lib/toolchain.mjs";
@@ -166,8 +166,7 @@ describe("memo-admin transport", () => {
         chownSync(file("server.key"), uid, -1);
       }
       server = await startPostgres({ dataDir: path.join(scratch, "postgres"), port: await freePort(), durable: false });
-      const db = new pg.Client({ connectionString: server.url });
-      await db.connect();
+      const db = await connect(server.url);
       try {
         await db.query(`alter system set ssl_cert_file = '${file("server.crt")}'`);
         await db.query(`alter system set ssl_key_file = '${file("server.key")}'`);
@@ -178,10 +177,7 @@ describe("memo-admin transport", () => {
       }
       // The reload is asynchronous: wait until a new session sees TLS on.
       for (let i = 0; ; i++) {
-        const check = new pg.Client({ connectionString: server.url });
-        await check.connect();
-        const { rows } = await check.query("select current_setting('ssl') as ssl");
-        await check.end();
+        const rows = await sql(server.url, "select current_setting('ssl') as ssl");
         if (rows[0].ssl === "on") break;
         assert.ok(i < 100, "Postgres did not turn TLS on");
         await new Promise((r) => setTimeout(r, 100));
@@ -221,10 +217,7 @@ describe("local Postgres password", () => {
     try {
       // Made as the scripts used to make clusters: the repository's password, no password file.
       let server = await startPostgres({ dataDir, port, durable: false });
-      const db = new pg.Client({ connectionString: server.url });
-      await db.connect();
-      await db.query("alter role memo password 'memo-local'");
-      await db.end();
+      await sql(server.url, "alter role memo password 'memo-local'");
       await server.stop();
       rmSync(secret);
 
@@ -234,11 +227,8 @@ describe("local Postgres password", () => {
         assert.notEqual(password, "memo-local");
         assert.equal(statSync(secret).mode & 0o777, 0o600);
         assert.ok(server.url.includes(`:${password}@`));
-        const fresh = new pg.Client({ connectionString: server.url });
-        await fresh.connect();
-        await fresh.end();
-        const legacy = new pg.Client({ connectionString: server.url.replace(`:${password}@`, ":memo-local@") });
-        await assert.rejects(legacy.connect(), /password authentication failed/);
+        await (await connect(server.url)).end();
+        await assert.rejects(connect(server.url.replace(`:${password}@`, ":memo-local@")), /password authentication failed/);
       } finally {
         await server.stop();
       }

@@ -34,6 +34,7 @@ export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, 
   if (stack.poolerUrl) log(`pooler: PgBouncer, transaction mode (${hidden(stack.poolerUrl)})`);
   log(`API key (also in ${path.relative(root, keyFile)}): ${stack.apiKey}`);
   log(`try: curl -H "Authorization: Bearer $(cat ${path.relative(root, keyFile)})" ${stack.baseUrl}/v1/memories`);
+  log(`web app: ${stack.baseUrl}/app/ (paste the API key above)`);
   // The upkeep the Cron Trigger runs in production (memo_upkeep: expired
   // idempotency records), which plain workerd never schedules: at start,
   // then every MEMO_UPKEEP_INTERVAL_SECONDS (an hour by default).

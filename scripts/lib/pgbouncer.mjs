@@ -9,6 +9,7 @@ import net from "node:net";
 import path from "node:path";
 import { log, root } from "./toolchain.mjs";
 import { stopGroup } from "./stack.mjs";
+import { pollUntil } from "./poll.mjs";
 
 const home = path.join(root, ".tools", "pgbouncer");
 const binary = path.join(home, "usr", "sbin", "pgbouncer");
@@ -57,20 +58,15 @@ function runAsUser(scratch) {
 }
 
 async function waitForPort(port, child, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`pgbouncer exited (code ${child.exitCode})`);
-    const open = await new Promise((resolve) => {
+  const open = () =>
+    new Promise((resolve) => {
       const socket = net.connect(port, "127.0.0.1", () => {
         socket.end();
         resolve(true);
       });
       socket.on("error", () => resolve(false));
     });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`pgbouncer did not listen on ${port} within ${timeoutMs / 1000} s`);
+  await pollUntil(open, { waitingFor: `pgbouncer to listen on ${port}`, timeoutMs, intervalMs: 100, child });
 }
 
 /**

@@ -66,11 +66,10 @@ export async function startPostgres({ dataDir, port, durable = true, quiet = tru
     postgresFlags: [
       "-c", "max_connections=400",
       "-c", "listen_addresses=127.0.0.1",
-      // Room for a search's indexes at scale. At the default 128 MB, with a
-      // million memories (bench/search: a 1.4 GB table, a 214 MB search-key
-      // index), a search read 264 of its 1,770 pages back from the OS on
-      // every search (through Postgres 18's I/O workers), ≈ 3 ms of its
-      // mean; at 1 GB, none. The memory is taken only as pages are used.
+      // Room for a search's indexes at scale: at the default 128 MB, with a
+      // million memories, every search read pages back from the OS; at 1 GB,
+      // none (BENCHMARKS.md, the eighth round). The memory is taken only as
+      // pages are used.
       "-c", "shared_buffers=1GB",
       // Throwaway test clusters trade crash safety for speed.
       ...(durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off"]),

@@ -14,6 +14,7 @@ import { startPgbouncer } from "./pgbouncer.mjs";
 import { startPostgres } from "./postgres.mjs";
 import { startWorkerd } from "./workerd.mjs";
 import { log, root, run, toolEnv } from "./toolchain.mjs";
+import { pollUntil } from "./poll.mjs";
 
 /** A TCP port that is free right now on 127.0.0.1. */
 export function freePort() {
@@ -64,18 +65,15 @@ export function localGet(url, headers = {}) {
 
 /** Waits until /health answers (200 only, unless `healthy` is false). */
 export async function waitForHealth(baseUrl, child, timeoutMs, healthy) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the worker process exited (code ${child.exitCode})`);
+  const answers = async () => {
     try {
       const { status } = await localGet(`${baseUrl}/health`);
-      if (status === 200 || !healthy) return;
+      return status === 200 || !healthy;
     } catch {
-      // not listening yet
+      return false; // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the worker did not become healthy within ${timeoutMs / 1000} s`);
+  };
+  await pollUntil(answers, { waitingFor: `the worker at ${baseUrl} to answer /health`, timeoutMs, child });
 }
 
 /** Stops a process started with `detached: true`, and its children. */

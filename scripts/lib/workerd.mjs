@@ -20,6 +20,9 @@ function wranglerVars() {
 
 const capnpString = (text) => JSON.stringify(text);
 
+/** wrangler.toml's `[assets] directory`: the web app's files. */
+const assetsDir = path.join(root, readFileSync(path.join(root, "wrangler.toml"), "utf8").match(/^\[assets\]\ndirectory = "([^"]+)"/m)[1]);
+
 /**
  * Writes the workerd configuration serving build/ on 127.0.0.1:`port` into
  * `scratch`, the Hyperdrive binding pointed at `databaseUrl`; returns its path.
@@ -48,8 +51,19 @@ const config :Workerd.Config = (
       bindings = [${bindings.join(", ")}],
     )),
     (name = "pg", external = (address = ${capnpString(`${pg.hostname}:${pg.port}`)}, tcp = ())),
+    # The web app's files, as wrangler.toml [assets] serves them (scripts/lib/workerd-front.js).
+    (name = "front", worker = (
+      modules = [(name = "front.js", esModule = embed ${capnpString(path.relative(scratch, path.join(root, "scripts", "lib", "workerd-front.js")))})],
+      compatibilityDate = ${capnpString(compatibilityDate)},
+      bindings = [
+        (name = "API", service = "memo"),
+        (name = "ASSETS", service = "assets"),
+        (name = "HEADERS", text = embed ${capnpString(path.relative(scratch, path.join(assetsDir, "_headers")))}),
+      ],
+    )),
+    (name = "assets", disk = (path = ${capnpString(assetsDir)}, writable = false)),
   ],
-  sockets = [(name = "http", address = ${capnpString(`127.0.0.1:${port}`)}, http = (), service = "memo")],
+  sockets = [(name = "http", address = ${capnpString(`127.0.0.1:${port}`)}, http = (), service = "front")],
 );
 `;
   const configFile = path.join(scratch, "config.capnp");

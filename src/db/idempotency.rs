@@ -59,7 +59,7 @@ pub async fn record(db: &Db, caller: &KeyHash, key: &str, status: u16, body: &[u
 }
 
 /// Gives a claim up so that a retry runs the request again (after a
-/// transient failure that changed nothing).
+/// server-side failure, which may or may not have changed data).
 pub async fn release(db: &Db, caller: &KeyHash, key: &str) -> Result<(), ApiError> {
     const SQL: &str = authed!(
         "delete from idempotency_keys i using caller

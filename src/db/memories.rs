@@ -4,7 +4,7 @@
 use super::{authed, with_quota_defaults, Db, Param};
 use crate::auth::KeyHash;
 use crate::domain::export::{ExportLine, SCHEMA};
-use crate::domain::memory::Memory;
+use crate::domain::memory::{Memory, MemoryBrief, MemoryItem};
 use crate::domain::paging::{Cursor, PageLimit};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
@@ -12,7 +12,18 @@ use tokio_postgres::types::Type;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-/// The columns [`memory_from_row`] reads, from a relation aliased `m`.
+/// The columns [`memory_from_row`] reads but the content, from a relation
+/// aliased `m`: lists read the content only when asked for it.
+macro_rules! memory_columns_but_content {
+    () => {
+        "m.id, m.title, m.tags, m.kind, m.source, m.url, m.metadata,
+         m.captured_at, m.created_at, m.updated_at, m.capture_count,
+         m.user_tags, m.title_by_user, m.tags_by_user, m.conversation_key"
+    };
+}
+
+/// The columns [`memory_from_row`] reads, from a relation aliased `m`, in
+/// the order of the search functions' result type (migration 0010).
 macro_rules! memory_columns {
     () => {
         "m.id, m.title, m.content, m.tags, m.kind, m.source, m.url, m.metadata,
@@ -20,7 +31,7 @@ macro_rules! memory_columns {
          m.user_tags, m.title_by_user, m.tags_by_user, m.conversation_key"
     };
 }
-pub(crate) use memory_columns;
+pub(crate) use memory_columns_but_content;
 
 /// A memory with the bookkeeping that decides what recomputation may change.
 pub struct StoredMemory {
@@ -49,13 +60,15 @@ impl StoredMemory {
 pub const MEMORY_COLUMNS: &str = memory_columns!();
 
 /// `None` for the all-NULL row of an authorised caller with nothing found.
+/// A row without its content (no `content` column, or a NULL one) makes a
+/// memory whose content is empty: not loaded.
 pub fn memory_from_row(row: &Row) -> Option<StoredMemory> {
     let id: Option<Uuid> = row.get("id");
     Some(StoredMemory {
         memory: Memory {
             id: id?,
             title: row.get("title"),
-            content: row.get("content"),
+            content: row.try_get::<_, Option<String>>("content").ok().flatten().unwrap_or_default(),
             tags: row.get("tags"),
             kind: row.get("kind"),
             source: row.get("source"),
@@ -104,52 +117,77 @@ pub enum Outcome {
     Duplicate,
 }
 
-/// The statement of [`upsert`] after a CTE named `$caller` (a `tenant_id`
-/// column), `$2`..`$17` being [`UpsertParams`]: the worker prefixes its
-/// authentication and quota defaults, `memo-admin` a tenant by name. The work is done by the
-/// function `memo_upsert_memories` (migrations/0005_upsert_function.sql),
-/// whose plan Postgres keeps per server connection.
+/// The statement of [`capture_one`] and [`capture_many`] after a CTE named
+/// `$caller` (a `tenant_id` column), `$2`..`$17` being [`UpsertParams`] and
+/// `$18` whether to answer whole memories: the worker prefixes its
+/// authentication and quota defaults, `memo-admin` a tenant by name. The
+/// work is done by the function `memo_capture_memories`
+/// (migrations/0012_capture_brief.sql), whose plan Postgres keeps per server
+/// connection. Without `$18` its rows carry only what a batch result says of
+/// a memory, so the answer stays small however large the memories the items
+/// fold into.
 macro_rules! upsert_memories_sql {
     ($caller:literal) => {
         concat!(
             " select u.* from ",
             $caller,
-            " as caller cross join lateral memo_upsert_memories(
-              caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) u"
+            " as caller cross join lateral memo_capture_memories(
+              caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) u"
         )
     };
 }
 
-/// Stores many captures in one statement, in order, one result per item.
+/// Stores one capture and answers the memory as stored, content included.
 ///
 /// A conversation already stored is updated in place when the capture is
 /// newer; content already stored (whitespace folded, see
-/// `memo_content_hash`) is not stored twice; repeats within the batch are
-/// folded first. Unique indexes keep both rules exact under concurrency.
-///
-/// A batch that would leave the tenant over a quota stores nothing
-/// (`ApiError::QuotaExceeded`).
-pub async fn upsert(db: &Db, key: &KeyHash, items: &[Insert<'_>]) -> Result<Vec<(StoredMemory, Outcome)>, ApiError> {
-    const SQL: &str = authed!(with_quota_defaults!("$18", "$19"), upsert_memories_sql!("limited"));
+/// `memo_content_hash`) is not stored twice. Unique indexes keep both rules
+/// exact under concurrency. A capture that would leave the tenant over a
+/// quota stores nothing (`ApiError::QuotaExceeded`); nor does a batch.
+pub async fn capture_one(db: &Db, key: &KeyHash, item: Insert<'_>) -> Result<(StoredMemory, Outcome), ApiError> {
+    let row = upsert(db, key, &[item], true).await?.pop();
+    let row = row.ok_or_else(|| ApiError::Internal("a capture returned no result".into()))?;
+    let stored = memory_from_row(&row).ok_or_else(|| ApiError::Internal("a capture stored no row".into()))?;
+    Ok((stored, outcome_from_row(&row)))
+}
+
+/// Stores many captures in one statement, in order, one brief result per
+/// item (as [`capture_one`]; repeats within the batch are folded first).
+pub async fn capture_many(
+    db: &Db,
+    key: &KeyHash,
+    items: &[Insert<'_>],
+) -> Result<Vec<(MemoryBrief, Outcome)>, ApiError> {
+    upsert(db, key, items, false).await?.iter().map(|row| Ok((brief_from_row(row)?, outcome_from_row(row)))).collect()
+}
+
+async fn upsert(db: &Db, key: &KeyHash, items: &[Insert<'_>], whole: bool) -> Result<Vec<Row>, ApiError> {
+    const SQL: &str = authed!(with_quota_defaults!("$19", "$20"), upsert_memories_sql!("limited"));
     let params = UpsertParams::new(items);
     let quota = db.quota_defaults;
-    let all: Vec<Param<'_>> = params.as_params().into_iter().chain(quota.as_params()).collect();
-    let rows = db.query_authed(key, SQL, &all).await?;
-    rows.iter().map(upserted_from_row).collect()
+    let mut all = params.as_params().to_vec();
+    all.push((&whole, Type::BOOL));
+    all.extend(quota.as_params());
+    db.query_authed(key, SQL, &all).await
 }
 
 /// [`upsert_memories_sql!`] without its `caller` CTE.
 pub const UPSERT_MEMORIES_BODY: &str = upsert_memories_sql!("caller");
 
-/// One result row of the upsert statement.
-pub fn upserted_from_row(row: &Row) -> Result<(StoredMemory, Outcome), ApiError> {
-    let stored = memory_from_row(row).ok_or_else(|| ApiError::Internal("a capture stored no row".into()))?;
-    let outcome = match (row.get("sent"), row.get("inserted"), row.get("updated")) {
+/// What one result row of the upsert statement did.
+pub fn outcome_from_row(row: &Row) -> Outcome {
+    match (row.get("sent"), row.get("inserted"), row.get("updated")) {
         (true, true, _) => Outcome::Created,
         (true, false, true) => Outcome::Updated,
         _ => Outcome::Duplicate,
-    };
-    Ok((stored, outcome))
+    }
+}
+
+/// The memory of one result row of the upsert statement, in brief.
+pub fn brief_from_row(row: &Row) -> Result<MemoryBrief, ApiError> {
+    let id: Option<Uuid> = row.get("id");
+    let id = id.ok_or_else(|| ApiError::Internal("a capture stored no row".into()))?;
+    Ok(MemoryBrief { id, title: row.get("title"), tags: row.get("tags"), kind: row.get("kind") })
 }
 
 /// The columns of many [`Insert`]s as the arrays the upsert statement unnests.
@@ -227,29 +265,101 @@ pub async fn get(db: &Db, key: &KeyHash, id: Uuid) -> Result<StoredMemory, ApiEr
     memory_from_row(&rows[0]).ok_or(ApiError::NotFound)
 }
 
-/// Newest first, one page after `cursor`, plus one extra row if more follow.
+/// What a list page reads of each memory's content.
+#[derive(Debug, Clone, Copy)]
+pub struct ListContent {
+    /// Characters of content read for the preview.
+    pub preview_chars: usize,
+    /// `Some(bytes)`: read whole contents too, and end the page early once
+    /// they add up to `bytes` (a first memory larger than that still comes).
+    pub budget: Option<usize>,
+}
+
+/// One page of a list: its items, and whether more follow the last.
+pub struct ListPage {
+    pub items: Vec<(StoredMemory, MemoryItemStart)>,
+    pub more: bool,
+}
+
+impl ListPage {
+    /// The cursor of the page after this one, if there is one.
+    pub fn next_cursor(&self) -> Option<String> {
+        self.items.last().filter(|_| self.more).map(|(stored, _)| stored.memory.cursor().encode())
+    }
+}
+
+/// What a list row says of a memory's content besides the content.
+pub struct MemoryItemStart {
+    /// At most the first `preview_chars` characters.
+    pub start: String,
+    pub content_length: usize,
+}
+
+impl MemoryItemStart {
+    pub fn item(self, memory: Memory, preview_chars: usize) -> MemoryItem {
+        MemoryItem::new(memory, &self.start, self.content_length, preview_chars)
+    }
+}
+
+/// Newest first, one page after `cursor`: at most `limit` memories, and with
+/// contents at most `budget` bytes of them (see [`ListContent`]). Postgres
+/// sizes contents without reading them (`octet_length` of a stored value),
+/// so contents past the page's end are never read nor sent. `url`: only
+/// memories whose stored URL is exactly this (the index
+/// `memories_tenant_url` finds them; the statement is planned with the value).
 pub async fn list(
     db: &Db,
     key: &KeyHash,
     limit: PageLimit,
     cursor: Option<Cursor>,
-) -> Result<Vec<StoredMemory>, ApiError> {
+    content: ListContent,
+    url: Option<&str>,
+) -> Result<ListPage, ApiError> {
     const SQL: &str = authed!(
         "select ",
-        memory_columns!(),
-        " from caller left join lateral (
-             select * from memories
-             where tenant_id = caller.tenant_id
-               and ($3::timestamptz is null or (created_at, id) < ($3, $4))
-             order by created_at desc, id desc
-             limit $2) m on true
+        memory_columns_but_content!(),
+        ", case when $6 then m.content end as content, m.start, m.content_length, m.fetched
+         from caller left join lateral (
+             select p.*, substr(p.content, 1, $5) as start, char_length(p.content) as content_length,
+                    sum(octet_length(p.content)) over (order by p.created_at desc, p.id desc)
+                        - octet_length(p.content) as bytes_before,
+                    count(*) over () as fetched
+             from (select * from memories
+                   where tenant_id = caller.tenant_id
+                     and ($3::timestamptz is null or (created_at, id) < ($3, $4))
+                     and ($8::text is null or url = $8)
+                   order by created_at desc, id desc
+                   limit $2) p) m on true
+         where m.id is null or not $6 or m.bytes_before = 0 or m.bytes_before + octet_length(m.content) <= $7
          order by m.created_at desc, m.id desc"
     );
     let (after, after_id) = (cursor.map(|c| c.created_at), cursor.map(|c| c.id));
-    let rows = db
-        .query_authed(key, SQL, &[(&limit.probe(), Type::INT8), (&after, Type::TIMESTAMPTZ), (&after_id, Type::UUID)])
-        .await?;
-    Ok(rows.iter().filter_map(memory_from_row).collect())
+    let preview_chars = i32::try_from(content.preview_chars).unwrap_or(i32::MAX);
+    let whole = content.budget.is_some();
+    let budget = content.budget.map_or(i64::MAX, |b| i64::try_from(b).unwrap_or(i64::MAX));
+    let params: [Param<'_>; 7] = [
+        (&limit.probe(), Type::INT8),
+        (&after, Type::TIMESTAMPTZ),
+        (&after_id, Type::UUID),
+        (&preview_chars, Type::INT4),
+        (&whole, Type::BOOL),
+        (&budget, Type::INT8),
+        (&url, Type::TEXT),
+    ];
+    let rows = db.query_authed(key, SQL, &params).await?;
+    let fetched = rows[0].get::<_, Option<i64>>("fetched").unwrap_or(0) as usize;
+    let mut items: Vec<_> = rows
+        .iter()
+        .filter_map(|row| {
+            let start = MemoryItemStart {
+                start: row.get::<_, Option<String>>("start").unwrap_or_default(),
+                content_length: row.get::<_, Option<i32>>("content_length").unwrap_or(0) as usize,
+            };
+            memory_from_row(row).map(|stored| (stored, start))
+        })
+        .collect();
+    items.truncate(limit.get());
+    Ok(ListPage { more: fetched > items.len(), items })
 }
 
 /// The changes one PATCH makes. `None` leaves a column as it is.
@@ -317,7 +427,8 @@ pub async fn delete(db: &Db, key: &KeyHash, id: Uuid) -> Result<bool, ApiError> 
     Ok(rows[0].get::<_, Option<Uuid>>("id").is_some())
 }
 
-/// The old server's listing: newest first by offset, with the total.
+/// The old server's listing: newest first by offset, with the total; its
+/// items had no content, so the memories come without it.
 pub async fn list_by_offset(
     db: &Db,
     key: &KeyHash,
@@ -326,7 +437,7 @@ pub async fn list_by_offset(
 ) -> Result<(i64, Vec<Memory>), ApiError> {
     const SQL: &str = authed!(
         "select (select count(*) from memories where tenant_id = caller.tenant_id) as total, ",
-        memory_columns!(),
+        memory_columns_but_content!(),
         " from caller left join lateral (
              select * from memories
              where tenant_id = caller.tenant_id

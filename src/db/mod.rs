@@ -2,18 +2,23 @@
 //! binding `DB`, and every SQL statement the API runs.
 //!
 //! Nothing is shared across requests: workerd forbids I/O on behalf of another
-//! request, and Hyperdrive pools for us in production. Each API call runs one
-//! statement after connecting, sent with `query_typed` (an unnamed statement,
-//! so no separate prepare round trip). Every statement authenticates the
+//! request, and Hyperdrive pools for us in production. Statements are sent
+//! with `query_typed` (an unnamed statement, so no separate prepare round
+//! trip). Most API calls run one; a content patch reads before it writes, an
+//! export runs one per page, and an `Idempotency-Key` adds a claim before the
+//! request and a record after it. Every statement authenticates the
 //! caller itself through the [`authed!`] common table expression. Only the
 //! server connections behind the pool outlive a request, and searches keep
 //! their plans there ([`search`]).
 
 pub mod idempotency;
+pub mod keys;
 pub mod memories;
 pub mod search;
 pub mod socket;
 pub mod stats;
+pub mod tag_edits;
+pub mod tags;
 pub mod upkeep;
 
 use crate::auth::KeyHash;
@@ -106,8 +111,6 @@ pub struct Db {
     pub connect_ms: f64,
     /// Time spent in statements so far, from sending one to its last row.
     statements_ms: Cell<f64>,
-    /// Whether a statement has accepted the caller's key.
-    authenticated: Cell<bool>,
 }
 
 impl Db {
@@ -151,7 +154,6 @@ impl Db {
             },
             connect_ms: (worker::Date::now().as_millis() - started) as f64,
             statements_ms: Cell::new(0.0),
-            authenticated: Cell::new(false),
         })
     }
 
@@ -237,13 +239,7 @@ impl Db {
         if rows.is_empty() {
             return Err(ApiError::Unauthorized);
         }
-        self.authenticated.set(true);
         Ok(rows)
-    }
-
-    /// Whether a statement of this request has accepted the caller's key.
-    pub fn authenticated(&self) -> bool {
-        self.authenticated.get()
     }
 }
 

@@ -4,7 +4,7 @@
 //! `worker::Socket` takes a reader or writer lock on the socket's streams for
 //! every read and write and releases it afterwards, and sends each write as
 //! its own chunk. Profiled under workerd, that plumbing was the largest part
-//! of a request's CPU (lock handling alone ≈ 0.4 ms per capture). This stream
+//! of a request's CPU (figures in BENCHMARKS.md). This stream
 //! takes each lock once for the life of the connection and gathers writes
 //! until tokio-postgres flushes (or waits for an answer), so a request sends
 //! one chunk per round trip.

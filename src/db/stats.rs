@@ -15,6 +15,8 @@ pub struct Stats {
     pub by_source: Value,
     /// `[{tag, count}]`, most used first.
     pub top_tags: Value,
+    /// `[{day, count}]`: memories created on each of the last 90 days (UTC), oldest first, zeros included.
+    pub by_day: Value,
     /// What the tenant holds, as its quotas count it: memories and bytes.
     pub usage: (i64, i64),
     /// The tenant's quotas: its own (`memo-admin tenant quota`), else the defaults.
@@ -34,6 +36,12 @@ pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiEr
              (select coalesce(jsonb_agg(jsonb_build_object('tag', tag, 'count', n) order by n desc, tag), '[]') from
                  (select tag, count(*) as n from mine, unnest(mine.tags) as tag
                   group by tag order by n desc, tag limit $2) t) as top_tags,
+             (select jsonb_agg(jsonb_build_object('day', to_char(g.day, 'YYYY-MM-DD'), 'count', coalesce(c.n, 0))
+                               order by g.day)
+              from (select (now() at time zone 'UTC')::date - i as day from generate_series(0, 89) as i) g
+              left join (select (created_at at time zone 'UTC')::date as day, count(*) as n from mine
+                         where created_at >= ((now() at time zone 'UTC')::date - 89)::timestamp at time zone 'UTC'
+                         group by 1) c on c.day = g.day) as by_day,
              coalesce(u.memories, 0) as usage_memories, coalesce(u.bytes, 0) as usage_bytes,
              coalesce(t.quota_memories, $3) as quota_memories, coalesce(t.quota_bytes, $4) as quota_bytes
          from caller
@@ -49,6 +57,7 @@ pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiEr
         by_kind: row.get("by_kind"),
         by_source: row.get("by_source"),
         top_tags: row.get("top_tags"),
+        by_day: row.get("by_day"),
         usage: (row.get("usage_memories"), row.get("usage_bytes")),
         quota: (row.get("quota_memories"), row.get("quota_bytes")),
     })

@@ -129,24 +129,9 @@ impl Tags {
     }
 }
 
-/// Lowercase; every run of characters that are not letters or digits becomes
-/// one `-`; no leading or trailing `-`. Unicode letters are kept.
-pub fn normalise_tag(raw: &str) -> String {
-    let mut tag = String::with_capacity(raw.len());
-    let mut pending_dash = false;
-    for c in raw.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            if pending_dash && !tag.is_empty() {
-                tag.push('-');
-            }
-            pending_dash = false;
-            tag.push(c);
-        } else {
-            pending_dash = true;
-        }
-    }
-    tag
-}
+/// memo-core's tag rule (`C++` is `cpp`, as memo-core tags content), uncut:
+/// a user tag that is too long is refused, not shortened.
+pub use memo_core::normalize_tag_uncut as normalise_tag;
 
 /// Where a capture came from (`chatgpt-extension-v2`, `cli`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,7 +290,7 @@ mod tests {
     #[test]
     fn tags_normalise_dedupe_and_name_the_bad_one() {
         let tags = Tags::parse(json!(["Rust Lang", "rust-lang", "  C++ ", "Ünïcode_Tag"]), &limits()).unwrap();
-        assert_eq!(tags.as_slice(), ["rust-lang", "c", "ünïcode-tag"]);
+        assert_eq!(tags.as_slice(), ["rust-lang", "cpp", "ünïcode-tag"]);
         let error = Tags::parse(json!(["ok", "!!!"]), &limits()).unwrap_err();
         assert_eq!(error.field, "tags[1]");
         let error = Tags::parse(json!(["ok", 3]), &limits()).unwrap_err();
@@ -348,7 +333,7 @@ mod tests {
             prop_assert_eq!(normalise_tag(&tag), tag.clone());
             prop_assert!(!tag.starts_with('-') && !tag.ends_with('-'));
             prop_assert!(!tag.contains("--"));
-            prop_assert!(tag.chars().all(|c| c == '-' || c.is_alphanumeric()));
+            prop_assert!(tag.chars().all(|c| c == '-' || c.is_alphanumeric() || memo_core::is_combining_mark(c)));
         }
 
         #[test]

@@ -10,6 +10,8 @@ pub mod memory;
 pub mod paging;
 pub mod patch;
 pub mod search;
+pub mod tag_edits;
+pub mod tags;
 
 use crate::error::ApiError;
 use serde_json::{Map, Value};

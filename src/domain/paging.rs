@@ -7,7 +7,7 @@
 use crate::config::Limits;
 use crate::error::FieldError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use uuid::Uuid;
 
 /// `limit`: 1..=`max_page_size`, `default_page_size` when absent.
@@ -107,7 +107,14 @@ impl Cursor {
         if parts.next().is_some() || (tier.is_some() && score.is_none()) || (as_of.is_some() && tier.is_none()) {
             return None;
         }
-        Some(Cursor { created_at: DateTime::from_timestamp_micros(micros)?, id, score, tier, as_of })
+        let created_at = DateTime::from_timestamp_micros(micros)?;
+        // Every instant this API writes has a four-digit year (RFC 3339);
+        // one outside them may be one Postgres cannot represent.
+        let written = |t: DateTime<Utc>| (0..=9999).contains(&t.year());
+        if !written(created_at) || !as_of.is_none_or(written) {
+            return None;
+        }
+        Some(Cursor { created_at, id, score, tier, as_of })
     }
 }
 
@@ -145,6 +152,10 @@ mod tests {
             &URL_SAFE_NO_PAD.encode("1.00000000000000000000000000000000.3f800000.x"),
             &URL_SAFE_NO_PAD.encode("1.00000000000000000000000000000000.3f800000.1.soon"),
             &URL_SAFE_NO_PAD.encode("1.00000000000000000000000000000000.3f800000.1.2.3"),
+            // Instants Postgres cannot represent (a 500 once), or no memory has.
+            &URL_SAFE_NO_PAD.encode("-8000000000000000000.00000000000000000000000000000000"),
+            &URL_SAFE_NO_PAD.encode("300000000000000000.00000000000000000000000000000000"),
+            &URL_SAFE_NO_PAD.encode("1.00000000000000000000000000000000.3f800000.1.-8000000000000000000"),
         ] {
             assert_eq!(Cursor::parse(Some(bad)).unwrap_err().field, "cursor");
         }

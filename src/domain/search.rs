@@ -13,6 +13,12 @@
 //! | `source:cli`      | `source=cli`     | came from that source (exact)              |
 //! | `after:2025-01-31`| `after=…`        | saved on or after that day (UTC) or instant |
 //! | `before:2025-02`  | `before=…`       | saved before that day (UTC) or instant     |
+//! | `url:https://…`   | `url=…`          | stored with exactly that URL               |
+//!
+//! Dates lie between 1970 and a year after the request ([`EARLIEST_DATE`],
+//! [`DATES_AHEAD_DAYS`]): farther ones match nothing a user saved, and a
+//! range of thousands of years made the search keys' time window generate
+//! a million periods.
 //!
 //! Besides the web-search text it derives what typo tolerance and ranking
 //! need: the last word as a prefix (while typing), the positive words for
@@ -21,7 +27,7 @@
 //! phrases of single characters, matching how the database indexes them.
 
 use crate::config::Limits;
-use crate::domain::fields::{normalise_tag, Source};
+use crate::domain::fields::{normalise_tag, PageUrl, Source};
 use crate::error::FieldError;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use memo_core::Kind;
@@ -32,6 +38,12 @@ use uuid::Uuid;
 /// Shortest last word that is also matched as a prefix: shorter prefixes
 /// match too much of a large store to be useful, or fast.
 const MIN_PREFIX_CHARS: usize = 3;
+
+/// The earliest date a search accepts: 1970-01-01, the Unix epoch.
+pub const EARLIEST_DATE: DateTime<Utc> = DateTime::UNIX_EPOCH;
+
+/// How far past the request's time a search date may lie, in days.
+pub const DATES_AHEAD_DAYS: i64 = 366;
 
 /// The raw parameters of a search, as the request carried them.
 #[derive(Debug, Default, Clone)]
@@ -45,6 +57,7 @@ pub struct SearchParams<'a> {
     pub source: Option<&'a str>,
     pub before: Option<&'a str>,
     pub after: Option<&'a str>,
+    pub url: Option<&'a str>,
 }
 
 /// Conditions every hit must meet.
@@ -60,6 +73,8 @@ pub struct Filters {
     pub after: Option<DateTime<Utc>>,
     /// Saved before this instant.
     pub before: Option<DateTime<Utc>>,
+    /// Stored with exactly this URL.
+    pub url: Option<String>,
 }
 
 /// A parsed search: what to match and how to rank it.
@@ -102,10 +117,12 @@ enum Token<'a> {
     Source(&'a str),
     After(&'a str),
     Before(&'a str),
+    Url(&'a str),
 }
 
 impl SearchQuery {
-    pub fn parse(params: &SearchParams<'_>, limits: &Limits) -> Result<SearchQuery, FieldError> {
+    /// `now`: when the request arrived, which bounds its dates.
+    pub fn parse(params: &SearchParams<'_>, limits: &Limits, now: DateTime<Utc>) -> Result<SearchQuery, FieldError> {
         let raw = params.q.map(str::trim).unwrap_or_default();
         check_text("q", raw, limits.max_query_chars, "MAX_QUERY_CHARS")?;
         let mut filters = Filters::default();
@@ -115,8 +132,9 @@ impl SearchQuery {
                 Token::Tag(tag) => push_unique(&mut filters.all_tags, tag),
                 Token::Kind(name) => set_once(&mut filters.kind, "q", parse_kind("q", name)?)?,
                 Token::Source(name) => set_once(&mut filters.source, "q", parse_source("q", name, limits)?)?,
-                Token::After(date) => filters.after = Some(parse_instant("q", date)?),
-                Token::Before(date) => filters.before = Some(parse_instant("q", date)?),
+                Token::After(date) => filters.after = Some(parse_instant("q", "after:", date, now)?),
+                Token::Before(date) => filters.before = Some(parse_instant("q", "before:", date, now)?),
+                Token::Url(url) => set_once(&mut filters.url, "q", parse_url("q", url, limits)?)?,
                 text => text_tokens.push(text),
             }
         }
@@ -137,12 +155,15 @@ impl SearchQuery {
         if let Some(source) = params.source {
             set_once(&mut filters.source, "source", parse_source("source", source, limits)?)?;
         }
+        if let Some(url) = params.url {
+            set_once(&mut filters.url, "url", parse_url("url", url, limits)?)?;
+        }
         if let Some(after) = params.after {
-            let after = parse_instant("after", after)?;
+            let after = parse_instant("after", "after", after, now)?;
             filters.after = filters.after.max(Some(after));
         }
         if let Some(before) = params.before {
-            let before = parse_instant("before", before)?;
+            let before = parse_instant("before", "before", before, now)?;
             filters.before = Some(filters.before.map_or(before, |b| b.min(before)));
         }
         if let (Some(after), Some(before)) = (filters.after, filters.before) {
@@ -260,6 +281,7 @@ fn classify(token: &str) -> Token<'_> {
                 "source" => return Token::Source(value),
                 "after" => return Token::After(value),
                 "before" => return Token::Before(value),
+                "url" => return Token::Url(value),
                 _ => {}
             }
         }
@@ -295,11 +317,10 @@ fn is_prefix_word(word: &str) -> bool {
     word.chars().count() >= MIN_PREFIX_CHARS && !word.chars().any(is_cjk)
 }
 
-/// Han, kana and Hangul: scripts written without spaces between words. The
-/// ranges must match `memo_cjk_spaced` in `migrations/0002_search.sql`.
+/// A character the search index stores as a word of its own (Han, kana,
+/// Hangul); memo-core owns the rule and its database copy.
 pub fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
-        | '\u{ac00}'..='\u{d7af}' | '\u{f900}'..='\u{faff}')
+    memo_core::is_indexed_alone(c)
 }
 
 /// The database indexes each CJK character as a word of its own. A CJK run
@@ -403,18 +424,36 @@ fn parse_source(field: &str, raw: &str, limits: &Limits) -> Result<String, Field
     }
 }
 
+/// An absolute http(s) URL, compared as stored (`fields::PageUrl`).
+fn parse_url(field: &str, raw: &str, limits: &Limits) -> Result<String, FieldError> {
+    PageUrl::parse(field, raw, limits).map(|url| url.as_str().to_owned())
+}
+
 /// `YYYY-MM-DD` (midnight UTC), `YYYY-MM` (the first of the month) or an
-/// RFC 3339 instant.
-fn parse_instant(field: &str, raw: &str) -> Result<DateTime<Utc>, FieldError> {
+/// RFC 3339 instant, from 1970 to a year after `now` (`name` is how the
+/// request wrote it: `after:` in `q`, or the parameter).
+fn parse_instant(field: &str, name: &str, raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
     let raw = raw.trim();
     let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d"))
         .ok()
         .and_then(|date| date.and_hms_opt(0, 0, 0))
         .map(|midnight| midnight.and_utc());
-    day.or_else(|| DateTime::parse_from_rfc3339(raw).ok().map(|t| t.with_timezone(&Utc))).ok_or_else(|| {
-        FieldError::new(field, format!("{field}: {raw:?} is not a date (YYYY-MM-DD, YYYY-MM or RFC 3339)"))
-    })
+    let instant =
+        day.or_else(|| DateTime::parse_from_rfc3339(raw).ok().map(|t| t.with_timezone(&Utc))).ok_or_else(|| {
+            FieldError::new(field, format!("{name} {raw:?} is not a date (YYYY-MM-DD, YYYY-MM or RFC 3339)"))
+        })?;
+    let latest = now.checked_add_signed(TimeDelta::days(DATES_AHEAD_DAYS)).unwrap_or(DateTime::<Utc>::MAX_UTC);
+    if instant < EARLIEST_DATE || instant > latest {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "{name} {raw:?} is outside the dates a search accepts: 1970-01-01 to {}",
+                latest.format("%Y-%m-%d")
+            ),
+        ));
+    }
+    Ok(instant)
 }
 
 #[cfg(test)]
@@ -422,8 +461,17 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// When the tests' requests arrive.
+    fn now() -> DateTime<Utc> {
+        day("2026-06-01T00:00:00Z")
+    }
+
     fn parse(q: &str) -> Result<SearchQuery, FieldError> {
-        SearchQuery::parse(&SearchParams { q: Some(q), ..Default::default() }, &Limits::default())
+        parse_params(&SearchParams { q: Some(q), ..Default::default() })
+    }
+
+    fn parse_params(params: &SearchParams<'_>) -> Result<SearchQuery, FieldError> {
+        SearchQuery::parse(params, &Limits::default(), now())
     }
 
     fn day(text: &str) -> DateTime<Utc> {
@@ -432,8 +480,7 @@ mod tests {
 
     #[test]
     fn q_is_required_and_bounded() {
-        let limits = Limits::default();
-        assert_eq!(SearchQuery::parse(&SearchParams::default(), &limits).unwrap_err().field, "q");
+        assert_eq!(parse_params(&SearchParams::default()).unwrap_err().field, "q");
         assert_eq!(parse("  ").unwrap_err().field, "q");
         assert_eq!(parse(&"a".repeat(513)).unwrap_err().field, "q");
         assert_eq!(parse("a\0b").unwrap_err().field, "q");
@@ -517,11 +564,25 @@ mod tests {
     }
 
     #[test]
+    fn a_url_is_a_filter_in_q_and_as_a_parameter() {
+        let query = parse("url:https://example.com/a?b=c#d heron").unwrap();
+        assert_eq!(query.filters.url.as_deref(), Some("https://example.com/a?b=c#d"));
+        assert_eq!(query.text.as_deref(), Some("heron"));
+        let params = SearchParams { url: Some(" https://example.com/x "), ..Default::default() };
+        assert_eq!(parse_params(&params).unwrap().filters.url.as_deref(), Some("https://example.com/x"));
+        assert_eq!(parse("url:ftp://example.com").unwrap_err().field, "q");
+        assert_eq!(parse_params(&SearchParams { url: Some("nope"), ..Default::default() }).unwrap_err().field, "url");
+        let both =
+            SearchParams { q: Some("url:https://a.example"), url: Some("https://b.example"), ..Default::default() };
+        assert_eq!(parse_params(&both).unwrap_err().field, "url");
+    }
+
+    #[test]
     fn filters_alone_are_a_query() {
         let query = parse("#rust").unwrap();
         assert_eq!((query.text, query.prefix, query.fuzzy_words), (None, None, None));
         let params = SearchParams { kind: Some("web_page"), ..Default::default() };
-        assert_eq!(SearchQuery::parse(&params, &Limits::default()).unwrap().filters.kind, Some(Kind::WebPage));
+        assert_eq!(parse_params(&params).unwrap().filters.kind, Some(Kind::WebPage));
     }
 
     #[test]
@@ -537,7 +598,6 @@ mod tests {
     fn bad_filter_values_name_their_field() {
         assert_eq!(parse("kind:podcast").unwrap_err().field, "q");
         assert_eq!(parse("after:yesterday").unwrap_err().field, "q");
-        let limits = Limits::default();
         let cases = [
             ("kind", SearchParams { kind: Some("podcast"), ..Default::default() }),
             ("before", SearchParams { before: Some("2025-13-01"), ..Default::default() }),
@@ -549,7 +609,29 @@ mod tests {
             ("before", SearchParams { after: Some("2025-02-01"), before: Some("2025-01-01"), ..Default::default() }),
         ];
         for (field, params) in cases {
-            assert_eq!(SearchQuery::parse(&params, &limits).unwrap_err().field, field, "{params:?}");
+            assert_eq!(parse_params(&params).unwrap_err().field, field, "{params:?}");
+        }
+    }
+
+    #[test]
+    fn dates_lie_between_1970_and_a_year_ahead() {
+        // The query: a million 90-day periods for the search keys.
+        let far = parse("after:-4000-01-01 before:+262000-01-01").unwrap_err();
+        assert_eq!(far.field, "q");
+        assert!(far.message.contains("after:"), "{}", far.message);
+        assert_eq!(parse("before:+262000-01-01").unwrap_err().field, "q");
+        assert_eq!(parse("after:1969-12-31T23:59:59Z").unwrap_err().field, "q");
+        assert!(parse("after:1970-01-01 rust").is_ok());
+        assert!(parse("before:2027-06-01").is_ok(), "a year after now");
+        assert!(parse("before:2027-06-03").is_err(), "past a year and a day after now");
+        for (field, params) in [
+            ("after", SearchParams { after: Some("0001-01-01"), ..Default::default() }),
+            ("before", SearchParams { before: Some("9999-12-31"), ..Default::default() }),
+            ("after", SearchParams { q: Some("rust"), after: Some("-4000-01-01"), ..Default::default() }),
+        ] {
+            let error = parse_params(&params).unwrap_err();
+            assert_eq!(error.field, field, "{params:?}");
+            assert!(error.message.contains("1970-01-01 to 2027-06-02"), "{}", error.message);
         }
     }
 
@@ -563,7 +645,7 @@ mod tests {
             before: Some("2025-06-01"),
             ..Default::default()
         };
-        let query = SearchQuery::parse(&params, &Limits::default()).unwrap();
+        let query = parse_params(&params).unwrap();
         assert_eq!(query.filters.all_tags, ["rust", "async"]);
         assert_eq!(query.filters.any_tags, ["web", "cli", "db"]);
         assert_eq!(query.filters.after, Some(day("2025-02-01T11:00:00Z")), "the later lower bound wins");
@@ -590,7 +672,7 @@ mod tests {
         #[test]
         fn parsing_never_panics(q in "\\PC{0,80}", tag in "\\PC{0,12}", date in "\\PC{0,12}") {
             let params = SearchParams { q: Some(&q), tags: vec![&tag], before: Some(&date), ..Default::default() };
-            let _ = SearchQuery::parse(&params, &Limits::default());
+            let _ = parse_params(&params);
         }
 
         #[test]

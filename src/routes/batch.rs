@@ -2,11 +2,11 @@
 //! and one database round trip, one result per item in order. Items that
 //! fail to parse are reported and the rest are stored.
 
-use super::memories::Captured;
 use super::Ctx;
 use crate::auth::KeyHash;
 use crate::capture::Prepared;
 use crate::db::memories::{self as sql, Outcome};
+use crate::domain::memory::MemoryBrief;
 use crate::domain::parse_object;
 use crate::error::{ApiError, FieldError};
 use crate::http::Reply;
@@ -16,9 +16,9 @@ use serde_json::Value;
 #[derive(Serialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 enum ItemResult {
-    Created { index: usize, memory: Captured },
-    Updated { index: usize, memory: Captured },
-    Duplicate { index: usize, memory: Captured },
+    Created { index: usize, memory: MemoryBrief },
+    Updated { index: usize, memory: MemoryBrief },
+    Duplicate { index: usize, memory: MemoryBrief },
     Error { index: usize, error: ItemError },
 }
 
@@ -87,7 +87,9 @@ pub async fn capture(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiE
     store_all(cx, key, prepared, &locate).await
 }
 
-/// Stores every item that parsed, in one statement, and reports on each in order.
+/// Stores every item that parsed, in one statement, and reports on each in
+/// order: what happened and the memory in brief, never its content, so the
+/// answer (and the idempotency record keeping it) stays small.
 pub async fn store_all(
     cx: &Ctx,
     key: &KeyHash,
@@ -111,9 +113,8 @@ pub async fn store_all(
         sql::check_key(cx.db().await?, key).await?;
     } else {
         let inserts: Vec<_> = prepared.iter().map(|(_, p)| p.insert()).collect();
-        let stored = sql::upsert(cx.db().await?, key, &inserts).await?;
-        for ((index, _), (stored, outcome)) in prepared.iter().zip(stored) {
-            let memory = Captured::new(stored.memory, outcome);
+        let stored = sql::capture_many(cx.db().await?, key, &inserts).await?;
+        for ((index, _), (memory, outcome)) in prepared.iter().zip(stored) {
             let index = *index;
             results[index] = Some(match outcome {
                 Outcome::Created => ItemResult::Created { index, memory },

@@ -6,7 +6,8 @@ use super::search::SearchRequest;
 use super::Ctx;
 use crate::auth::KeyHash;
 use crate::db::memories as sql;
-use crate::domain::memory::Memory;
+use crate::db::search::PageContent;
+use crate::domain::memory::{preview, Memory};
 use crate::domain::paging::PageLimit;
 use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
@@ -73,16 +74,16 @@ pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, Api
 }
 
 /// `GET /search?q&limit` → `{query, count, results}`, now ranked full-text.
+/// A missing or empty `q` is a 400, as the old server answered.
 pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
-    let request = SearchRequest::parse(params, &cx.config.limits)?;
+    if params.get("q").is_none_or(str::is_empty) {
+        return Err(ApiError::MissingParameter(FieldError::new("q", "q is required")));
+    }
+    let mut request = SearchRequest::parse(params, &cx.config.limits, cx.now)?;
+    request.content = PageContent { preview_chars: CONTENT_PREVIEW_CHARS, budget: None };
     let (hits, _) = request.run(cx, key).await?;
-    let results: Vec<_> = hits
-        .iter()
-        .map(|hit| {
-            let preview = hit.memory.content.chars().take(CONTENT_PREVIEW_CHARS).collect();
-            Summary::of(&hit.memory, Some(preview))
-        })
-        .collect();
+    let results: Vec<_> =
+        hits.iter().map(|hit| Summary::of(&hit.memory, Some(preview(&hit.start, CONTENT_PREVIEW_CHARS).0))).collect();
     Reply::json(200, &json!({"query": request.query.raw(), "count": results.len(), "results": results}))
 }
 

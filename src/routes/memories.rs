@@ -3,16 +3,17 @@
 use super::Ctx;
 use crate::auth::KeyHash;
 use crate::capture::Prepared;
-use crate::db::memories::{self as sql, Outcome, StoredMemory, Update};
-use crate::domain::fields::{Content, Title};
-use crate::domain::memory::Memory;
-use crate::domain::paging::{next_cursor, Cursor, PageLimit};
+use crate::db::memories::{self as sql, ListContent, Outcome, StoredMemory, Update};
+use crate::domain::fields::{Content, PageUrl, Title};
+use crate::domain::memory::{Memory, MemoryItem};
+use crate::domain::paging::{Cursor, PageLimit};
 use crate::domain::parse_object;
 use crate::domain::patch::MemoryPatch;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
 use memo_core::CaptureInput;
 use serde::Serialize;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// A capture's answer: the memory, and what the capture did to it.
@@ -48,12 +49,14 @@ pub async fn create(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiEr
 /// Parses a capture body, titles and tags it, and stores it. Shared with the
 /// old server's `POST /memory`.
 pub async fn capture(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Captured, ApiError> {
-    let prepared = Prepared::capture(parse_object(body)?, &cx.config.limits, cx.analyzer()?, cx.now)?;
+    capture_object(cx, key, parse_object(body)?).await
+}
+
+/// [`capture`] of a body already parsed (the MCP tool `memo_save`).
+pub async fn capture_object(cx: &Ctx, key: &KeyHash, body: Map<String, Value>) -> Result<Captured, ApiError> {
+    let prepared = Prepared::capture(body, &cx.config.limits, cx.analyzer()?, cx.now)?;
     let db = cx.db().await?;
-    let (stored, outcome) = sql::upsert(db, key, &[prepared.insert()])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::Internal("a capture returned no result".into()))?;
+    let (stored, outcome) = sql::capture_one(db, key, prepared.insert()).await?;
     Ok(Captured::new(stored.memory, outcome))
 }
 
@@ -81,13 +84,32 @@ struct Page<T> {
     next_cursor: Option<String>,
 }
 
-/// `GET /v1/memories?limit&cursor`: newest first.
+/// `include`: `content` adds each item's content to a list or search page,
+/// which then ends early at `MAX_PAGE_CONTENT_BYTES` of contents.
+pub fn include_content(params: &Params) -> Result<bool, ApiError> {
+    match params.get("include") {
+        None | Some("") => Ok(false),
+        Some("content") => Ok(true),
+        Some(_) => Err(FieldError::new("include", "include must be content (or left out)").into()),
+    }
+}
+
+/// `GET /v1/memories?limit&cursor&include&url`: newest first; items carry a
+/// preview of their content, and the content itself with `include=content`;
+/// `url` keeps only the memories stored with exactly that URL (the
+/// extension's saved state).
 pub async fn list(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
-    let limit = PageLimit::parse(params.get("limit"), &cx.config.limits)?;
+    let limits = &cx.config.limits;
+    let limit = PageLimit::parse(params.get("limit"), limits)?;
     let cursor = Cursor::parse(params.get("cursor"))?;
+    let budget = include_content(params)?.then_some(limits.max_page_content_bytes);
+    let content = ListContent { preview_chars: limits.preview_chars, budget };
+    let url = params.get("url").map(|raw| PageUrl::parse("url", raw, limits)).transpose()?;
     let db = cx.db().await?;
-    let mut items: Vec<Memory> = sql::list(db, key, limit, cursor).await?.into_iter().map(|s| s.memory).collect();
-    let next_cursor = next_cursor(&mut items, limit, Memory::cursor);
+    let page = sql::list(db, key, limit, cursor, content, url.as_ref().map(PageUrl::as_str)).await?;
+    let next_cursor = page.next_cursor();
+    let items: Vec<MemoryItem> =
+        page.items.into_iter().map(|(stored, start)| start.item(stored.memory, limits.preview_chars)).collect();
     Reply::json(200, &Page { items, next_cursor })
 }
 
@@ -101,6 +123,11 @@ const PATCH_ATTEMPTS: usize = 3;
 pub async fn patch(cx: &Ctx, key: &KeyHash, id: &str, body: &[u8]) -> Result<Reply, ApiError> {
     let id = parse_id(id)?;
     let patch = MemoryPatch::parse(parse_object(body)?, &cx.config.limits)?;
+    Reply::json(200, &apply_patch(cx, key, id, &patch).await?)
+}
+
+/// Applies a parsed patch (shared with the MCP tool `memo_update`).
+pub async fn apply_patch(cx: &Ctx, key: &KeyHash, id: Uuid, patch: &MemoryPatch) -> Result<Memory, ApiError> {
     let db = cx.db().await?;
     let direct = Update {
         title: patch.title.as_ref().map(Title::as_str),
@@ -113,11 +140,11 @@ pub async fn patch(cx: &Ctx, key: &KeyHash, id: &str, body: &[u8]) -> Result<Rep
     };
     let Some(content) = &patch.content else {
         // Title and tags alone need nothing recomputed: one statement.
-        return Reply::json(200, &sql::update(db, key, id, &direct).await?.ok_or(ApiError::NotFound)?);
+        return sql::update(db, key, id, &direct).await?.ok_or(ApiError::NotFound);
     };
     for _ in 0..PATCH_ATTEMPTS {
         let current = sql::get(db, key, id).await?;
-        let analysis = reanalyse(cx, &current, content, &patch)?;
+        let analysis = reanalyse(cx, &current, content, patch)?;
         let change = Update {
             title: direct.title.or((!current.title_by_user).then_some(analysis.title.as_str())),
             tags: direct.tags.or((!current.tags_by_user).then_some(analysis.tags.as_slice())),
@@ -127,7 +154,7 @@ pub async fn patch(cx: &Ctx, key: &KeyHash, id: &str, body: &[u8]) -> Result<Rep
             ..direct
         };
         if let Some(memory) = sql::update(db, key, id, &change).await? {
-            return Reply::json(200, &memory);
+            return Ok(memory);
         }
     }
     Err(ApiError::Internal(format!("memory {id} kept changing during {PATCH_ATTEMPTS} patch attempts")))

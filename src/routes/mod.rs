@@ -1,6 +1,7 @@
 //! Request handlers, a module per resource. Each handler parses its input
 //! into domain types, asks memo-core for titles and tags where content
-//! changes, runs one SQL statement from `db`, and answers JSON.
+//! changes, runs its SQL statements from `db` (usually one; see `db`), and
+//! answers JSON.
 
 pub mod batch;
 pub mod health;
@@ -9,13 +10,15 @@ pub mod memories;
 pub mod openapi;
 pub mod search;
 pub mod stats;
+pub mod tag_edits;
+pub mod tags;
 pub mod transfer;
 
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::sync::OnceLock;
 use worker::Env;
 
@@ -35,11 +38,13 @@ pub struct Ctx {
     /// The request's connection, opened on first use and closed when the
     /// request ends.
     db: OnceCell<Db>,
+    /// Set once the caller's key is known valid (`auth::authenticate`).
+    authenticated: Cell<bool>,
 }
 
 impl Ctx {
     pub fn new(env: Env, config: &'static Config, now: DateTime<Utc>) -> Ctx {
-        Ctx { env, config, now, db: OnceCell::new() }
+        Ctx { env, config, now, db: OnceCell::new(), authenticated: Cell::new(false) }
     }
 
     pub async fn db(&self) -> Result<&Db, ApiError> {
@@ -55,9 +60,14 @@ impl Ctx {
         self.db.get().map(|db| DbTimings { connect_ms: db.connect_ms, statements_ms: db.statements_ms() })
     }
 
-    /// Whether the database accepted the caller's key during this request.
+    /// Whether the caller's key was found valid during this request.
     pub fn authenticated(&self) -> bool {
-        self.db.get().is_some_and(Db::authenticated)
+        self.authenticated.get()
+    }
+
+    /// Records that the caller's key is valid.
+    pub fn set_authenticated(&self) {
+        self.authenticated.set(true);
     }
 
     /// Ends the request's connection, if it opened one.

@@ -1,16 +1,18 @@
-//! `GET /v1/search?q&tag&any_tag&kind&source&before&after&limit&cursor`:
+//! `GET /v1/search?q&tag&any_tag&kind&source&url&before&after&limit&cursor&include`:
 //! ranked full-text search with filters and typo tolerance (the query
 //! language is in `domain::search`).
 
+use super::memories::include_content;
 use super::Ctx;
 use crate::auth::KeyHash;
 use crate::config::Limits;
-use crate::db::search::{self as sql, Hit, Match, SearchLimits};
-use crate::domain::memory::Memory;
+use crate::db::search::{self as sql, params::Inputs, Hit, Match, PageContent, SearchLimits};
+use crate::domain::memory::MemoryItem;
 use crate::domain::paging::{next_cursor, Cursor, PageLimit};
 use crate::domain::search::{SearchParams, SearchQuery};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::http::{Params, Reply};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// A parsed search request, shared with the old server's `GET /search`.
@@ -20,10 +22,13 @@ pub struct SearchRequest {
     pub cursor: Option<Cursor>,
     /// The deployment's search limits.
     pub limits: SearchLimits,
+    /// What the page carries of each hit's content.
+    pub content: PageContent,
 }
 
 impl SearchRequest {
-    pub fn parse(params: &Params, limits: &Limits) -> Result<SearchRequest, FieldError> {
+    /// `now`: when the request arrived, which bounds its dates.
+    pub fn parse(params: &Params, limits: &Limits, now: DateTime<Utc>) -> Result<SearchRequest, ApiError> {
         let search = SearchParams {
             q: params.get("q"),
             tags: params.all("tag"),
@@ -32,12 +37,17 @@ impl SearchRequest {
             source: params.get("source"),
             before: params.get("before"),
             after: params.get("after"),
+            url: params.get("url"),
         };
         Ok(SearchRequest {
-            query: SearchQuery::parse(&search, limits)?,
+            query: SearchQuery::parse(&search, limits, now)?,
             limit: PageLimit::parse(params.get("limit"), limits)?,
             cursor: Cursor::parse(params.get("cursor"))?,
             limits: SearchLimits::of(limits),
+            content: PageContent {
+                preview_chars: limits.preview_chars,
+                budget: include_content(params)?.then_some(limits.max_page_content_bytes),
+            },
         })
     }
 
@@ -47,10 +57,23 @@ impl SearchRequest {
         let db = cx.db().await?;
         let as_of = self.cursor.and_then(|cursor| cursor.as_of);
         let query = self.query.as_of(as_of);
-        let found = sql::search(db, key, &query, self.limit, self.cursor, self.limits).await?;
+        let inputs = Inputs {
+            query: &query,
+            limit: self.limit,
+            cursor: self.cursor,
+            limits: self.limits,
+            content: self.content,
+        };
+        let found = sql::search(db, key, &inputs).await?;
         let as_of = as_of.or(found.newest);
         let mut hits = found.hits;
-        let next = next_cursor(&mut hits, self.limit, |hit| Cursor { as_of, ..hit.cursor() });
+        let cursor = |hit: &Hit| Cursor { as_of, ..hit.cursor() };
+        // A page cut at its budget of content goes on from its last hit.
+        let next = if found.cut {
+            hits.last().map(|hit| cursor(hit).encode())
+        } else {
+            next_cursor(&mut hits, self.limit, cursor)
+        };
         Ok((hits, next))
     }
 }
@@ -58,7 +81,7 @@ impl SearchRequest {
 #[derive(Serialize)]
 struct Item {
     #[serde(flatten)]
-    memory: Memory,
+    item: MemoryItem,
     snippet: String,
     score: f32,
     /// `text` for full-text hits, `fuzzy` for typo or prefix matches, `id`
@@ -75,11 +98,17 @@ struct Results<'a> {
 }
 
 pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, ApiError> {
-    let request = SearchRequest::parse(params, &cx.config.limits)?;
+    let request = SearchRequest::parse(params, &cx.config.limits, cx.now)?;
     let (hits, next_cursor) = request.run(cx, key).await?;
+    let preview_chars = request.content.preview_chars;
     let items = hits
         .into_iter()
-        .map(|hit| Item { memory: hit.memory, snippet: hit.snippet, score: hit.score, matched: hit.matched })
+        .map(|hit| Item {
+            item: MemoryItem::new(hit.memory, &hit.start, hit.content_length, preview_chars),
+            snippet: hit.snippet,
+            score: hit.score,
+            matched: hit.matched,
+        })
         .collect();
     Reply::json(200, &Results { query: request.query.raw(), items, next_cursor })
 }

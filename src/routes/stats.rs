@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// How many tags `top_tags` lists.
-const TOP_TAGS: i64 = 10;
+pub const TOP_TAGS: i64 = 10;
 
 #[derive(Serialize)]
 struct Stats {
@@ -17,6 +17,7 @@ struct Stats {
     by_kind: Value,
     by_source: Value,
     top_tags: Value,
+    by_day: Value,
     /// What the tenant holds, as its quotas count it.
     usage: Amounts,
     /// The tenant's quotas.
@@ -56,6 +57,7 @@ pub async fn stats(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
             by_kind: stats.by_kind,
             by_source: stats.by_source,
             top_tags: stats.top_tags,
+            by_day: stats.by_day,
             usage: stats.usage.into(),
             quota: stats.quota.into(),
             db: Timings { connect_ms: db.connect_ms, query_ms },

@@ -5,7 +5,7 @@ use super::batch::store_all;
 use super::Ctx;
 use crate::auth::KeyHash;
 use crate::capture::Prepared;
-use crate::db::memories::{self as sql, StoredMemory};
+use crate::db::memories::{self as sql, ListContent, ListPage};
 use crate::db::Db;
 use crate::domain::export::{ExportEnd, SCHEMA};
 use crate::domain::paging::{Cursor, PageLimit};
@@ -16,32 +16,45 @@ use serde_json::Value;
 
 /// Where the export stream stands between pages.
 enum Export {
-    Page(Vec<StoredMemory>),
+    /// A page's lines, ready to send, how many memories they hold, and where
+    /// the next page starts.
+    Lines(Vec<u8>, u64, Option<Cursor>),
     Fetch(Cursor),
     End,
     Done,
 }
 
-fn lines(page: &[StoredMemory]) -> Vec<u8> {
+/// What an export page reads: whole contents, up to `MAX_PAGE_CONTENT_BYTES`.
+fn export_content(cx: &Ctx) -> ListContent {
+    ListContent { preview_chars: 0, budget: Some(cx.config.limits.max_page_content_bytes) }
+}
+
+/// A page as export lines, and the cursor of the page after it. The rows
+/// are dropped here: the stream holds one page, as lines.
+fn lines(page: ListPage) -> Export {
     let mut out = Vec::new();
-    for stored in page {
+    for (stored, _) in &page.items {
         // A struct of strings, numbers and JSON values always serialises.
         if serde_json::to_writer(&mut out, &stored.export_line()).is_ok() {
             out.push(b'\n');
         }
     }
-    out
+    let next = if page.more { page.items.last().map(|(last, _)| last.memory.cursor()) } else { None };
+    Export::Lines(out, page.items.len() as u64, next)
 }
 
-/// Streams every memory, newest first, a page at a time: memory use stays
-/// one page however large the tenant is. The key is checked with the first
-/// page, before the answer starts.
+/// Streams every memory, newest first, a page at a time: a page holds at
+/// most `MAX_PAGE_SIZE` memories and `MAX_PAGE_CONTENT_BYTES` of contents
+/// (or one larger memory), and the stream holds one page however large the
+/// tenant is. The key is checked with the first page, before the answer
+/// starts.
 pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
     let db = Db::connect(&cx.env, cx.config).await?;
     let limit = PageLimit::largest(&cx.config.limits);
-    let first = sql::list(&db, key, limit, None).await?;
+    let content = export_content(cx);
+    let first = lines(sql::list(&db, key, limit, None, content, None).await?);
     let key = key.clone();
-    let state = (Export::Page(first), db, 0u64);
+    let state = (first, db, 0u64);
     let pages = stream::unfold(state, move |(state, db, count)| {
         let key = key.clone();
         async move {
@@ -53,21 +66,11 @@ pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
                     line.push(b'\n');
                     Some((Ok(line), (Export::Done, db, count)))
                 }
-                Export::Page(mut page) => {
-                    let next = if page.len() > limit.get() {
-                        page.truncate(limit.get());
-                        page.last().map_or(Export::End, |last| Export::Fetch(last.memory.cursor()))
-                    } else {
-                        Export::End
-                    };
-                    let count = count + page.len() as u64;
-                    Some((Ok(lines(&page)), (next, db, count)))
+                Export::Lines(out, memories, next) => {
+                    Some((Ok(out), (next.map_or(Export::End, Export::Fetch), db, count + memories)))
                 }
-                Export::Fetch(cursor) => match sql::list(&db, &key, limit, Some(cursor)).await {
-                    Ok(page) => {
-                        let next = Export::Page(page);
-                        Some((Ok(Vec::new()), (next, db, count)))
-                    }
+                Export::Fetch(cursor) => match sql::list(&db, &key, limit, Some(cursor), content, None).await {
+                    Ok(page) => Some((Ok(Vec::new()), (lines(page), db, count))),
                     // The status is sent already: cut the stream short, so
                     // the missing end line tells the client it is incomplete.
                     Err(error) => Some((Err(worker::Error::RustError(error.code().into())), (Export::Done, db, count))),
@@ -78,11 +81,21 @@ pub async fn export(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
     Ok(Reply::stream("application/x-ndjson; charset=utf-8", Box::pin(pages)))
 }
 
+fn line_count(max: usize, got: usize) -> ApiError {
+    FieldError::new("body", format!("an import holds 1 to {max} lines (MAX_IMPORT_LINES); got {got}")).into()
+}
+
 /// `POST /v1/import`: NDJSON of export lines or plain captures, at most
 /// `MAX_IMPORT_LINES`, stored like a batch with one result per line.
 /// Importing the same export twice stores nothing new.
 pub async fn import(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| ApiError::InvalidJson("the body is not UTF-8".into()))?;
+    let max = cx.config.limits.max_import_lines;
+    // Counted before any line is parsed: an export's end line is one more.
+    let lines = text.lines().filter(|line| !line.trim().is_empty()).count();
+    if lines > max + 1 {
+        return Err(line_count(max, lines));
+    }
     let analyzer = cx.analyzer()?;
     let mut numbers = Vec::new();
     let mut items = Vec::new();
@@ -101,10 +114,8 @@ pub async fn import(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiEr
         numbers.push(number);
         items.push(item);
     }
-    let max = cx.config.limits.max_import_lines;
     if items.is_empty() || items.len() > max {
-        let message = format!("an import holds 1 to {max} lines (MAX_IMPORT_LINES); got {}", items.len());
-        return Err(FieldError::new("body", message).into());
+        return Err(line_count(max, items.len()));
     }
     let locate = |index: usize, field: Option<&str>| match field {
         Some(field) => format!("line {}: {field}", numbers[index]),

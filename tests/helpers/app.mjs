@@ -4,7 +4,6 @@
 // `wrangler dev`) and passes it in MEMO_TEST_* variables; a test file run on
 // its own (`node --test tests/x.test.mjs`) starts its own. Every test gets
 // fresh tenants, so tests never see each other's data.
-import { randomUUID } from "node:crypto";
 import { buildAdmin, startScratchStack } from "../../scripts/lib/stack.mjs";
 import { ensureToolchain } from "../../scripts/lib/toolchain.mjs";
 import { after } from "node:test";
@@ -12,6 +11,7 @@ import { TEST_VARS } from "./config.mjs";
 import { App } from "./client.mjs";
 
 export { App, Client } from "./client.mjs";
+export { memoryLaneCapture } from "./captures.mjs";
 
 let shared;
 /** Stops the stack this file started, if it started one. */
@@ -40,23 +40,4 @@ export async function spawnApp() {
     return new App(s);
   });
   return shared;
-}
-
-/** A capture shaped like the MemoryLane extension's. */
-export function memoryLaneCapture({ platform = "ChatGPT", id = randomUUID(), content } = {}) {
-  const host = platform === "Claude" ? "claude.ai/chat" : "chatgpt.com/c";
-  return {
-    content:
-      content ??
-      `Human: How do I fix the asyncpg pool error in my python api server?\nAssistant: Use a pool and acquire a connection per request.`,
-    source: platform === "Claude" ? "claude-extension" : "chatgpt-extension-v2",
-    metadata: {
-      url: `https://${host}/${id}`,
-      platform,
-      conversation_id: id,
-      captureMethod: "manual",
-      richContent: { images: [], codeBlocks: [{ language: "python" }], artifacts: [] },
-      messageCount: 2,
-    },
-  };
 }

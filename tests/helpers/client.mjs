@@ -1,8 +1,11 @@
 // App and Client: a running stack and a thin HTTP client for it, without
 // node:test, so the reliability scripts can use them outside the test runner.
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { admin } from "../../scripts/lib/stack.mjs";
+import { sql } from "./pg.mjs";
+
+/** Tenants made per memo-admin run: one process serves a test file's tenants. */
+const TENANT_BATCH = 12;
 
 export class App {
   constructor({ baseUrl, databaseUrl, logFile }) {
@@ -12,11 +15,17 @@ export class App {
     this.logFile = logFile;
   }
 
+  /** Tenants with a key each, made ahead by one memo-admin run. */
+  #spareTenants = [];
+
   /** A new tenant with one key; returns { name, key, client }. */
   tenant() {
-    const name = `test-${randomUUID()}`;
-    admin(this.databaseUrl, ["tenant", "create", name]);
-    const key = admin(this.databaseUrl, ["key", "create", "--tenant", name, "--name", "integration test"]);
+    if (!this.#spareTenants.length) {
+      const names = Array.from({ length: TENANT_BATCH }, () => `test-${randomUUID()}`);
+      const made = admin(this.databaseUrl, ["tenant", "create-with-keys", "--key-name", "integration test", ...names]);
+      this.#spareTenants = made.split("\n").map((line) => line.split("\t"));
+    }
+    const [name, key] = this.#spareTenants.shift();
     return { name, key, client: new Client(this.baseUrl, key) };
   }
 
@@ -27,13 +36,7 @@ export class App {
 
   /** Runs SQL directly against the database (to check what was stored). */
   async sql(text, params = []) {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows;
-    } finally {
-      await client.end();
-    }
+    return sql(this.databaseUrl, text, params);
   }
 
   /** Rows stored for a tenant. */

@@ -8,4 +8,6 @@ export const CORS_TEST_ORIGINS = {
 
 export const TEST_VARS = {
   CORS_ALLOWED_ORIGINS: Object.values(CORS_TEST_ORIGINS).join(" "),
+  // Long enough for tests/abuse.test.mjs to see /health answered from the isolate's last check.
+  HEALTH_CACHE_SECONDS: "600",
 };

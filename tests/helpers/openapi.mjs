@@ -1,110 +1,106 @@
-// The API description (openapi/openapi.json) and a small JSON Schema check
-// for the subset it uses, so tests can hold real responses to the contract.
+// The API description (openapi/openapi.json) and its schemas checked with Ajv
+// (JSON Schema 2020-12, as OpenAPI 3.1 uses, with ajv-formats), so tests can
+// hold real responses to the contract.
 //
 // In responses an object schema that lists `properties` and says nothing of
 // `additionalProperties` is treated as closed: a member the description does
 // not mention is a violation, so the description cannot silently fall behind
-// the code. `allOf` branches are merged for that purpose.
+// the code. The check runs on a copy of the description where such schemas
+// say `unevaluatedProperties: false`; an `allOf` is closed as a whole, over
+// the members of all its branches, and its branches stay open.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
 import { root } from "../../scripts/lib/toolchain.mjs";
 
 export const document = JSON.parse(readFileSync(path.join(root, "openapi", "openapi.json"), "utf8"));
 
-const formats = {
-  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-  "date-time": /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i,
-};
+const isObject = (node) => node !== null && typeof node === "object" && !Array.isArray(node);
+const describesMembers = (schema) => isObject(schema) && schema.properties !== undefined && schema.additionalProperties === undefined;
 
-/** Follows a local `$ref` ("#/components/schemas/Memory"). */
-function resolveRef(ref) {
+/** The description with the closed-object rule written into its schemas. */
+function closedCopy(described) {
+  const copy = structuredClone(described);
+  const schemas = copy.components?.schemas ?? {};
+  // An allOf branch that refers to a closed component refers to an open copy of it.
+  const open = (name) => {
+    const openName = `${name}__open`;
+    if (!schemas[openName]) {
+      const { unevaluatedProperties, ...rest } = schemas[name];
+      schemas[openName] = rest;
+    }
+    return `#/components/schemas/${openName}`;
+  };
+  const refName = (ref) => ref?.match(/^#\/components\/schemas\/([^/]+)$/)?.[1];
+  const closeAll = (node) => {
+    if (Array.isArray(node)) return node.forEach(closeAll);
+    if (!isObject(node)) return;
+    for (const value of Object.values(node)) closeAll(value);
+    if (describesMembers(node) && !node.allOf) node.unevaluatedProperties = false;
+  };
+  closeAll(copy);
+  const closeAllOf = (node) => {
+    if (Array.isArray(node)) return node.forEach(closeAllOf);
+    if (!isObject(node)) return;
+    for (const value of Object.values(node)) closeAllOf(value);
+    if (!node.allOf || node.additionalProperties !== undefined) return;
+    const branches = node.allOf;
+    const closes = branches.some((b) => describesMembers(b) || describesMembers(schemas[refName(b.$ref)]));
+    if (!closes && !describesMembers(node)) return;
+    node.unevaluatedProperties = false;
+    node.allOf = branches.map((branch) => {
+      const name = refName(branch.$ref);
+      if (name) return { ...branch, $ref: open(name) };
+      const { unevaluatedProperties, ...rest } = branch;
+      return rest;
+    });
+  };
+  closeAllOf(copy);
+  return copy;
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
+addFormats(ajv);
+const ID = "memo-openapi.json";
+ajv.addSchema({ ...closedCopy(document), $id: ID });
+
+/** JSON pointer of a path inside the description. */
+const pointer = (...keys) => keys.map((k) => String(k).replaceAll("~", "~0").replaceAll("/", "~1")).join("/");
+
+const compiled = new Map();
+/** Ajv's validator for the schema at `keys` inside the description. */
+function validator(...keys) {
+  const ref = `${ID}#/${pointer(...keys)}`;
+  if (!compiled.has(ref)) compiled.set(ref, ajv.compile({ $ref: ref }));
+  return compiled.get(ref);
+}
+
+/** Ajv's errors as "path: reason" strings; empty when `value` conforms. */
+function schemaViolations(validate, value, at) {
+  if (validate(value)) return [];
+  return validate.errors.map((e) => {
+    const where = `${at}${e.instancePath.replaceAll("/", ".")}`;
+    const member = e.params?.unevaluatedProperty ?? e.params?.additionalProperty;
+    return member !== undefined ? `${where}: has undescribed member ${member}` : `${where}: ${e.message}`;
+  });
+}
+
+/** Follows a local `$ref` ("#/components/responses/Error") to its path of keys. */
+function refKeys(ref) {
   if (!ref.startsWith("#/")) throw new Error(`only local $ref is supported: ${ref}`);
-  return ref.slice(2).split("/").reduce((node, key) => node?.[key], document) ?? (() => { throw new Error(`dangling $ref ${ref}`); })();
+  return ref.slice(2).split("/").map((k) => k.replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
-/** A schema with its `$ref` merged in (3.1 allows siblings beside `$ref`). */
-function deref(schema) {
-  if (!schema?.$ref) return schema;
-  const { $ref, ...siblings } = schema;
-  return { ...deref(resolveRef($ref)), ...siblings };
-}
-
-function typeOf(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
-  return typeof value;
-}
-
-/** Property names an object schema describes, across `allOf`. */
-function describedProperties(schema) {
-  schema = deref(schema);
-  const names = new Set(Object.keys(schema.properties ?? {}));
-  for (const branch of schema.allOf ?? []) for (const name of describedProperties(branch)) names.add(name);
-  return names;
-}
-
-function isClosed(schema) {
-  schema = deref(schema);
-  if (schema.additionalProperties !== undefined) return false;
-  return schema.properties !== undefined || (schema.allOf ?? []).some(isClosed);
-}
-
-/**
- * Every way `value` breaks `schema`, as "path: reason" strings; empty when it
- * conforms. `closed` applies the closed-object rule above.
- */
-export function violations(schema, value, { at = "$", closed = true } = {}) {
-  schema = deref(schema);
-  const errors = [];
-  const fail = (reason) => errors.push(`${at}: ${reason}`);
-  const actual = typeOf(value);
-  if (schema.type !== undefined) {
-    const allowed = [schema.type].flat();
-    if (!allowed.includes(actual) && !(actual === "integer" && allowed.includes("number"))) {
-      fail(`is ${actual}, expected ${allowed.join(" or ")}`);
-      return errors;
-    }
+/** The node at `keys` and the keys it was found at, following `$ref`s. */
+function follow(keys) {
+  let node = keys.reduce((n, k) => n?.[k], document);
+  while (node?.$ref) {
+    keys = refKeys(node.$ref);
+    node = keys.reduce((n, k) => n?.[k], document);
   }
-  if ("const" in schema && JSON.stringify(schema.const) !== JSON.stringify(value)) fail(`is not ${JSON.stringify(schema.const)}`);
-  if (schema.enum && !schema.enum.some((v) => JSON.stringify(v) === JSON.stringify(value))) fail(`${JSON.stringify(value)} is not one of ${schema.enum.join(", ")}`);
-  if (actual === "string") {
-    if (schema.minLength !== undefined && [...value].length < schema.minLength) fail(`shorter than ${schema.minLength}`);
-    if (schema.maxLength !== undefined && [...value].length > schema.maxLength) fail(`longer than ${schema.maxLength}`);
-    if (schema.pattern && !new RegExp(schema.pattern, "u").test(value)) fail(`does not match ${schema.pattern}`);
-    if (schema.format && formats[schema.format] && !formats[schema.format].test(value)) fail(`is not a ${schema.format}`);
-  }
-  if (actual === "integer" || actual === "number") {
-    if (schema.minimum !== undefined && value < schema.minimum) fail(`below ${schema.minimum}`);
-    if (schema.maximum !== undefined && value > schema.maximum) fail(`above ${schema.maximum}`);
-  }
-  if (actual === "array") {
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) fail(`more than ${schema.maxItems} items`);
-    if (schema.items) value.forEach((item, i) => errors.push(...violations(schema.items, item, { at: `${at}[${i}]`, closed })));
-  }
-  if (actual === "object") {
-    for (const name of schema.required ?? []) if (!(name in value)) fail(`lacks required member ${name}`);
-    for (const [name, member] of Object.entries(value)) {
-      const described = schema.properties?.[name];
-      if (described) errors.push(...violations(described, member, { at: `${at}.${name}`, closed }));
-      else if (typeof schema.additionalProperties === "object") {
-        errors.push(...violations(schema.additionalProperties, member, { at: `${at}.${name}`, closed }));
-      } else if (schema.additionalProperties === false) fail(`has undescribed member ${name}`);
-    }
-    if (closed && isClosed(schema)) {
-      const known = describedProperties(schema);
-      for (const name of Object.keys(value)) if (!known.has(name)) fail(`has undescribed member ${name}`);
-    }
-  }
-  // Inside allOf, each branch sees only part of the object: closedness is
-  // checked once, above, on the merged property names.
-  for (const branch of schema.allOf ?? []) errors.push(...violations(branch, value, { at, closed: false }));
-  for (const keyword of ["anyOf", "oneOf"]) {
-    if (!schema[keyword]) continue;
-    const passing = schema[keyword].filter((branch) => violations(branch, value, { at, closed }).length === 0).length;
-    if (keyword === "anyOf" ? passing === 0 : passing !== 1) fail(`matches ${passing} branches of ${keyword}`);
-  }
-  return errors;
+  if (node === undefined) throw new Error(`nothing at ${keys.join("/")} in openapi.json`);
+  return { node, keys };
 }
 
 /** The operation object for `method` and a path template ("/v1/memories/{id}"); a query string is ignored. */
@@ -120,16 +116,18 @@ export function operation(method, template) {
  * required header, wrong content type, JSON body off schema.
  */
 export function responseViolations(method, template, response) {
-  const described = operation(method, template).responses[String(response.status)];
-  if (!described) return [`status ${response.status} is not documented for ${method} ${template}`];
-  const spec = deref(described);
+  const op = operation(method, template);
+  const status = String(response.status);
+  if (!op.responses[status]) return [`status ${response.status} is not documented for ${method} ${template}`];
+  const { node: spec, keys } = follow(["paths", template.split("?")[0], method.toLowerCase(), "responses", status]);
   const errors = [];
-  for (const [name, header] of Object.entries(spec.headers ?? {})) {
+  for (const name of Object.keys(spec.headers ?? {})) {
+    const { node: header, keys: headerKeys } = follow([...keys, "headers", name]);
     const value = response.headers.get(name);
     if (value === null) {
-      if (deref(header).required) errors.push(`header ${name} is missing`);
+      if (header.required) errors.push(`header ${name} is missing`);
     } else {
-      errors.push(...violations(deref(header).schema, value, { at: `header ${name}` }));
+      errors.push(...schemaViolations(validator(...headerKeys, "schema"), value, `header ${name}`));
     }
   }
   const media = spec.content ? Object.keys(spec.content)[0] : null;
@@ -139,7 +137,7 @@ export function responseViolations(method, template, response) {
   } else if (!contentType?.startsWith(media)) {
     errors.push(`content-type is ${contentType}, expected ${media}`);
   } else if (media === "application/json") {
-    errors.push(...violations(spec.content[media].schema, response.body));
+    errors.push(...schemaViolations(validator(...keys, "content", media, "schema"), response.body, "$"));
   }
   return errors;
 }

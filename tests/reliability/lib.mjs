@@ -8,7 +8,7 @@
 // version and prints its figures; tests/reliability/*.test.mjs run the short
 // versions inside `npm test`.
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWorker } from "../../scripts/build-worker.mjs";
@@ -16,6 +16,8 @@ import { admin, buildAdmin, freePort, startWorker } from "../../scripts/lib/stac
 import { startWorkerd } from "../../scripts/lib/workerd.mjs";
 import { startPostgres } from "../../scripts/lib/postgres.mjs";
 import { ensureToolchain, log, root } from "../../scripts/lib/toolchain.mjs";
+import { pollUntil, sleep } from "../../scripts/lib/poll.mjs";
+import { memoryLaneCapture } from "../helpers/captures.mjs";
 import { App } from "../helpers/client.mjs";
 
 /**
@@ -131,26 +133,32 @@ export async function describeConnections(app) {
 
 /** Polls until `probe()` is at most `target`, or `timeoutMs` passes; resolves to the last value. */
 export async function settle(probe, target, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (value > target && Date.now() < deadline) {
-    await sleep(250);
-    value = await probe();
-  }
-  return value;
+  return pollUntil(probe, { waitingFor: `at most ${target}`, timeoutMs, done: (value) => value <= target, onTimeout: (value) => value });
 }
 
-/** Resident memory of the workerd processes in a process group, in bytes. */
-export function workerdRss(processGroup) {
-  let total = 0;
+/** The workerd processes of a process group: their pids. */
+export function workerdPids(processGroup) {
+  const pids = [];
   for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       // Fields after the parenthesised command: state, ppid, pgrp, ...
       const [command, rest] = [stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), stat.slice(stat.lastIndexOf(")") + 2)];
-      if (!command.startsWith("workerd") || Number(rest.split(" ")[2]) !== processGroup) continue;
-      const rss = readFileSync(`/proc/${entry}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
-      total += Number(rss?.[1] ?? 0) * 1024;
+      if (command.startsWith("workerd") && Number(rest.split(" ")[2]) === processGroup) pids.push(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** A `/proc/PID/status` figure in kB (VmRSS, VmHWM) summed over the workerd processes, in bytes. */
+function workerdStatus(processGroup, field) {
+  let total = 0;
+  for (const pid of workerdPids(processGroup)) {
+    try {
+      const value = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`${field}:\\s+(\\d+) kB`));
+      total += Number(value?.[1] ?? 0) * 1024;
     } catch {
       // the process ended while we looked
     }
@@ -158,7 +166,22 @@ export function workerdRss(processGroup) {
   return total;
 }
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resident memory of the workerd processes in a process group, in bytes. */
+export function workerdRss(processGroup) {
+  return workerdStatus(processGroup, "VmRSS");
+}
+
+/** The peak resident memory of the workerd processes since `resetWorkerdPeak`, in bytes. */
+export function workerdPeakRss(processGroup) {
+  return workerdStatus(processGroup, "VmHWM");
+}
+
+/** Starts measuring the workerd processes' peak resident memory afresh (Linux's clear_refs 5). */
+export function resetWorkerdPeak(processGroup) {
+  for (const pid of workerdPids(processGroup)) writeFileSync(`/proc/${pid}/clear_refs`, "5");
+}
+
+export { sleep };
 
 /** Statuses, latencies and broken answers of many requests. */
 export class Tally {
@@ -249,11 +272,11 @@ export async function closedLoop({ clients, stop = () => false, iterations = Inf
 
 /** A capture body unique to one request, so stored rows can be matched to answers. */
 export function captureBody(label) {
-  return {
-    content: `Human: reliability check ${label}: how does Postgres handle ${label}?\nAssistant: it answers, eventually.`,
+  return memoryLaneCapture({
+    id: label,
     source: "reliability",
-    metadata: { platform: "ChatGPT", conversation_id: label, url: `https://chatgpt.com/c/${label}` },
-  };
+    content: `Human: reliability check ${label}: how does Postgres handle ${label}?\nAssistant: it answers, eventually.`,
+  });
 }
 
 /**

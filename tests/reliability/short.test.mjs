@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { run as load } from "./load.mjs";
 import { run as outage } from "./outage.mjs";
-import { run as slowDatabase } from "./slow-db.mjs";
+import { run as slowDatabase, runCancelIgnored } from "./slow-db.mjs";
 import { run as soak } from "./soak.mjs";
 
 async function scenario(t, run, options) {
@@ -18,6 +18,8 @@ async function scenario(t, run, options) {
 test("database outage in the middle of a capture load", (t) => scenario(t, outage, { clients: 30, warmSeconds: 2, downSeconds: 4, afterSeconds: 7 }));
 
 test("slow database: statements past the timeout are answered 503 and cancelled", (t) => scenario(t, slowDatabase, { requests: 30 }));
+
+test("slow database: a write whose statement outlives its cancel never counts without its idempotency record", (t) => scenario(t, runCancelIgnored));
 
 test("load: many concurrent clients posting captures", (t) => scenario(t, load, { clients: 500, capturesPerClient: 1 }));
 

@@ -6,9 +6,9 @@
 // is never stored); once the lock is gone, captures succeed.
 //
 //   node tests/reliability/slow-db.mjs      (full: 100 requests)
-import pg from "pg";
 import { randomUUID } from "node:crypto";
-import { Tally, captureBody, describeConnections, postgresConnections, runAsScript, scenarioStack, settle, storedMemories, tenants } from "./lib.mjs";
+import { connect } from "../helpers/pg.mjs";
+import { Tally, captureBody, describeConnections, postgresConnections, runAsScript, scenarioStack, settle, sleep, storedMemories, tenants } from "./lib.mjs";
 
 const QUERY_TIMEOUT_MS = 1000;
 const CONNECT_TIMEOUT_MS = 3000;
@@ -20,13 +20,13 @@ export async function run({ requests = 100 } = {}) {
   const stack = await scenarioStack("slow-db", {
     vars: { DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS), DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) },
   });
-  const locker = new pg.Client({ connectionString: stack.databaseUrl });
+  let locker;
   try {
     const pool = tenants(stack.app, 5);
     const seeded = await pool[0].client.post("/v1/memories", captureBody(randomUUID()));
     const baseline = await postgresConnections(stack.app);
 
-    await locker.connect();
+    locker = await connect(stack.databaseUrl);
     await locker.query("begin");
     await locker.query("lock table memories in access exclusive mode");
     const calls = [
@@ -75,9 +75,77 @@ export async function run({ requests = 100 } = {}) {
     if (recovered.status !== 201) problems.push(`a capture after the lock was released got ${recovered.status}`);
     return { figures, problems };
   } finally {
-    await locker.end().catch(() => {});
+    await locker?.end().catch(() => {});
     await stack.stop();
   }
 }
 
 await runAsScript(import.meta.url, run, JSON.parse(process.env.SCENARIO_OPTIONS ?? "{}"));
+
+/**
+ * A capture whose statement outlives its cancel (issue 18 §6): a trigger on
+ * one tenant's memories sleeps past DB_QUERY_TIMEOUT_MS the first time it
+ * fires and swallows the cancel, so the statement goes on to the end after
+ * the worker answered 503. The capture was sent with an Idempotency-Key:
+ * the write must not count unless its answer is recorded with it, so the
+ * retry creates the memory once (201), and the retry after that replays it.
+ * With the claim released while the statement still ran, the first attempt's
+ * write would commit on its own and the retry would capture it a second time.
+ *
+ *   node -e 'import("./tests/reliability/slow-db.mjs").then(m => m.runCancelIgnored()).then(r => console.log(r))'
+ */
+export async function runCancelIgnored() {
+  const stack = await scenarioStack("slow-db-cancel", {
+    vars: { DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS), DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) },
+  });
+  const [tenant] = tenants(stack.app, 1);
+  const [{ id: tenantId }] = await stack.app.sql("select id::text from tenants where name = $1", [tenant.name]);
+  const name = `slow_once_${randomUUID().replaceAll("-", "")}`;
+  try {
+    await stack.app.sql(`create sequence ${name}`);
+    await stack.app.sql(`create function ${name}() returns trigger language plpgsql as $$
+      begin
+        if nextval('${name}') = 1 then
+          begin
+            perform pg_sleep(${(QUERY_TIMEOUT_MS + 1000) / 1000});
+          exception when query_canceled then
+            perform pg_sleep(${(QUERY_TIMEOUT_MS + 1000) / 1000});
+          end;
+        end if;
+        return new;
+      end $$`);
+    await stack.app.sql(`create trigger ${name} before insert on memories for each row
+      when (new.tenant_id = '${tenantId}') execute function ${name}()`);
+    const headers = { "idempotency-key": `cancel-ignored-${randomUUID()}` };
+    const body = captureBody(randomUUID());
+    const first = await tenant.client.post("/v1/memories", body, { headers });
+    // Long enough for the statement the worker gave up on to have ended.
+    await sleep(2 * (QUERY_TIMEOUT_MS + 1000));
+    const retry = await tenant.client.post("/v1/memories", body, { headers });
+    const replay = await tenant.client.post("/v1/memories", body, { headers });
+    const [stored] = await stack.app.sql(
+      "select count(*)::int as rows, coalesce(max(capture_count), 0)::int as captures from memories where tenant_id = $1",
+      [tenantId],
+    );
+    const figures = {
+      scenario: "slow-db-cancel-ignored",
+      first: first.status,
+      retry: retry.status,
+      replay: replay.status,
+      replayed: replay.headers.get("idempotent-replayed"),
+      rows: stored.rows,
+      capture_count: stored.captures,
+    };
+    const problems = [];
+    if (first.status !== 503) problems.push(`the capture whose statement outlived its cancel got ${first.status}, not 503`);
+    if (retry.status !== 201) problems.push(`its retry got ${retry.status} ${JSON.stringify(retry.body)}, not 201: the first attempt's write counted`);
+    if (stored.rows !== 1 || stored.captures !== 1) problems.push(`stored ${stored.rows} memories with capture_count ${stored.captures}; one capture was sent`);
+    if (replay.status !== retry.status || figures.replayed !== "true") problems.push(`the second retry was not a replay: ${replay.status}`);
+    return { figures, problems };
+  } finally {
+    await stack.app.sql(`drop trigger if exists ${name} on memories`).catch(() => {});
+    await stack.app.sql(`drop function if exists ${name}()`).catch(() => {});
+    await stack.app.sql(`drop sequence if exists ${name}`).catch(() => {});
+    await stack.stop();
+  }
+}

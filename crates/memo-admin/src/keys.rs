@@ -11,8 +11,7 @@ use tokio_postgres::Client;
 
 use super::AnyError;
 
-const KEY_PREFIX: &str = "memo_";
-const SECRET_BYTES: usize = 32;
+use memo::auth::{KEY_PREFIX, KEY_SECRET_BYTES as SECRET_BYTES};
 /// `memo_` plus 8 characters (48 bits): unique enough to name a key, far too
 /// short to guess one.
 const DISPLAY_PREFIX_LEN: usize = KEY_PREFIX.len() + 8;

@@ -67,6 +67,13 @@ enum Command {
 enum TenantCommand {
     /// Create a tenant (does nothing if it exists) and print its id.
     Create { name: String },
+    /// Create each tenant (if new) with a new key, in one connection; prints
+    /// `NAME<TAB>KEY` per tenant. For test suites that need many.
+    CreateWithKeys {
+        names: Vec<String>,
+        #[arg(long)]
+        key_name: Option<String>,
+    },
     /// Set a tenant's own quotas (a number, or `default` for the worker's QUOTA_MEMORIES /
     /// QUOTA_BYTES); prints its quotas and usage.
     Quota {
@@ -152,6 +159,12 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
         }
         Command::Tenant(TenantCommand::Create { name }) => {
             println!("{}", keys::ensure_tenant(&client, &name).await?);
+        }
+        Command::Tenant(TenantCommand::CreateWithKeys { names, key_name }) => {
+            for name in names {
+                keys::ensure_tenant(&client, &name).await?;
+                println!("{name}\t{}", keys::create(&client, &name, key_name.as_deref()).await?);
+            }
         }
         Command::Tenant(TenantCommand::Quota { name, memories, bytes }) => {
             let set = |value: Option<QuotaValue>| (value.is_some(), value.and_then(|v| v.0));

@@ -31,7 +31,15 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0009_snippet_window", sql: include_str!("../../../migrations/0009_snippet_window.sql") },
     Migration { name: "0010_search_plan_cache", sql: include_str!("../../../migrations/0010_search_plan_cache.sql") },
     Migration { name: "0011_search_inline", sql: include_str!("../../../migrations/0011_search_inline.sql") },
+    Migration { name: "0012_capture_brief", sql: include_str!("../../../migrations/0012_capture_brief.sql") },
     Migration { name: "0013_quotas_upkeep", sql: include_str!("../../../migrations/0013_quotas_upkeep.sql") },
+    Migration {
+        name: "0014_search_keys_bounded",
+        sql: include_str!("../../../migrations/0014_search_keys_bounded.sql"),
+    },
+    Migration { name: "0015_tags", sql: include_str!("../../../migrations/0015_tags.sql") },
+    Migration { name: "0016_tag_edits", sql: include_str!("../../../migrations/0016_tag_edits.sql") },
+    Migration { name: "0017_text_rules", sql: include_str!("../../../migrations/0017_text_rules.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
@@ -79,3 +87,7 @@ async fn apply_locked(client: &mut Client) -> Result<Vec<&'static str>, super::A
     }
     Ok(applied_now)
 }
+
+#[cfg(test)]
+#[path = "migrate_tests.rs"]
+mod tests;

@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use memo::capture::Prepared;
 use memo::config::Limits;
 use memo::db::memories::{
-    memory_from_row, upserted_from_row, Outcome, UpsertParams, MEMORY_COLUMNS, UPSERT_MEMORIES_BODY,
+    memory_from_row, outcome_from_row, Outcome, UpsertParams, MEMORY_COLUMNS, UPSERT_MEMORIES_BODY,
 };
 use memo::domain::export::{ExportEnd, SCHEMA};
 use serde_json::Value;
@@ -149,8 +149,10 @@ pub async fn import(client: &Client, tenant: &str, file: &Path, batch: usize) ->
             let params = UpsertParams::new(&inserts);
             let mut all: Vec<(&(dyn ToSql + Sync), Type)> = vec![(&tenant, Type::TEXT)];
             all.extend(params.as_params());
+            // Brief rows: the report needs only what each line did.
+            all.push((&false, Type::BOOL));
             for row in client.query_typed(&sql, &all).await? {
-                match upserted_from_row(&row).map_err(|e| format!("{e:?}"))?.1 {
+                match outcome_from_row(&row) {
                     Outcome::Created => report.created += 1,
                     Outcome::Updated => report.updated += 1,
                     Outcome::Duplicate => report.duplicate += 1,

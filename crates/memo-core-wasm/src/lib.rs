@@ -72,6 +72,14 @@ pub fn analyze(capture: JsValue) -> Result<JsValue, JsValue> {
     output.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| type_error(&e.to_string()))
 }
 
+/// Whether the search index stores `c` as a word of its own (Han, kana,
+/// Hangul): memo-core's rule, exported so tests/text-rules.test.mjs can
+/// compare the database's copy of it with the original.
+#[wasm_bindgen(js_name = isIndexedAlone)]
+pub fn is_indexed_alone(c: char) -> bool {
+    memo_core::is_indexed_alone(c)
+}
+
 /// `capturedAt` as a `Date`, milliseconds or an RFC 3339 string; now if
 /// absent.
 fn captured_at(value: &JsValue) -> Result<DateTime<Utc>, JsValue> {

@@ -65,7 +65,8 @@ use crate::document::Document;
 use crate::metadata::Metadata;
 use crate::tags::TagList;
 
-pub use crate::tags::{normalize_tag, DEFAULT_MAX_TAGS, MAX_TAG_LEN};
+pub use crate::tags::{is_combining_mark, normalize_tag, normalize_tag_uncut, DEFAULT_MAX_TAGS, MAX_TAG_LEN};
+pub use crate::text::{is_cjk, is_indexed_alone};
 
 /// The TOML text of the built-in dictionaries; its header documents the
 /// format that [`Analyzer::with_extra_dictionary`] accepts.

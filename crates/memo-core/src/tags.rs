@@ -15,16 +15,28 @@ const SYMBOL_SPELLINGS: &[(&str, &str)] = &[("c++", "cpp"), ("c#", "csharp"), ("
 /// other characters collapsed to single hyphens, at most [`MAX_TAG_LEN`]
 /// bytes. Empty when nothing is left.
 pub fn normalize_tag(raw: &str) -> String {
+    tag_within(raw, MAX_TAG_LEN)
+}
+
+/// [`normalize_tag`] without the length cap: the worker rejects a user tag
+/// that is too long (`MAX_TAG_CHARS`) instead of cutting it.
+pub fn normalize_tag_uncut(raw: &str) -> String {
+    tag_within(raw, usize::MAX)
+}
+
+/// The one tag rule: symbolic spellings first (`C++` is `cpp`), then
+/// kebab-case; a combining mark stays with the letter before it.
+fn tag_within(raw: &str, max_len: usize) -> String {
     let lower = crate::text::lowercase(raw.trim());
     if let Some(&(_, spelled)) = SYMBOL_SPELLINGS.iter().find(|(symbolic, _)| *symbolic == lower) {
         return spelled.to_owned();
     }
-    let mut tag = String::with_capacity(lower.len().min(MAX_TAG_LEN));
+    let mut tag = String::with_capacity(lower.len().min(max_len));
     let mut pending_hyphen = false;
     for c in lower.chars() {
         if c.is_alphanumeric() {
             let needed = c.len_utf8() + usize::from(pending_hyphen);
-            if tag.len() + needed > MAX_TAG_LEN {
+            if tag.len() + needed > max_len {
                 break;
             }
             if pending_hyphen {
@@ -34,8 +46,9 @@ pub fn normalize_tag(raw: &str) -> String {
             tag.push(c);
         } else if !is_combining_mark(c) {
             pending_hyphen = !tag.is_empty();
-        } else if tag.len() + c.len_utf8() <= MAX_TAG_LEN {
-            // Combining marks stay with their base letter.
+        } else if tag.is_empty() || pending_hyphen {
+            // A mark with no letter before it has nothing to combine with.
+        } else if tag.len() + c.len_utf8() <= max_len {
             tag.push(c);
         } else {
             break;
@@ -45,8 +58,9 @@ pub fn normalize_tag(raw: &str) -> String {
 }
 
 /// Combining marks that `is_alphanumeric` does not cover (most are
-/// alphabetic already): the general combining blocks and the joiners.
-fn is_combining_mark(c: char) -> bool {
+/// alphabetic already): the general combining blocks and the joiners. A
+/// normalised tag holds only these, letters, digits and single hyphens.
+pub fn is_combining_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F | 0x200C | 0x200D)
 }
 
@@ -107,6 +121,19 @@ mod tests {
         assert_eq!(normalize_tag("!!!"), "");
         assert_eq!(normalize_tag(&"a".repeat(100)).len(), 64);
         assert_eq!(normalize_tag(&"é".repeat(100)).len(), 64);
+    }
+
+    #[test]
+    fn symbolic_names_and_scripts() {
+        assert_eq!(normalize_tag("C#"), "csharp");
+        assert_eq!(normalize_tag(" .NET "), "dotnet");
+        assert_eq!(normalize_tag("node.js"), "node-js");
+        assert_eq!(normalize_tag("Node.JS"), "node-js");
+        assert_eq!(normalize_tag("한국어 태그"), "한국어-태그");
+        assert_eq!(normalize_tag("Rust 和 東京"), "rust-和-東京");
+        assert_eq!(normalize_tag("cafe\u{301} \u{301}x"), "cafe\u{301}-x");
+        assert_eq!(normalize_tag_uncut(&"x".repeat(65)).len(), 65);
+        assert_eq!(normalize_tag_uncut("C++"), "cpp");
     }
 
     #[test]

@@ -23,19 +23,21 @@ pub(crate) struct Token<'t> {
     pub cjk: bool,
 }
 
-/// Han ideographs, hiragana and katakana: scripts written without spaces.
+/// Han ideographs, hiragana and katakana: scripts written without spaces
+/// between words. The tokeniser makes each such character a token of its own.
 #[inline]
-pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(
-        c as u32,
-        0x3040..=0x30FF
-            | 0x31F0..=0x31FF
-            | 0x3400..=0x4DBF
-            | 0x4E00..=0x9FFF
-            | 0xF900..=0xFAFF
-            | 0xFF66..=0xFF9D
-            | 0x20000..=0x2FA1F
-    )
+pub fn is_cjk(c: char) -> bool {
+    is_han(c) || is_kana(c)
+}
+
+/// Characters the search index stores one per word: [`is_cjk`] and Hangul
+/// syllables. Korean is written with spaces, but its words carry their
+/// particles, so the index splits them too. The database's copy of this rule
+/// is `memo_cjk_spaced` (latest in `migrations/0017_text_rules.sql`);
+/// `tests/text-rules.test.mjs` compares the two on every code point.
+#[inline]
+pub fn is_indexed_alone(c: char) -> bool {
+    is_cjk(c) || is_hangul(c)
 }
 
 pub(crate) fn is_han(c: char) -> bool {
@@ -44,6 +46,14 @@ pub(crate) fn is_han(c: char) -> bool {
 
 pub(crate) fn is_katakana(c: char) -> bool {
     matches!(c as u32, 0x30A0..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9D)
+}
+
+fn is_kana(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x309F) || is_katakana(c)
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c as u32, 0xAC00..=0xD7AF)
 }
 
 /// ASCII letters and digits, by byte value.
@@ -249,6 +259,24 @@ mod tests {
     fn lowercases_every_script() {
         assert_eq!(lowercase("ÄRGER über Straße ΣΟΦΊΑ İ Rust"), "ärger über straße σοφία i̇ rust");
         assert_eq!(lowercase("MiXeD 中文 ASCII"), "mixed 中文 ascii");
+    }
+
+    #[test]
+    fn indexed_alone_is_cjk_plus_hangul() {
+        for c in ['東', 'あ', 'カ', 'ｶ', 'ㇰ', '𠀀', '한', '글'] {
+            assert!(is_indexed_alone(c), "{c}");
+        }
+        assert!(!is_cjk('한') && is_cjk('東'));
+        for c in ['a', 'é', 'ß', 'م', '1', ' ', '。', 'ㄱ'] {
+            assert!(!is_indexed_alone(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn mixed_scripts_and_hangul() {
+        // Hangul is a spaced script for the tokeniser: whole words.
+        assert_eq!(words("한국어 텍스트 rust"), ["한국어", "텍스트", "rust"]);
+        assert_eq!(words("rust和 c++ 混合 カタカナ"), ["rust", "和", "c++", "混", "合", "カ", "タ", "カ", "ナ"]);
     }
 
     #[test]

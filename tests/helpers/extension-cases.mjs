@@ -1,0 +1,292 @@
+// The extension's end-to-end cases, run in each real browser (Chromium and
+// Firefox ESR) with the test build loaded, against the real stack through a
+// relay that can go down. Each browser's test file calls extensionCases().
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { ensureBrowsers } from "../../scripts/lib/browsers.mjs";
+import { buildExtension } from "../../extension/build.mjs";
+import { spawnApp } from "./app.mjs";
+import { artifactPath, ExtensionDriver, eventually, fixtureServer, inkOf, relay } from "./extension.mjs";
+
+/**
+ * `launch({dir, profile})` starts the browser with the unpacked extension in
+ * `dir` and resolves to {browser, origin, close}; `profile` (when the browser
+ * supports restarting with its profile) is a folder to keep between launches.
+ */
+export function extensionCases({ name, launch, restart }) {
+  describe(`the extension in ${name}`, () => {
+    let app, tenant, fixtures, api, built, session, ext;
+
+    const rows = (url) =>
+      app.sql(
+        `select m.id, m.title, m.tags, m.kind, m.content, m.metadata, m.capture_count, m.url
+         from memories m join tenants t on t.id = m.tenant_id where t.name = $1 and m.url = $2`,
+        [tenant.name, url],
+      );
+
+    before(async () => {
+      ensureBrowsers();
+      [app, built, fixtures] = await Promise.all([spawnApp(), buildExtension({ test: true }), fixtureServer()]);
+      tenant = app.tenant();
+      api = await relay(app.baseUrl);
+      session = await launch({ dir: built.find((b) => b.browser === name).dir });
+      ext = new ExtensionDriver(session.browser, session.origin);
+      await ext.configure({ apiBase: api.url, apiKey: tenant.key });
+    });
+
+    after(async () => {
+      await session?.close();
+      await fixtures?.close();
+      await api?.down().catch(() => {});
+    });
+
+    it("saves a ChatGPT conversation from the popup: preview, saved memory, saved state, screenshot", async () => {
+      const url = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
+      const { tabId } = await ext.open(url);
+      const popup = await ext.popup(tabId);
+      await popup.waitForFunction(() => !document.getElementById("save").disabled);
+      const preview = await popup.$eval("#preview", (el) => el.textContent);
+      assert.match(preview, /Postgres autovacuum tuning/);
+      assert.match(preview, /chatgpt_conversation/);
+      await popup.click("#save");
+      await popup.waitForFunction(() => !document.getElementById("stored").hidden, { timeout: 30_000 });
+      assert.equal(await popup.$eval("#status", (el) => el.textContent), "Saved.");
+      const [row] = await rows(url);
+      assert.equal(row.kind, "chatgpt_conversation");
+      assert.equal(row.title, "Postgres autovacuum tuning", "the preview's title is what was stored");
+      assert.equal(row.metadata.platform, "ChatGPT");
+      assert.equal(row.metadata.messageCount, 4);
+      assert.deepEqual(row.metadata.codeLanguages, ["sql", "python"]);
+      assert.match(row.content, /^User:\nHow do I tune Postgres autovacuum/);
+      assert.equal(await popup.$eval("#edit-title", (el) => el.value), row.title);
+
+      // Saved state: the toolbar button of that tab says so.
+      const title = await eventually(
+        async () => {
+          const t = await ext.api((e, id) => e.action.getTitle({ tabId: id }), tabId);
+          return t.startsWith("Saved in Memo") && t;
+        },
+        { what: "the saved state" },
+      );
+      assert.equal(title, `Saved in Memo: ${row.title}`);
+
+      const shot = await popup.screenshot({ fullPage: true });
+      writeFileSync(artifactPath(`popup-after-save-${name}.png`), shot);
+      const ink = inkOf(shot);
+      assert.ok(ink.distinctColours > 20 && ink.inkFraction > 0.02, `the popup screenshot is blank: ${JSON.stringify(ink)}`);
+      await popup.close();
+    });
+
+    it("edits the saved memory's title and tags in the popup, with tag suggestions, and the server has them", async () => {
+      const url = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
+      await tenant.client.request("POST", "/v1/memories", { json: { content: "Tag seed about vacuum", tags: ["vacuum-tuning"] } });
+      const { tabId } = await ext.open(url);
+      const popup = await ext.popup(tabId);
+      await popup.waitForFunction(() => !document.getElementById("save").disabled);
+      await popup.click("#save");
+      await popup.waitForFunction(() => !document.getElementById("stored").hidden, { timeout: 30_000 });
+      await popup.$eval("#edit-tags", (el) => {
+        el.value = "postgres, vac";
+        el.dispatchEvent(new Event("input"));
+      });
+      await popup.waitForFunction(
+        () => [...document.querySelectorAll("#tag-suggestions option")].some((o) => o.value === "postgres, vacuum-tuning"),
+        { timeout: 15_000 },
+      );
+      await popup.$eval("#edit-tags", (el) => (el.value = "postgres, vacuum-tuning"));
+      await popup.$eval("#edit-title", (el) => (el.value = "Autovacuum, my notes"));
+      await popup.click("#save-edit");
+      await popup.waitForFunction(() => document.getElementById("edit-status").textContent === "Changes saved.");
+      const [row] = await rows(url);
+      assert.equal(row.title, "Autovacuum, my notes");
+      assert.deepEqual(row.tags.slice(0, 2), ["postgres", "vacuum-tuning"]);
+      await popup.close();
+    });
+
+    it("captures each platform's conversation through the keyboard command, with its turns and metadata", async () => {
+      const pages = [
+        ["claude.ai/chat", "Claude", "claude_conversation", "Why does my async fn complain"],
+        ["gemini.google.com/app", "Gemini", "gemini_conversation", "Why does my Kubernetes pod keep restarting"],
+        ["www.perplexity.ai/search", "Perplexity", "perplexity_conversation", "Best way to index JSONB in Postgres"],
+      ];
+      for (const [prefix, platform, kind, first] of pages) {
+        const id = randomUUID();
+        const url = fixtures.url(`/${prefix}/${id}`);
+        const { tabId, page } = await ext.open(url);
+        const result = await ext.message({ type: "command", command: "save-page", tabId });
+        assert.equal(result.status, "saved", JSON.stringify(result));
+        const [row] = await rows(url);
+        assert.equal(row.kind, kind);
+        assert.equal(row.metadata.platform, platform);
+        assert.equal(row.metadata.conversation_id, id);
+        assert.equal(row.metadata.messageCount, 4);
+        assert.ok(row.content.startsWith(`User:\n${first}`), row.content.slice(0, 100));
+        assert.equal((row.content.match(/^(User|Assistant):$/gm) ?? []).length, 4);
+        await page.close();
+      }
+    });
+
+    it("saves a ChatGPT conversation from the context menu and the shortcut", async () => {
+      for (const trigger of ["menu", "command"]) {
+        const url = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
+        const { tabId, page } = await ext.open(url);
+        const message = trigger === "menu"
+          ? { type: "menu", tabId, info: { menuItemId: "save-page" } }
+          : { type: "command", tabId, command: "save-page" };
+        assert.equal((await ext.message(message)).status, "saved");
+        const [row] = await rows(url);
+        assert.equal(row.kind, "chatgpt_conversation", trigger);
+        await page.close();
+      }
+    });
+
+    it("captures a page's readable text, a selection and a link from the context menu", async () => {
+      const url = fixtures.url(`/blog/${randomUUID()}`);
+      const { tabId, page } = await ext.open(url);
+      assert.equal((await ext.message({ type: "menu", tabId, info: { menuItemId: "save-page" } })).status, "saved");
+      const [pageRow] = await rows(url);
+      assert.equal(pageRow.kind, "web_page");
+      assert.match(pageRow.content, /A B-tree index keeps keys sorted/);
+      assert.doesNotMatch(pageRow.content, /Get the newsletter/);
+      assert.match(pageRow.title, /B-tree/);
+
+      await page.evaluate(() => {
+        const range = document.createRange();
+        range.selectNodeContents(document.getElementById("selected"));
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+      });
+      assert.equal((await ext.message({ type: "menu", tabId, info: { menuItemId: "save-selection" } })).status, "saved");
+      const selected = (await rows(url)).find((r) => r.metadata.captureMethod === "selection");
+      assert.match(selected.content, /^Composite indexes sort by their first column/);
+      assert.match(selected.metadata.pageTitle, /B-tree/);
+
+      const link = "https://docs.example.org/btree.html";
+      const info = { menuItemId: "save-link", linkUrl: link, linkText: "the PostgreSQL documentation on B-trees" };
+      assert.equal((await ext.message({ type: "menu", tabId, info })).status, "saved");
+      const [linkRow] = await rows(link);
+      assert.equal(linkRow.content, `${info.linkText}\n${link}`);
+      await page.close();
+    });
+
+    it("tells the user when a chat page is not recognised and saves its readable text", async () => {
+      const url = fixtures.url(`/chatgpt.com/c/unknown-${randomUUID()}`);
+      const { tabId, page } = await ext.open(url);
+      const popup = await ext.popup(tabId);
+      await popup.waitForFunction(() => !document.getElementById("notice").hidden);
+      assert.match(await popup.$eval("#notice", (el) => el.textContent), /not recognised/);
+      await popup.click("#save");
+      await popup.waitForFunction(() => document.getElementById("status").textContent.startsWith("Saved"), { timeout: 30_000 });
+      const [row] = await rows(url);
+      assert.match(row.content, /Transaction pooling lends a connection/);
+      await Promise.all([popup.close(), page.close()]);
+    });
+
+    it("a growing chat captured three times is one memory with capture_count 3", async () => {
+      const url = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
+      const { tabId, page } = await ext.open(url);
+      for (let n = 0; n < 3; n++) {
+        if (n) await page.evaluate((k) => window.addTurn(k % 2 ? "assistant" : "user", `Follow-up number ${k}`), n);
+        assert.equal((await ext.message({ type: "command", tabId, command: "save-page" })).status, "saved");
+      }
+      const found = await rows(url);
+      assert.equal(found.length, 1);
+      assert.equal(found[0].capture_count, 3);
+      assert.equal(found[0].metadata.messageCount, 6);
+      await page.close();
+    });
+
+    it("a capture made while the API is down is queued (badge), then flushed once it is back: one row", async () => {
+      const url = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
+      const { tabId, page } = await ext.open(url);
+      await api.down();
+      try {
+        const popup = await ext.popup(tabId);
+        await popup.waitForFunction(() => !document.getElementById("save").disabled);
+        await popup.click("#save");
+        await popup.waitForFunction(() => document.getElementById("status").textContent.startsWith("Queued"), { timeout: 30_000 });
+        assert.match(await popup.$eval("#problem", (el) => el.textContent), /unreachable/);
+        assert.equal(await ext.badge(), "1");
+        await popup.close();
+      } finally {
+        await api.up();
+      }
+      await eventually(async () => (await rows(url)).length === 1, { what: "the queued capture to arrive" });
+      await eventually(async () => (await ext.badge()) === "", { what: "the badge to clear" });
+      assert.equal((await rows(url)).length, 1);
+      await page.close();
+    });
+
+    if (restart) {
+      it("the queue survives a browser restart", async () => {
+        const url = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
+        const { tabId } = await ext.open(url);
+        await api.down();
+        try {
+          assert.equal((await ext.message({ type: "command", tabId, command: "save-page" })).status, "queued");
+          assert.equal(await ext.badge(), "1");
+          session = await restart(session);
+          ext = new ExtensionDriver(session.browser, session.origin);
+          assert.equal((await ext.message({ type: "queue" })).counts.pending, 1, "the capture is still queued after the restart");
+          assert.equal((await rows(url)).length, 0);
+        } finally {
+          await api.up();
+        }
+        await eventually(async () => (await rows(url)).length === 1, { what: "the capture queued before the restart" });
+        await eventually(async () => (await ext.badge()) === "", { what: "the badge to clear" });
+      });
+    }
+
+    it("a bad key gives a clear error in the options page and in the popup", async () => {
+      const options = await ext.configure({ apiBase: api.url, apiKey: "memo_this-key-does-not-exist" });
+      try {
+        await options.click("#test");
+        await options.waitForFunction(() => document.getElementById("result").dataset.problem === "key");
+        assert.match(await options.$eval("#result", (el) => el.textContent), /^Bad API key: Memo refused it \(401\)/);
+        const { tabId, page } = await ext.open(fixtures.url(`/blog/${randomUUID()}`));
+        const popup = await ext.popup(tabId);
+        await popup.waitForFunction(() => !document.getElementById("problem").hidden);
+        assert.match(await popup.$eval("#problem", (el) => el.textContent), /API key was refused \(401\)/);
+        await Promise.all([popup.close(), page.close()]);
+        // And an API that does not answer is named as unreachable.
+        await api.down();
+        await options.click("#test");
+        await options.waitForFunction(() => document.getElementById("result").dataset.problem === "unreachable");
+        await api.up();
+      } finally {
+        await ext.configure({ apiBase: api.url, apiKey: tenant.key });
+        await options.close();
+      }
+    });
+
+    it("recall: searches, renders <mark> safely, opens the source URL", async () => {
+      const url = "https://notes.example.com/wal";
+      await tenant.client.request("POST", "/v1/memories", {
+        json: { content: "Write-ahead logging <img src=x onerror=alert(1)> keeps durability cheap.", url, title: "WAL notes" },
+      });
+      const { tabId, page } = await ext.open(fixtures.url(`/blog/${randomUUID()}`));
+      const popup = await ext.popup(tabId);
+      await popup.type("#search", "durability");
+      await popup.keyboard.press("Enter");
+      await popup.waitForFunction(() => document.querySelectorAll("#results li").length > 0, { timeout: 15_000 });
+      const result = await popup.$eval("#results li", (li) => ({
+        title: li.querySelector("a").textContent,
+        marks: [...li.querySelectorAll("mark")].map((m) => m.textContent),
+        imgs: li.querySelectorAll("img").length,
+        text: li.textContent,
+      }));
+      assert.equal(result.title, "WAL notes");
+      assert.deepEqual(result.marks, ["durability"]);
+      assert.equal(result.imgs, 0);
+      assert.match(result.text, /<img src=x onerror=alert\(1\)>/);
+      const before = (await ext.api(async (e) => (await e.tabs.query({})).map((t) => t.url))).length;
+      await popup.click("#results li a");
+      await eventually(async () => (await ext.api(async (e) => (await e.tabs.query({})).map((t) => t.url))).length > before, {
+        what: "a tab opened for the result",
+      });
+      await Promise.all([popup.close(), page.close()]);
+    });
+  });
+}
