@@ -60,7 +60,7 @@ describe("headers", () => {
     });
   });
 
-  test("Server-Timing only for a caller whose key the database accepted", async () => {
+  test("Server-Timing only for a caller whose key is valid", async () => {
     const { client } = app.tenant();
     assert.match((await client.get("/v1/memories")).headers.get("server-timing"), /^db-connect;dur=[\d.]+, db;dur=[\d.]+, total;dur=\d+$/);
     const hidden = [
