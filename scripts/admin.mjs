@@ -23,10 +23,11 @@ buildAdmin();
 const pgPort = Number(process.env.PG_PORT ?? 54329);
 let url = process.env.DATABASE_URL;
 let stop = async () => {};
+const dataDir = path.join(root, ".dev", "postgres");
 if (!url && (await listening(pgPort))) {
-  url = localUrl(pgPort);
+  url = localUrl(pgPort, dataDir);
 } else if (!url) {
-  const pg = await startPostgres({ dataDir: path.join(root, ".dev", "postgres"), port: pgPort });
+  const pg = await startPostgres({ dataDir, port: pgPort });
   url = pg.url;
   stop = pg.stop;
 }

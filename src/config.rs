@@ -119,6 +119,15 @@ pub struct Config {
     /// under `wrangler dev --log-level warn` an info line is received and
     /// dropped, at a cost to every request (measured in BENCHMARKS.md).
     pub log_level: LogLevel,
+    /// `QUOTA_MEMORIES`: most memories a tenant may hold, unless
+    /// `memo-admin tenant quota` set its own.
+    pub quota_memories: u64,
+    /// `QUOTA_BYTES`: most bytes (content, title and metadata) a tenant's
+    /// memories may hold, unless `memo-admin tenant quota` set its own.
+    pub quota_bytes: u64,
+    /// `CORS_ALLOW_INSECURE_ORIGINS`: `true` lets `CORS_ALLOWED_ORIGINS`
+    /// name `http://` origins other than loopback (never `null`).
+    pub cors_allow_insecure_origins: bool,
 }
 
 /// The severity of a log line; ordered, least severe first.
@@ -153,6 +162,9 @@ impl Default for Config {
             health_cache_seconds: 5,
             cors_allowed_origins: Vec::new(),
             log_level: LogLevel::Info,
+            quota_memories: 1_000_000,
+            quota_bytes: 10 * 1024 * 1024 * 1024,
+            cors_allow_insecure_origins: false,
         }
     }
 }
@@ -172,6 +184,18 @@ fn read<T: std::str::FromStr + PartialEq + Default>(
             .ok()
             .filter(|value| *value != T::default())
             .ok_or_else(|| format!("variable {name} has an invalid value {raw:?}"))?;
+    }
+    Ok(())
+}
+
+/// A `true`/`false` variable; anything else is an error naming it.
+fn read_switch(lookup: &impl Fn(&str) -> Option<String>, name: &str, slot: &mut bool) -> Result<(), String> {
+    if let Some(raw) = lookup(name) {
+        *slot = match raw.trim() {
+            "true" => true,
+            "false" => false,
+            _ => return Err(format!("variable {name} must be true or false, got {raw:?}")),
+        };
     }
     Ok(())
 }
@@ -216,13 +240,10 @@ impl Config {
         read(l, "RATE_LIMIT_RETRY_AFTER_SECONDS", &mut config.rate_limit_retry_after_seconds)?;
         read(l, "KEY_CACHE_SECONDS", &mut config.key_cache_seconds)?;
         read(l, "HEALTH_CACHE_SECONDS", &mut config.health_cache_seconds)?;
-        if let Some(raw) = lookup("RATE_LIMIT_ENABLED") {
-            config.rate_limit_enabled = match raw.trim() {
-                "true" => true,
-                "false" => false,
-                _ => return Err(format!("variable RATE_LIMIT_ENABLED must be true or false, got {raw:?}")),
-            };
-        }
+        read(l, "QUOTA_MEMORIES", &mut config.quota_memories)?;
+        read(l, "QUOTA_BYTES", &mut config.quota_bytes)?;
+        read_switch(l, "RATE_LIMIT_ENABLED", &mut config.rate_limit_enabled)?;
+        read_switch(l, "CORS_ALLOW_INSECURE_ORIGINS", &mut config.cors_allow_insecure_origins)?;
         if let Some(raw) = lookup("LOG_LEVEL") {
             config.log_level = match raw.trim() {
                 "info" => LogLevel::Info,
@@ -241,6 +262,10 @@ impl Config {
                 return Err(
                     "CORS_ALLOWED_ORIGINS lists origins; \"*\" is not allowed for an API of private data".into()
                 );
+            }
+            for origin in &config.cors_allowed_origins {
+                crate::cors::check_configured_origin(origin, config.cors_allow_insecure_origins)
+                    .map_err(|why| format!("CORS_ALLOWED_ORIGINS: {why}"))?;
             }
         }
         if config.limits.default_page_size > config.limits.max_page_size {
@@ -285,6 +310,33 @@ mod tests {
         .unwrap();
         assert_eq!(config.cors_allowed_origins, ["https://a.example", "chrome-extension://abc", "moz-extension://d"]);
         assert!(Config::from_lookup(|name| (name == "CORS_ALLOWED_ORIGINS").then(|| "*".into())).is_err());
+    }
+
+    #[test]
+    fn insecure_cors_origins_fail_loudly_unless_forced() {
+        let with = |origins: &str, force: Option<&str>| {
+            Config::from_lookup(|name| match name {
+                "CORS_ALLOWED_ORIGINS" => Some(origins.to_owned()),
+                "CORS_ALLOW_INSECURE_ORIGINS" => force.map(str::to_owned),
+                _ => None,
+            })
+        };
+        let error = with("https://a.example null", None).unwrap_err();
+        assert!(error.contains("CORS_ALLOWED_ORIGINS") && error.contains("null"), "{error}");
+        let error = with("http://lan.example", None).unwrap_err();
+        assert!(error.contains("CORS_ALLOW_INSECURE_ORIGINS"), "{error}");
+        assert!(with("http://lan.example", Some("true")).unwrap().cors_allow_insecure_origins);
+        assert!(with("http://lan.example", Some("yes")).is_err());
+        assert!(with("http://localhost:5173", None).is_ok());
+    }
+
+    #[test]
+    fn quotas_have_generous_defaults_and_override() {
+        let config = Config::default();
+        assert!(config.quota_memories >= 100_000 && config.quota_bytes >= 1 << 30);
+        let config = Config::from_lookup(|name| (name == "QUOTA_MEMORIES").then(|| "7".into())).unwrap();
+        assert_eq!(config.quota_memories, 7);
+        assert!(Config::from_lookup(|name| (name == "QUOTA_BYTES").then(|| "0".into())).is_err());
     }
 
     #[test]

@@ -14,6 +14,38 @@ const EXPOSED_HEADERS: &str = "Retry-After, X-Request-Id, WWW-Authenticate";
 /// How long a browser may cache a preflight answer.
 const PREFLIGHT_MAX_AGE_SECONDS: &str = "600";
 
+/// Refuses a configured origin a browser would make a hole of: `null` (sandboxed
+/// frames, `file:` pages and redirects all send it, so anyone can) and plain
+/// `http://` origins other than loopback (any network on the way can inject
+/// script there), unless `allow_insecure` (`CORS_ALLOW_INSECURE_ORIGINS`)
+/// forces the latter. Also refuses what is not an origin at all.
+pub fn check_configured_origin(origin: &str, allow_insecure: bool) -> Result<(), String> {
+    if origin.eq_ignore_ascii_case("null") {
+        return Err("\"null\" is not allowed: sandboxed frames and local files all send it".into());
+    }
+    let Some((scheme, host)) = origin.split_once("://") else {
+        return Err(format!("{origin:?} is not an origin (scheme://host[:port])"));
+    };
+    if host.is_empty() || host.contains(['/', '?', '#', '@']) {
+        return Err(format!("{origin:?} is not an origin (scheme://host[:port], no path)"));
+    }
+    if scheme.eq_ignore_ascii_case("http") && !is_loopback(host) && !allow_insecure {
+        return Err(format!(
+            "{origin:?} is plain http on a non-loopback host; use https, or set CORS_ALLOW_INSECURE_ORIGINS=true"
+        ));
+    }
+    Ok(())
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback(host_port: &str) -> bool {
+    let host = match host_port.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The request's `Origin` if it is allowed.
 pub fn allowed_origin<'a>(origin: Option<&'a str>, allowed: &[String]) -> Option<&'a str> {
     origin.filter(|origin| allowed.iter().any(|entry| entry == origin))
@@ -45,5 +77,26 @@ mod tests {
         assert_eq!(allowed_origin(Some("chrome-extension://other"), &allowed), None);
         assert_eq!(allowed_origin(Some("null"), &allowed), None);
         assert_eq!(allowed_origin(None, &allowed), None);
+    }
+
+    #[test]
+    fn configured_origins_refuse_null_and_remote_plain_http() {
+        for fine in [
+            "https://app.example",
+            "chrome-extension://abcdef",
+            "moz-extension://0b2f4c1e",
+            "http://localhost:5173",
+            "http://127.0.0.1:8080",
+            "http://[::1]:3000",
+        ] {
+            assert_eq!(check_configured_origin(fine, false), Ok(()), "{fine}");
+        }
+        for refused in
+            ["null", "NULL", "http://app.example", "http://10.0.0.2:80", "app.example", "https://a.example/x"]
+        {
+            assert!(check_configured_origin(refused, false).is_err(), "{refused}");
+        }
+        assert_eq!(check_configured_origin("http://app.example", true), Ok(()));
+        assert!(check_configured_origin("null", true).is_err(), "null is never forced");
     }
 }

@@ -48,8 +48,31 @@ pub enum ApiError {
         detail: String,
         retry_after_seconds: u64,
     },
+    /// A write would leave the tenant over one of its quotas: `quota` is
+    /// `memories` or `bytes`, `limit` the tenant's quota.
+    QuotaExceeded {
+        quota: Quota,
+        limit: i64,
+    },
     /// A bug or a broken deployment; `detail` is logged only.
     Internal(String),
+}
+
+/// The per-tenant quotas (`QUOTA_MEMORIES`, `QUOTA_BYTES`, `memo-admin tenant quota`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Quota {
+    Memories,
+    Bytes,
+}
+
+impl Quota {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Quota::Memories => "memories",
+            Quota::Bytes => "bytes",
+        }
+    }
 }
 
 impl From<FieldError> for ApiError {
@@ -75,6 +98,9 @@ struct ErrorBody<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    /// The quota a `quota_exceeded` error is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quota: Option<Quota>,
 }
 
 impl ApiError {
@@ -82,6 +108,7 @@ impl ApiError {
         match self {
             ApiError::InvalidJson(_) => 400,
             ApiError::Unauthorized => 401,
+            ApiError::QuotaExceeded { .. } => 403,
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::PayloadTooLarge { .. } => 413,
@@ -108,6 +135,7 @@ impl ApiError {
             ApiError::MissingParameter(_) => "missing_parameter",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::DatabaseUnavailable { .. } => "database_unavailable",
+            ApiError::QuotaExceeded { .. } => "quota_exceeded",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -134,6 +162,11 @@ impl ApiError {
                 format!("too many requests; retry after {retry_after_seconds} s")
             }
             ApiError::DatabaseUnavailable { .. } => "the database is unavailable; retry later".into(),
+            ApiError::QuotaExceeded { quota, limit } => format!(
+                "this would exceed the {} quota ({limit} {}); nothing was stored",
+                quota.as_str(),
+                quota.as_str()
+            ),
             ApiError::Internal(_) => "internal error".into(),
         }
     }
@@ -153,7 +186,11 @@ impl ApiError {
             ApiError::InvalidField(error) | ApiError::MissingParameter(error) => Some(error.field.as_str()),
             _ => None,
         };
-        let body = Body { error: ErrorBody { code: self.code(), message: &message, field } };
+        let quota = match self {
+            ApiError::QuotaExceeded { quota, .. } => Some(*quota),
+            _ => None,
+        };
+        let body = Body { error: ErrorBody { code: self.code(), message: &message, field, quota } };
         serde_json::to_string(&body).expect("error bodies always serialise")
     }
 
@@ -190,6 +227,16 @@ mod tests {
         let error = ApiError::Internal("relation memories does not exist".into());
         assert!(!error.body().contains("relation"));
         assert_eq!(error.log_detail(), Some("relation memories does not exist"));
+    }
+
+    #[test]
+    fn quota_exceeded_names_the_quota() {
+        let error = ApiError::QuotaExceeded { quota: Quota::Bytes, limit: 1000 };
+        assert_eq!(error.status(), 403);
+        let body: serde_json::Value = serde_json::from_str(&error.body()).unwrap();
+        assert_eq!(body["error"]["code"], "quota_exceeded");
+        assert_eq!(body["error"]["quota"], "bytes");
+        assert!(body["error"]["message"].as_str().unwrap().contains("bytes quota (1000 bytes)"));
     }
 
     #[test]

@@ -96,7 +96,8 @@ where
     if db.query("rollback", &[]).await.is_err() {
         return Err(error);
     }
-    if error.status() >= 500 {
+    // A full quota may have room by the time of the retry: released too.
+    if error.status() >= 500 || matches!(error, ApiError::QuotaExceeded { .. }) {
         let _ = sql::release(db, caller, &key.0).await;
     } else {
         let reply = Reply::from(&error);

@@ -15,16 +15,23 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod idempotency;
-pub mod mcp;
 pub mod isolate;
+pub mod mcp;
 pub mod rate_limit;
 pub mod router;
 pub mod routes;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
     Ok(router::handle(req, env).await)
+}
+
+/// The Cron Trigger (`[triggers] crons` in wrangler.toml): the upkeep.
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    console_error_panic_hook::set_once();
+    router::upkeep(&event.cron(), env).await;
 }

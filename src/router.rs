@@ -191,6 +191,7 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
     // The key is known valid (and the tenant within its rate limit) before
     // the body is read, parsed or analysed.
     let (key, _tenant) = auth::authenticate(req.headers(), cx).await?;
+    cx.set_authenticated();
     let params = query_params(req)?;
     let body = match body_kind(&endpoint) {
         Some(kind) => read_body(req, kind, &cx.config.limits).await?,
@@ -257,6 +258,8 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
     let mut route = "unmatched";
     let mut preflight_allow = None;
     let mut db_timings = None;
+    let mut authenticated = false;
+    let https = req.url().is_ok_and(|url| url.scheme() == "https");
     let result = async {
         let config = config.as_ref().map_err(|e| ApiError::Internal(format!("configuration: {e}")))?;
         let endpoint = resolve_request(&method_name, &path)?;
@@ -267,6 +270,7 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         let cx = routes::Ctx::new(env, config, now());
         let reply = dispatch(&mut req, &cx, endpoint).await;
         db_timings = cx.db_timings();
+        authenticated = cx.authenticated();
         cx.close().await;
         reply
     }
@@ -279,9 +283,13 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         worker::console_error!("building a response: {e}");
         Response::empty().expect("an empty response").with_status(500)
     });
-    let response = with_common_headers(response, &request_id);
+    let response = with_common_headers(response, &request_id, https);
     let ms = worker::Date::now().as_millis() - started;
-    let _ = response.headers().set("server-timing", &server_timing(db_timings, ms));
+    // Timings tell whoever reads them how long the database took, which can
+    // hint at what it holds: only for callers whose key is valid.
+    if authenticated {
+        let _ = response.headers().set("server-timing", &server_timing(db_timings, ms));
+    }
     let allowed = config.as_ref().map(|c| c.cors_allowed_origins.as_slice()).unwrap_or_default();
     if let Some(origin) = cors::allowed_origin(origin.as_deref(), allowed) {
         let _ = cors::apply(response.headers(), origin);
@@ -312,6 +320,29 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
     response
 }
 
+/// The scheduled upkeep (`db::upkeep`), with one log line of what it did.
+pub async fn upkeep(cron: &str, env: Env) {
+    let result = async {
+        let config = Config::of_isolate(|name| env.var(name).ok().map(|v| v.to_string()))
+            .as_ref()
+            .map_err(|e| ApiError::Internal(format!("configuration: {e}")))?;
+        let db = crate::db::Db::connect(&env, config).await?;
+        let pruned = crate::db::upkeep::run(&db).await;
+        db.close().await;
+        pruned
+    }
+    .await;
+    match result {
+        Ok(pruned) => {
+            worker::console_log!("{}", serde_json::json!({ "event": "upkeep", "cron": cron, "pruned": pruned }))
+        }
+        Err(error) => worker::console_error!(
+            "{}",
+            serde_json::json!({ "event": "upkeep", "cron": cron, "error": error.code(), "detail": error.log_detail() })
+        ),
+    }
+}
+
 /// `Server-Timing`: where the worker's time went (browsers' developer tools
 /// show it; the search bench reads it): connecting to Postgres and its
 /// statements, when the request used the database, and the whole request.
@@ -320,12 +351,30 @@ fn server_timing(db: Option<routes::DbTimings>, total_ms: u64) -> String {
     format!("{}total;dur={total_ms}", db.unwrap_or_default())
 }
 
-/// Personal data must not be cached by browsers or intermediaries, nor
-/// sniffed into another content type.
-fn with_common_headers(response: Response, request_id: &str) -> Response {
+/// Headers every API answer carries, whatever its status.
+fn security_headers(https: bool) -> Vec<(&'static str, &'static str)> {
+    let mut headers = vec![
+        // Personal data must not be cached by browsers or intermediaries,
+        // nor sniffed into another content type.
+        ("cache-control", "no-store"),
+        ("x-content-type-options", "nosniff"),
+        // API answers are data, never a page: nothing in one may load or
+        // run, nor may any page frame one. A web app served later sets its own.
+        ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    ];
+    // Browsers honour HSTS only over https; a plain-http (local) answer
+    // must not carry it.
+    if https {
+        headers.push(("strict-transport-security", "max-age=31536000; includeSubDomains"));
+    }
+    headers
+}
+
+fn with_common_headers(response: Response, request_id: &str, https: bool) -> Response {
     let headers = response.headers();
-    let _ = headers.set("cache-control", "no-store");
-    let _ = headers.set("x-content-type-options", "nosniff");
+    for (name, value) in security_headers(https) {
+        let _ = headers.set(name, value);
+    }
     let _ = headers.set("x-request-id", request_id);
     // Answers differ by Origin (CORS), so shared caches must not mix them.
     let _ = headers.set("vary", "Origin");
@@ -373,6 +422,17 @@ mod tests {
             resolve(&Method::Get, "/memory").unwrap_err().headers(),
             vec![("Allow", "POST, OPTIONS".to_owned())]
         );
+    }
+
+    #[test]
+    fn hsts_only_over_https_and_csp_always() {
+        let names = |https| security_headers(https).into_iter().map(|(name, _)| name).collect::<Vec<_>>();
+        assert!(names(true).contains(&"strict-transport-security"));
+        assert!(!names(false).contains(&"strict-transport-security"));
+        for https in [true, false] {
+            let csp = security_headers(https).into_iter().find(|(name, _)| *name == "content-security-policy");
+            assert_eq!(csp, Some(("content-security-policy", "default-src 'none'; frame-ancestors 'none'")));
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 // embedded Postgres, unless told to use DATABASE_URL or no pooler.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -83,8 +83,8 @@ async function servesTheApi({ api }, content) {
   return memory;
 }
 
-async function concurrentCapturesThroughThePool({ api, ports }) {
-  const db = await connect(localUrl(ports.pg));
+async function concurrentCapturesThroughThePool({ api, ports, scratch }) {
+  const db = await connect(localUrl(ports.pg, path.join(scratch, "postgres")));
   try {
     let most = 0;
     let sampling = true;
@@ -109,6 +109,34 @@ async function concurrentCapturesThroughThePool({ api, ports }) {
   }
 }
 
+function secretsArePrivate({ scratch, ports }) {
+  const password = readFileSync(path.join(scratch, "postgres-password"), "utf8").trim();
+  assert.ok(password.length >= 32 && password !== "memo-local", "a random password, not the one in the repository");
+  assert.ok(localUrl(ports.pg, path.join(scratch, "postgres")).includes(`:${password}@`));
+  // workerd's configuration holds the database password too.
+  for (const file of ["postgres-password", "api-key", path.join("workerd", "config.capnp")]) {
+    assert.equal(statSync(path.join(scratch, file)).mode & 0o777, 0o600, file);
+  }
+}
+
+async function upkeepRuns({ ports, scratch }) {
+  const db = await connect(localUrl(ports.pg, path.join(scratch, "postgres")));
+  try {
+    await db.query(
+      `insert into idempotency_keys (tenant_id, key, request_hash, status, created_at)
+       select id, k, '\\x00', 201, now() - interval '25 hours' from tenants, (values ('upkeep-old')) v(k) limit 1`,
+    );
+    let left = 1;
+    for (let i = 0; i < 150 && left; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      left = (await db.query("select count(*)::int as n from idempotency_keys where key = 'upkeep-old'")).rows[0].n;
+    }
+    assert.equal(left, 0, "the timer's upkeep deleted the expired record");
+  } finally {
+    await db.end();
+  }
+}
+
 /** Ctrl-C; then none of `ports` listens any more. */
 async function ctrlCStops({ child, output }, ports) {
   child.kill("SIGINT");
@@ -124,13 +152,19 @@ for (const [command, script] of [["npm run serve", "serve.mjs"], ["npm run dev",
   describe(command, () => {
     let started;
     before(async () => {
-      started = await startScript(script);
+      // A short upkeep period, to see serve's timer work.
+      started = await startScript(script, script === "serve.mjs" ? { MEMO_UPKEEP_INTERVAL_SECONDS: "1" } : {});
     });
     stopAfterwards(() => started);
 
     test("serves the API: health, capture, get, search", () => servesTheApi(started, `${command} behind PgBouncer`));
     test("100 concurrent captures all land while Postgres sees at most the pool's connections", () =>
       concurrentCapturesThroughThePool(started));
+    if (script === "serve.mjs") {
+      test("Postgres has a random password, kept with the key in files only their owner can read", () =>
+        secretsArePrivate(started));
+      test("runs the upkeep on a timer: expired idempotency records go", () => upkeepRuns(started));
+    }
     test("Ctrl-C stops the runtime, PgBouncer and Postgres", () => ctrlCStops(started, started.ports));
   });
 }

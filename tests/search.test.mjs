@@ -424,8 +424,8 @@ test("responses say where their time went (Server-Timing)", async () => {
   assert.deepEqual(Object.keys(searched), ["db-connect", "db", "total"]);
   assert.ok(Object.values(searched).every((ms) => Number.isFinite(ms) && ms >= 0));
   assert.ok(searched.db + searched["db-connect"] <= searched.total);
-  const noDatabase = parse((await client.get("/v1/no-such-route")).headers.get("server-timing"));
-  assert.deepEqual(Object.keys(noDatabase), ["total"]);
+  // Only callers whose key the database accepted see timings (tests/transport.test.mjs).
+  assert.equal((await client.get("/v1/no-such-route")).headers.get("server-timing"), null);
 });
 
 test("a memory id finds that memory first", async () => {

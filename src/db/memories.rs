@@ -1,7 +1,7 @@
 //! SQL for memories: capture, read, list, patch, delete, and the old
 //! server's offset listing.
 
-use super::{authed, Db, Param};
+use super::{authed, with_quota_defaults, Db, Param};
 use crate::auth::KeyHash;
 use crate::domain::export::{ExportLine, SCHEMA};
 use crate::domain::memory::{Memory, MemoryBrief, MemoryItem};
@@ -117,18 +117,23 @@ pub enum Outcome {
     Duplicate,
 }
 
-/// The statement of [`capture_one`] and [`capture_many`] after its `caller`
-/// CTE (a `tenant_id` column), `$2`..`$17` being [`UpsertParams`] and `$18`
-/// whether to answer whole memories: the worker prefixes its
-/// authentication, `memo-admin` a tenant by name. The work is done by the
-/// function `memo_capture_memories` (migrations/0012_capture_brief.sql),
-/// whose plan Postgres keeps per server connection. Without `$18` its rows
-/// carry only what a batch result says of a memory, so the answer stays
-/// small however large the memories the items fold into.
+/// The statement of [`capture_one`] and [`capture_many`] after a CTE named
+/// `$caller` (a `tenant_id` column), `$2`..`$17` being [`UpsertParams`] and
+/// `$18` whether to answer whole memories: the worker prefixes its
+/// authentication and quota defaults, `memo-admin` a tenant by name. The
+/// work is done by the function `memo_capture_memories`
+/// (migrations/0012_capture_brief.sql), whose plan Postgres keeps per server
+/// connection. Without `$18` its rows carry only what a batch result says of
+/// a memory, so the answer stays small however large the memories the items
+/// fold into.
 macro_rules! upsert_memories_sql {
-    () => {
-        " select u.* from caller cross join lateral memo_capture_memories(
+    ($caller:literal) => {
+        concat!(
+            " select u.* from ",
+            $caller,
+            " as caller cross join lateral memo_capture_memories(
               caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) u"
+        )
     };
 }
 
@@ -137,7 +142,8 @@ macro_rules! upsert_memories_sql {
 /// A conversation already stored is updated in place when the capture is
 /// newer; content already stored (whitespace folded, see
 /// `memo_content_hash`) is not stored twice. Unique indexes keep both rules
-/// exact under concurrency.
+/// exact under concurrency. A capture that would leave the tenant over a
+/// quota stores nothing (`ApiError::QuotaExceeded`); nor does a batch.
 pub async fn capture_one(db: &Db, key: &KeyHash, item: Insert<'_>) -> Result<(StoredMemory, Outcome), ApiError> {
     let row = upsert(db, key, &[item], true).await?.pop();
     let row = row.ok_or_else(|| ApiError::Internal("a capture returned no result".into()))?;
@@ -156,15 +162,17 @@ pub async fn capture_many(
 }
 
 async fn upsert(db: &Db, key: &KeyHash, items: &[Insert<'_>], whole: bool) -> Result<Vec<Row>, ApiError> {
-    const SQL: &str = authed!(upsert_memories_sql!());
+    const SQL: &str = authed!(with_quota_defaults!("$19", "$20"), upsert_memories_sql!("limited"));
     let params = UpsertParams::new(items);
+    let quota = db.quota_defaults;
     let mut all = params.as_params().to_vec();
     all.push((&whole, Type::BOOL));
+    all.extend(quota.as_params());
     db.query_authed(key, SQL, &all).await
 }
 
 /// [`upsert_memories_sql!`] without its `caller` CTE.
-pub const UPSERT_MEMORIES_BODY: &str = upsert_memories_sql!();
+pub const UPSERT_MEMORIES_BODY: &str = upsert_memories_sql!("caller");
 
 /// What one result row of the upsert statement did.
 pub fn outcome_from_row(row: &Row) -> Outcome {
@@ -370,6 +378,7 @@ pub struct Update<'a> {
 /// `Ok(None)`: the memory does not exist, or changed since `if_updated_at`.
 pub async fn update(db: &Db, key: &KeyHash, id: Uuid, change: &Update<'_>) -> Result<Option<Memory>, ApiError> {
     const SQL: &str = authed!(
+        with_quota_defaults!("$10", "$11"),
         ", updated as (
              update memories m set
                  title = coalesce($3, m.title),
@@ -379,15 +388,17 @@ pub async fn update(db: &Db, key: &KeyHash, id: Uuid, change: &Update<'_>) -> Re
                  content = coalesce($7, m.content),
                  kind = coalesce($8, m.kind),
                  updated_at = now()
-             from caller
-             where m.tenant_id = caller.tenant_id and m.id = $2
+             from limited
+             where m.tenant_id = limited.tenant_id and m.id = $2
                and ($9::timestamptz is null or m.updated_at = $9)
              returning m.*)
          select ",
         memory_columns!(),
         " from caller left join updated m on true"
     );
-    let params: [Param<'_>; 8] = [
+    let quota = db.quota_defaults;
+    let [quota_memories, quota_bytes] = quota.as_params();
+    let params: [Param<'_>; 10] = [
         (&id, Type::UUID),
         (&change.title, Type::TEXT),
         (&change.title_by_user, Type::BOOL),
@@ -396,6 +407,8 @@ pub async fn update(db: &Db, key: &KeyHash, id: Uuid, change: &Update<'_>) -> Re
         (&change.content, Type::TEXT),
         (&change.kind, Type::TEXT),
         (&change.if_updated_at, Type::TIMESTAMPTZ),
+        quota_memories,
+        quota_bytes,
     ];
     let rows = db.query_authed(key, SQL, &params).await?;
     Ok(memory_from_row(&rows[0]).map(|stored| stored.memory))

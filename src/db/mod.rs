@@ -19,10 +19,11 @@ pub mod socket;
 pub mod stats;
 pub mod tag_edits;
 pub mod tags;
+pub mod upkeep;
 
 use crate::auth::KeyHash;
 use crate::config::Config;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, Quota};
 use futures_util::future::{select, Either};
 use socket::{PgStream, SocketHandle, StartTls};
 use std::cell::Cell;
@@ -61,6 +62,33 @@ pub(crate) use authed;
 
 pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
 
+/// The deployment's default quotas. A statement that stores memories hands
+/// them to Postgres through [`with_quota_defaults!`]; the quota triggers of
+/// migrations/0013_quotas_upkeep.sql check them, or a tenant's own.
+#[derive(Debug, Clone, Copy)]
+pub struct QuotaDefaults {
+    pub memories: i64,
+    pub bytes: i64,
+}
+
+impl QuotaDefaults {
+    /// The two parameters [`with_quota_defaults!`] names.
+    pub fn as_params(&self) -> [Param<'_>; 2] {
+        [(&self.memories, Type::INT8), (&self.bytes, Type::INT8)]
+    }
+}
+
+/// A CTE `limited`: the caller's tenant, once the statement's transaction
+/// holds the default quotas (parameters `$m` and `$b`). A write that takes
+/// its tenant from `limited` runs after the defaults are set; the quota
+/// triggers read them at the end of the statement.
+macro_rules! with_quota_defaults {
+    ($m:literal, $b:literal) => {
+        concat!(", limited as (select caller.tenant_id from caller where memo_quota_defaults(", $m, ", ", $b, "))")
+    };
+}
+pub(crate) use with_quota_defaults;
+
 /// How long a request waits for its connection to end after its answer is ready.
 const CLOSE_TIMEOUT: Duration = Duration::from_millis(500);
 
@@ -77,6 +105,8 @@ pub struct Db {
     connect_timeout: Duration,
     query_timeout: Duration,
     retry_after_seconds: u64,
+    /// `QUOTA_MEMORIES` and `QUOTA_BYTES`, for statements that store memories.
+    pub quota_defaults: QuotaDefaults,
     /// Time spent connecting (socket + startup + auth), for `/v1/stats`.
     pub connect_ms: f64,
     /// Time spent in statements so far, from sending one to its last row.
@@ -105,7 +135,7 @@ impl Db {
         let (ended, connection_ended) = futures_channel::oneshot::channel();
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(error) = connection.await {
-                worker::console_warn!("postgres connection ended with an error: {error}");
+                worker::console_warn!("postgres connection ended with an error: {}", loggable(&error));
             }
             let _ = ended.send(());
         });
@@ -118,6 +148,10 @@ impl Db {
             connect_timeout: timeout,
             query_timeout: Duration::from_millis(config.db_query_timeout_ms),
             retry_after_seconds: config.retry_after_seconds,
+            quota_defaults: QuotaDefaults {
+                memories: i64::try_from(config.quota_memories).unwrap_or(i64::MAX),
+                bytes: i64::try_from(config.quota_bytes).unwrap_or(i64::MAX),
+            },
             connect_ms: (worker::Date::now().as_millis() - started) as f64,
             statements_ms: Cell::new(0.0),
         })
@@ -185,7 +219,7 @@ impl Db {
         };
         let cancelling = token.cancel_query_raw(stream, StartTls);
         let outcome = match within(self.connect_timeout, cancelling).await {
-            Some(done) => done.map_err(|e| e.to_string()),
+            Some(done) => done.map_err(|e| loggable(&e)),
             None => {
                 handle.close();
                 Err("timed out".into())
@@ -217,6 +251,31 @@ async fn within<F: Future>(timeout: Duration, future: F) -> Option<F::Output> {
     }
 }
 
+/// What a log may say of a Postgres error: for a server error its SQLSTATE
+/// and a fixed message, never the server's text, which can quote what a user
+/// sent (a tsquery syntax error quotes the query, a constraint error the
+/// row); for a client-side error (I/O, protocol) its description.
+pub fn loggable(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("server error, SQLSTATE {}", db.code().code()),
+        None => error.to_string(),
+    }
+}
+
+/// The error `memo_check_quota` (migrations/0013_quotas_upkeep.sql) raises
+/// when a statement would leave a tenant over a quota: SQLSTATE MQ001, the
+/// quota's name as detail and its value as hint, both set by that function.
+fn quota_exceeded(error: &tokio_postgres::Error) -> Option<ApiError> {
+    let db = error.as_db_error().filter(|db| db.code().code() == "MQ001")?;
+    let quota = match db.detail() {
+        Some("memories") => Quota::Memories,
+        Some("bytes") => Quota::Bytes,
+        _ => return None,
+    };
+    let limit = db.hint().and_then(|hint| hint.parse().ok()).unwrap_or_default();
+    Some(ApiError::QuotaExceeded { quota, limit })
+}
+
 /// Connection trouble and server overload are "unavailable, retry"; anything
 /// else is a bug to log.
 fn classify(error: tokio_postgres::Error, retry_after_seconds: u64) -> ApiError {
@@ -237,12 +296,10 @@ fn classify(error: tokio_postgres::Error, retry_after_seconds: u64) -> ApiError 
             error.is_closed() || std::error::Error::source(&error).is_some_and(|source| source.is::<std::io::Error>())
         }
     };
-    // tokio-postgres displays every server error as just "db error"; the
-    // log needs the SQLSTATE and the server's message.
-    let detail = match error.as_db_error() {
-        Some(db) => format!("{} {}", db.code().code(), db.message()),
-        None => error.to_string(),
-    };
+    if let Some(quota) = quota_exceeded(&error) {
+        return quota;
+    }
+    let detail = loggable(&error);
     if transient {
         ApiError::DatabaseUnavailable { detail, retry_after_seconds }
     } else {

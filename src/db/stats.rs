@@ -17,6 +17,10 @@ pub struct Stats {
     pub top_tags: Value,
     /// `[{day, count}]`: memories created on each of the last 90 days (UTC), oldest first, zeros included.
     pub by_day: Value,
+    /// What the tenant holds, as its quotas count it: memories and bytes.
+    pub usage: (i64, i64),
+    /// The tenant's quotas: its own (`memo-admin tenant quota`), else the defaults.
+    pub quota: (i64, i64),
 }
 
 pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiError> {
@@ -37,10 +41,15 @@ pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiEr
               from (select (now() at time zone 'UTC')::date - i as day from generate_series(0, 89) as i) g
               left join (select (created_at at time zone 'UTC')::date as day, count(*) as n from mine
                          where created_at >= ((now() at time zone 'UTC')::date - 89)::timestamp at time zone 'UTC'
-                         group by 1) c on c.day = g.day) as by_day
-         from caller"
+                         group by 1) c on c.day = g.day) as by_day,
+             coalesce(u.memories, 0) as usage_memories, coalesce(u.bytes, 0) as usage_bytes,
+             coalesce(t.quota_memories, $3) as quota_memories, coalesce(t.quota_bytes, $4) as quota_bytes
+         from caller
+         join tenants t on t.id = caller.tenant_id
+         left join tenant_usage u on u.tenant_id = caller.tenant_id"
     );
-    let rows = db.query_authed(key, SQL, &[(&top_tags, Type::INT8)]).await?;
+    let [quota_memories, quota_bytes] = db.quota_defaults.as_params();
+    let rows = db.query_authed(key, SQL, &[(&top_tags, Type::INT8), quota_memories, quota_bytes]).await?;
     let row = &rows[0];
     Ok(Stats {
         total: row.get("total"),
@@ -49,5 +58,7 @@ pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiEr
         by_source: row.get("by_source"),
         top_tags: row.get("top_tags"),
         by_day: row.get("by_day"),
+        usage: (row.get("usage_memories"), row.get("usage_bytes")),
+        quota: (row.get("quota_memories"), row.get("quota_bytes")),
     })
 }

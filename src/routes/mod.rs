@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::sync::OnceLock;
 use worker::Env;
 
@@ -38,11 +38,13 @@ pub struct Ctx {
     /// The request's connection, opened on first use and closed when the
     /// request ends.
     db: OnceCell<Db>,
+    /// Set once the caller's key is known valid (`auth::authenticate`).
+    authenticated: Cell<bool>,
 }
 
 impl Ctx {
     pub fn new(env: Env, config: &'static Config, now: DateTime<Utc>) -> Ctx {
-        Ctx { env, config, now, db: OnceCell::new() }
+        Ctx { env, config, now, db: OnceCell::new(), authenticated: Cell::new(false) }
     }
 
     pub async fn db(&self) -> Result<&Db, ApiError> {
@@ -56,6 +58,16 @@ impl Ctx {
     /// Where the request's database time went, if it used the database.
     pub fn db_timings(&self) -> Option<DbTimings> {
         self.db.get().map(|db| DbTimings { connect_ms: db.connect_ms, statements_ms: db.statements_ms() })
+    }
+
+    /// Whether the caller's key was found valid during this request.
+    pub fn authenticated(&self) -> bool {
+        self.authenticated.get()
+    }
+
+    /// Records that the caller's key is valid.
+    pub fn set_authenticated(&self) {
+        self.authenticated.set(true);
     }
 
     /// Ends the request's connection, if it opened one.

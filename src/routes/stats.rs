@@ -18,7 +18,24 @@ struct Stats {
     by_source: Value,
     top_tags: Value,
     by_day: Value,
+    /// What the tenant holds, as its quotas count it.
+    usage: Amounts,
+    /// The tenant's quotas.
+    quota: Amounts,
     db: Timings,
+}
+
+/// Memories and bytes (content, title and metadata).
+#[derive(Serialize)]
+struct Amounts {
+    memories: i64,
+    bytes: i64,
+}
+
+impl From<(i64, i64)> for Amounts {
+    fn from((memories, bytes): (i64, i64)) -> Amounts {
+        Amounts { memories, bytes }
+    }
 }
 
 #[derive(Serialize)]
@@ -41,6 +58,8 @@ pub async fn stats(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
             by_source: stats.by_source,
             top_tags: stats.top_tags,
             by_day: stats.by_day,
+            usage: stats.usage.into(),
+            quota: stats.quota.into(),
             db: Timings { connect_ms: db.connect_ms, query_ms },
         },
     )

@@ -124,8 +124,42 @@ pub async fn ensure_dev_key(client: &Client, tenant: &str, file: &Path) -> Resul
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(file, format!("{key}\n"))?;
+    std::io::Write::write_all(&mut super::create_private(file)?, format!("{key}\n").as_bytes())?;
     Ok(key)
+}
+
+/// A change to one quota: whether to change it, and to what (`None`: the default).
+pub type QuotaChange = (bool, Option<i64>);
+
+/// Sets a tenant's own quotas where asked; describes its quotas and usage.
+pub async fn quota(
+    client: &Client,
+    tenant: &str,
+    memories: QuotaChange,
+    bytes: QuotaChange,
+) -> Result<String, AnyError> {
+    let row = client
+        .query_opt(
+            "with changed as (
+                 update tenants t set
+                     quota_memories = case when $2 then $3 else t.quota_memories end,
+                     quota_bytes = case when $4 then $5 else t.quota_bytes end
+                 where t.name = $1
+                 returning t.id, t.quota_memories, t.quota_bytes)
+             select c.quota_memories, c.quota_bytes, coalesce(u.memories, 0), coalesce(u.bytes, 0)
+             from changed c left join tenant_usage u on u.tenant_id = c.id",
+            &[&tenant, &memories.0, &memories.1, &bytes.0, &bytes.1],
+        )
+        .await?
+        .ok_or_else(|| format!("no tenant named {tenant:?}; create it with `tenant create`"))?;
+    let shown = |quota: Option<i64>, default: &str| quota.map_or(format!("default ({default})"), |n| n.to_string());
+    Ok(format!(
+        "tenant={tenant}\tquota_memories={}\tquota_bytes={}\tmemories={}\tbytes={}",
+        shown(row.get(0), "QUOTA_MEMORIES"),
+        shown(row.get(1), "QUOTA_BYTES"),
+        row.get::<_, i64>(2),
+        row.get::<_, i64>(3),
+    ))
 }
 
 #[cfg(test)]

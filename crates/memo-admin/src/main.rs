@@ -4,18 +4,22 @@
 //! lists and revokes keys. It talks to Postgres directly (`DATABASE_URL`), never
 //! through the worker, so it also works before the worker is deployed.
 
+mod connect;
 mod keys;
 mod migrate;
 mod transfer;
 
 use clap::{Parser, Subcommand};
+use memo::db::upkeep::{UPKEEP_BATCH, UPKEEP_SQL};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(name = "memo-admin", version, about)]
 struct Cli {
-    /// Postgres connection string, e.g. postgres://user:pw@127.0.0.1:5432/memo
+    /// Postgres connection string, e.g. postgres://user:pw@127.0.0.1:5432/memo; another host than
+    /// this machine needs sslmode=verify-full (or require; sslrootcert=FILE adds a CA) or an explicit
+    /// sslmode=disable
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: String,
     #[command(subcommand)]
@@ -48,7 +52,7 @@ enum Command {
         #[arg(long, default_value_t = 500)]
         batch: usize,
     },
-    /// Delete idempotency records older than 24 hours.
+    /// Run the upkeep the worker's Cron Trigger runs: delete idempotency records older than 24 hours.
     Prune,
     /// Ensure a tenant and a working key whose clear text is kept in FILE (for local development).
     DevKey {
@@ -70,6 +74,30 @@ enum TenantCommand {
         #[arg(long)]
         key_name: Option<String>,
     },
+    /// Set a tenant's own quotas (a number, or `default` for the worker's QUOTA_MEMORIES /
+    /// QUOTA_BYTES); prints its quotas and usage.
+    Quota {
+        name: String,
+        #[arg(long, value_parser = parse_quota)]
+        memories: Option<QuotaValue>,
+        #[arg(long, value_parser = parse_quota)]
+        bytes: Option<QuotaValue>,
+    },
+}
+
+/// A quota given on the command line: `None` is the worker's default.
+#[derive(Clone, Copy, Debug)]
+struct QuotaValue(Option<i64>);
+
+fn parse_quota(raw: &str) -> Result<QuotaValue, String> {
+    if raw == "default" {
+        return Ok(QuotaValue(None));
+    }
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .map(|n| QuotaValue(Some(n)))
+        .ok_or_else(|| format!("{raw:?} is neither a number (0 or more) nor `default`"))
 }
 
 #[derive(Subcommand)]
@@ -96,10 +124,21 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // tokio-postgres shows a server error as just "db error".
+            // tokio-postgres shows a server error as just "db error", and a
+            // TLS failure as just "error performing TLS handshake": the
+            // server's message, or the causes (an unknown issuer, a name
+            // mismatch), say why.
             match error.downcast_ref::<tokio_postgres::Error>().and_then(tokio_postgres::Error::as_db_error) {
                 Some(db) => eprintln!("memo-admin: {} ({})", db.message(), db.code().code()),
-                None => eprintln!("memo-admin: {error}"),
+                None => {
+                    let mut message = error.to_string();
+                    let mut source = error.source();
+                    while let Some(cause) = source {
+                        message = format!("{message}: {cause}");
+                        source = cause.source();
+                    }
+                    eprintln!("memo-admin: {message}");
+                }
             }
             ExitCode::FAILURE
         }
@@ -108,9 +147,17 @@ async fn main() -> ExitCode {
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Creates (or truncates) a file only its owner can read: exports, keys.
+pub fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    // `mode` applies only to a new file; an existing one is narrowed too.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(file)
+}
+
 async fn run(cli: Cli) -> Result<(), AnyError> {
-    let (mut client, connection) = tokio_postgres::connect(&cli.database_url, tokio_postgres::NoTls).await?;
-    let driver = tokio::spawn(connection);
+    let (mut client, driver) = connect::connect(&cli.database_url).await?;
     match cli.command {
         Command::Migrate => {
             for name in migrate::apply(&mut client).await? {
@@ -126,6 +173,10 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
                 println!("{name}\t{}", keys::create(&client, &name, key_name.as_deref()).await?);
             }
         }
+        Command::Tenant(TenantCommand::Quota { name, memories, bytes }) => {
+            let set = |value: Option<QuotaValue>| (value.is_some(), value.and_then(|v| v.0));
+            println!("{}", keys::quota(&client, &name, set(memories), set(bytes)).await?);
+        }
         Command::Key(KeyCommand::Create { tenant, name }) => {
             println!("{}", keys::create(&client, &tenant, name.as_deref()).await?);
         }
@@ -138,8 +189,7 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
         Command::Export { tenant, output } => {
             let count = match output {
                 Some(path) => {
-                    transfer::export(&client, &tenant, &mut std::io::BufWriter::new(std::fs::File::create(path)?))
-                        .await?
+                    transfer::export(&client, &tenant, &mut std::io::BufWriter::new(create_private(&path)?)).await?
                 }
                 None => transfer::export(&client, &tenant, &mut std::io::stdout().lock()).await?,
             };
@@ -153,9 +203,14 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             );
         }
         Command::Prune => {
-            let pruned = client
-                .execute("delete from idempotency_keys where created_at < now() - interval '24 hours'", &[])
-                .await?;
+            let mut pruned = 0;
+            loop {
+                let deleted: i64 = client.query_one(UPKEEP_SQL, &[&UPKEEP_BATCH]).await?.get(0);
+                pruned += deleted;
+                if deleted < i64::from(UPKEEP_BATCH) {
+                    break;
+                }
+            }
             eprintln!("pruned {pruned} idempotency records");
         }
         Command::DevKey { tenant, file } => {

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0010_search_plan_cache", sql: include_str!("../../../migrations/0010_search_plan_cache.sql") },
     Migration { name: "0011_search_inline", sql: include_str!("../../../migrations/0011_search_inline.sql") },
     Migration { name: "0012_capture_brief", sql: include_str!("../../../migrations/0012_capture_brief.sql") },
+    Migration { name: "0013_quotas_upkeep", sql: include_str!("../../../migrations/0013_quotas_upkeep.sql") },
     Migration {
         name: "0014_search_keys_bounded",
         sql: include_str!("../../../migrations/0014_search_keys_bounded.sql"),
