@@ -82,7 +82,9 @@ pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, A
     let (hits, _) = request.run(cx, key).await?;
     let results: Vec<_> = hits
         .iter()
-        .map(|hit| Summary::of(&hit.memory, Some(preview(&hit.memory.content, CONTENT_PREVIEW_CHARS).0)))
+        .map(|hit| {
+            Summary::of(&hit.memory, Some(preview(&hit.memory.content, CONTENT_PREVIEW_CHARS).0))
+        })
         .collect();
     Reply::json(200, &json!({"query": request.query.raw(), "count": results.len(), "results": results}))
 }
