@@ -20,7 +20,7 @@ ensureToolchain();
 const { startScratchStack } = await import("../scripts/lib/stack.mjs");
 const { launchChromium } = await import("../scripts/lib/browsers.mjs");
 const { buildExtension } = await import("../extension/build.mjs");
-const { ExtensionDriver, fixtureServer } = await import("../tests/helpers/extension.mjs");
+const { ExtensionDriver, fixtureServer, until } = await import("../tests/helpers/extension.mjs");
 const { Api } = await import("../extension/src/lib/api.js");
 const { memoryStorage, Queue } = await import("../extension/src/lib/queue.js");
 
@@ -38,7 +38,7 @@ try {
   for (let i = 0; i < Number(values.saves); i++) {
     const { page, tabId } = await ext.open(fixtures.url(`/chatgpt.com/c/${randomUUID()}`));
     const popup = await ext.popup(tabId);
-    await popup.waitForFunction(() => !document.getElementById("save").disabled);
+    await until(popup, () => !document.getElementById("save").disabled);
     clickToSaved.push(
       await popup.evaluate(
         () =>

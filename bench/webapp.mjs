@@ -5,7 +5,7 @@
 //
 //   node bench/webapp.mjs [--runs 7]
 import { parseArgs } from "node:util";
-import { appSize, buildApp } from "../scripts/build-app.mjs";
+import { appSize } from "../scripts/build-app.mjs";
 import { ensureToolchain, log } from "../scripts/lib/toolchain.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
@@ -15,7 +15,6 @@ const { startScratchStack } = await import("../scripts/lib/stack.mjs");
 const { launchChromium } = await import("../scripts/lib/browsers.mjs");
 const { buildWorker } = await import("../scripts/build-worker.mjs");
 buildWorker();
-buildApp();
 
 const stack = await startScratchStack("bench-webapp");
 const chromium = await launchChromium();
@@ -40,8 +39,8 @@ try {
     results.push(performance.now() - started);
     await context.close();
   }
-  const { gzip } = appSize();
-  log(`app: ${(gzip / 1024).toFixed(1)} KiB gzip`);
+  const { files, gzip } = appSize();
+  log(`app: ${files.map((f) => `${f.name} ${f.bytes} B (${f.gzip} gzip)`).join(", ")}; ${(gzip / 1024).toFixed(1)} KiB gzip in all`);
   log(`load event: p50 ${percentile(load, 50).toFixed(0)} ms, max ${Math.max(...load).toFixed(0)} ms (${runs} runs)`);
   log(`first results shown: p50 ${percentile(results, 50).toFixed(0)} ms, max ${Math.max(...results).toFixed(0)} ms`);
 } finally {

@@ -14,10 +14,9 @@
 -- they first occur in the document (its stems first, then the words as
 -- written, memo_search_document), shortest first where positions tie (a
 -- document numbers words up to 16,383). A key longer than 2,047 bytes (a
--- "word" of over 2,015 bytes) is left out. A memory of up to 480 lexemes
--- (nearly all) cannot pass the bound, and gets exactly the keys it had, at
--- the cost it had; a larger one is measured first. README ("Search") states
--- what this means for a user.
+-- "word" of over 2,015 bytes) is left out. A memory whose keys fit (nearly
+-- all) gets exactly the keys it had; only a larger one's are ranked.
+-- README ("Search") states what this means for a user.
 create or replace function memo_search_keys(
     tenant uuid, made timestamptz, kind text, source text, tags text[], document tsvector)
 returns tsvector
@@ -25,53 +24,34 @@ language sql
 immutable
 parallel safe
 as $$
-    select case
-        -- Up to 480 lexemes and filters of usual sizes fit whatever they
-        -- are (480 keys of at most 32 + 2,047 bytes, filters under 48 KB):
-        -- migration 0006's keys, at its cost.
-        when coalesce(length(document), 0) <= 480
-         and coalesce(octet_length(array_to_string(tags, '')), 0) + 40 * coalesce(cardinality(tags), 0)
-             + coalesce(octet_length(source), 0) <= 40000
-        then array_to_tsvector(
-            array(select public.memo_tenant_key(tenant) || lexeme
-                  from unnest(tsvector_to_array(document)) as lexeme
-                  where octet_length(lexeme) <= 2015)
-            || array(select public.memo_filter_key(tenant, 'tag', tag) from unnest(tags) as tag)
-            || array_remove(array[
-                   public.memo_filter_key(tenant, 'a', (public.memo_search_day(made) / 90)::text),
-                   public.memo_filter_key(tenant, 'b', ((public.memo_search_day(made) + 45) / 90)::text),
-                   public.memo_filter_key(tenant, 'kind', kind),
-                   public.memo_filter_key(tenant, 'source', source)], null))
-        else (
-            select array_to_tsvector(f.keys || case
-                when l.bytes + f.bytes <= 1048575 then l.keys
-                else array(select kept.k from (
-                         select ranked.k, sum(octet_length(ranked.k)) over (
-                                 order by ranked.rank, ranked.first_at, octet_length(ranked.k), ranked.k collate "C"
-                                 rows between unbounded preceding and current row) as used
-                         from (select public.memo_tenant_key(tenant) || d.lexeme as k,
-                                      case when d.weights && array['A', 'B'] then 0 else 1 end as rank,
-                                      d.positions[1] as first_at
-                               from unnest(document) as d) as ranked
-                         where octet_length(ranked.k) <= 2047) as kept
-                     where kept.used <= 1048575 - f.bytes)
-                end)
-            -- Every lexeme's key, and the filters' keys, with their bytes.
-            from (select coalesce(array_agg(lexemes.k), '{}') as keys,
-                         coalesce(sum(octet_length(lexemes.k)), 0) as bytes
-                  from (select public.memo_tenant_key(tenant) || lexeme as k
-                        from unnest(tsvector_to_array(document)) as lexeme) as lexemes
-                  where octet_length(lexemes.k) <= 2047) as l,
-                 (select coalesce(array_agg(filters.k), '{}') as keys,
-                         coalesce(sum(octet_length(filters.k)), 0) as bytes
-                  from unnest(array(select public.memo_filter_key(tenant, 'tag', tag) from unnest(tags) as tag)
-                              || array_remove(array[
-                                     public.memo_filter_key(tenant, 'a', (public.memo_search_day(made) / 90)::text),
-                                     public.memo_filter_key(tenant, 'b', ((public.memo_search_day(made) + 45) / 90)::text),
-                                     public.memo_filter_key(tenant, 'kind', kind),
-                                     public.memo_filter_key(tenant, 'source', source)], null)) as filters(k)
-                  where octet_length(filters.k) <= 2047) as f)
-        end
+    select array_to_tsvector(f.keys || case
+        -- Each lexeme's key is the lexeme and the prefix: at most the
+        -- document's size plus the prefix per lexeme.
+        when coalesce(pg_column_size(document), 0) + 32 * coalesce(length(document), 0) <= f.room
+        then array(select k from (select public.memo_tenant_key(tenant) || lexeme as k
+                                  from unnest(tsvector_to_array(document)) as lexeme) as lexemes
+                   where octet_length(k) <= 2047)
+        else array(select kept.k from (
+                 select ranked.k, sum(octet_length(ranked.k)) over (
+                         order by ranked.rank, ranked.first_at, octet_length(ranked.k), ranked.k collate "C"
+                         rows between unbounded preceding and current row) as used
+                 from (select public.memo_tenant_key(tenant) || d.lexeme as k,
+                              case when d.weights && array['A', 'B'] then 0 else 1 end as rank,
+                              d.positions[1] as first_at
+                       from unnest(document) as d) as ranked
+                 where octet_length(ranked.k) <= 2047) as kept
+             where kept.used <= f.room)
+        end)
+    from (select filters.keys,
+                 1048575 - coalesce((select sum(octet_length(k)) from unnest(filters.keys) as k), 0) as room
+          from (select array(select k from unnest(
+                    array(select public.memo_filter_key(tenant, 'tag', tag) from unnest(tags) as tag)
+                    || array_remove(array[
+                           public.memo_filter_key(tenant, 'a', (public.memo_search_day(made) / 90)::text),
+                           public.memo_filter_key(tenant, 'b', ((public.memo_search_day(made) + 45) / 90)::text),
+                           public.memo_filter_key(tenant, 'kind', kind),
+                           public.memo_filter_key(tenant, 'source', source)], null)) as k
+                    where octet_length(k) <= 2047) as keys) as filters) as f
 $$;
 
 -- The index holds keys made by the old definition, corrupt for the largest

@@ -31,11 +31,15 @@ if (!url && (await listening(pgPort))) {
   url = pg.url;
   stop = pg.stop;
 }
+let failed = false;
 try {
   const out = admin(url, process.argv.slice(2));
   if (out) console.log(out);
 } catch {
-  process.exitCode = 1; // memo-admin has said why
+  failed = true; // memo-admin has said why
 } finally {
   await stop();
 }
+// Set after stopping Postgres: stopping the embedded one reset an exit code
+// set before, and a failed command exited 0.
+process.exit(failed ? 1 : 0);

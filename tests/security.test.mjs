@@ -1,4 +1,4 @@
-// Safe by default: CORS only for listed origins, per-key rate limits, key
+// Safe by default: CORS only for listed origins, per-tenant rate limits, key
 // bookkeeping that does not write on every request, hygiene headers, and
 // logs without content or keys.
 import assert from "node:assert/strict";
@@ -70,7 +70,8 @@ describe("rate limiting", () => {
   test("a key past its limit gets 429 with Retry-After; other keys are unaffected", async () => {
     const noisy = app.tenant();
     const quiet = app.tenant();
-    // Unknown ids are answered without touching the database, after the limit check.
+    // Unknown ids are answered without a statement of their own, after the
+    // key's lookup (once per isolate) and the tenant's limit check.
     const statuses = [];
     let limited;
     // The limiter counts in fixed windows of the period: requests straddling

@@ -34,7 +34,15 @@ async function newPage({ bypassCsp = false, width = 1100, height = 800 } = {}) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.errors = errors;
-  page.closeAll = () => context.close();
+  // The app works within its Content-Security-Policy: nothing it does is refused.
+  await page.evaluateOnNewDocument(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.closeAll = async () => {
+    if (!bypassCsp) assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], "CSP violations");
+    await context.close();
+  };
   return page;
 }
 
@@ -105,6 +113,7 @@ test("sign in, search by a word and by #tag, scroll to the next page, sign out",
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
   await waitForCount(page, ".result", 25);
   await axe(page, "search results");
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, "search");
 
   await setInput(page, "#q", "#kitchen");
@@ -138,6 +147,7 @@ test("open a memory, edit its tags, rename a tag everywhere, bulk-tag, delete", 
   assert.equal(await page.evaluate(() => document.activeElement.id), "q");
   await page.keyboard.press("Escape");
   for (const k of ["j", "j", "j", "k", "k"]) await page.keyboard.press(k);
+  await page.waitForSelector('.result.current[data-index="0"]');
   const currentTitle = await page.$eval(".result.current .title", (a) => a.textContent);
   await page.keyboard.press("Enter");
   await page.waitForSelector("[role=dialog] h2[tabindex]");
@@ -167,9 +177,11 @@ test("open a memory, edit its tags, rename a tag everywhere, bulk-tag, delete", 
   await axe(page, "tidy");
   await shot(page, "tidy");
   await page.click('button[aria-label="Rename #orchard"]');
+  await page.waitForSelector("#rename-orchard");
   await setInput(page, "#rename-orchard", "trees");
   await page.click(".inline button[type=submit]");
   await page.waitForSelector('button[aria-label="Rename #trees"]');
+  assert.equal(await page.$('button[aria-label="Rename #orchard"]'), null, "the old name is gone from the list");
   for (const m of [first, second, third]) {
     const tags = (await client.get(`/v1/memories/${m.id}`)).body.tags;
     assert.ok(tags.includes("trees") && !tags.includes("orchard"), `${m.id}: ${tags}`);
@@ -181,6 +193,7 @@ test("open a memory, edit its tags, rename a tag everywhere, bulk-tag, delete", 
   await page.click(`input[aria-label="Select ${second.title}"]`);
   await page.click(`input[aria-label="Select ${third.title}"]`);
   await page.type("#bulk-tags", "harvest");
+  await page.waitForSelector(".bulk button:nth-of-type(1):not([disabled])");
   await page.click(".bulk button:nth-of-type(1)");
   await page.waitForFunction(() => /Tagged 2 of 2/.test(document.querySelector(".notice").textContent));
   for (const m of [second, third]) assert.ok((await client.get(`/v1/memories/${m.id}`)).body.tags.includes("harvest"));
@@ -189,6 +202,7 @@ test("open a memory, edit its tags, rename a tag everywhere, bulk-tag, delete", 
   await page.click(`a[href="#/m/${third.id}"]`);
   await page.waitForSelector("[role=dialog] button.danger");
   await page.click("[role=dialog] button.danger");
+  await page.waitForSelector("[role=dialog] .actions [role=alert]");
   await page.click("[role=dialog] button.danger");
   await page.waitForFunction(() => !document.querySelector("[role=dialog]"));
   assert.equal((await client.get(`/v1/memories/${third.id}`)).status, 404);
@@ -231,6 +245,7 @@ test("export downloads NDJSON that imports into a second tenant, with rejected l
     await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: downloads, browserContextId });
     await signIn(page, alice.key);
     await page.click('a[href="#/transfer"]');
+    await page.waitForSelector(".transfer button");
     await page.click(".transfer button");
     await page.waitForFunction(() => /Exported 7 memories/.test(document.querySelector(".transfer [role=status]").textContent));
     let file;

@@ -1,7 +1,10 @@
 // In front of the worker under plain workerd (`npm run serve`), doing what
 // Workers static assets do under wrangler (wrangler.toml [assets]): GET and
 // HEAD of /app/* answer with the file from web/public and the headers that
-// web/public/_headers gives its path; every other request goes to the worker.
+// web/public/_headers gives its path, or an empty 404 (wrangler's
+// `run_worker_first = ["/*", "!/app/*"]` leaves /app/* to the assets alone);
+// `…/index.html` redirects to its folder (html_handling "auto-trailing-slash");
+// every other request goes to the worker.
 const TYPES = {
   html: "text/html; charset=utf-8",
   js: "text/javascript; charset=utf-8",
@@ -32,9 +35,12 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (!url.pathname.startsWith("/app/") || !["GET", "HEAD"].includes(request.method)) return env.API.fetch(request);
+    if (url.pathname.endsWith("/index.html")) {
+      return new Response(null, { status: 307, headers: { location: url.pathname.slice(0, -"index.html".length) } });
+    }
     const file = url.pathname.endsWith("/") ? `${url.pathname}index.html` : url.pathname;
     const found = await env.ASSETS.fetch(new URL(file, "http://assets/"));
-    if (!found.ok) return env.API.fetch(request);
+    if (!found.ok) return new Response(null, { status: 404 });
     const headers = new Headers({ "content-type": TYPES[file.split(".").pop()] ?? "application/octet-stream" });
     for (const rule of headerRules(env.HEADERS)) {
       if (matches(rule.pattern, url.pathname)) for (const [name, value] of rule.headers) headers.set(name, value);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { ensureBrowsers } from "../../scripts/lib/browsers.mjs";
 import { buildExtension } from "../../extension/build.mjs";
 import { spawnApp } from "./app.mjs";
-import { artifactPath, ExtensionDriver, eventually, fixtureServer, inkOf, relay } from "./extension.mjs";
+import { artifactPath, ExtensionDriver, eventually, fixtureServer, inkOf, relay, until } from "./extension.mjs";
 
 /**
  * `launch({dir, profile})` starts the browser with the unpacked extension in
@@ -46,12 +46,12 @@ export function extensionCases({ name, launch, restart }) {
       const url = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
       const { tabId } = await ext.open(url);
       const popup = await ext.popup(tabId);
-      await popup.waitForFunction(() => !document.getElementById("save").disabled);
+      await until(popup, () => !document.getElementById("save").disabled);
       const preview = await popup.$eval("#preview", (el) => el.textContent);
       assert.match(preview, /Postgres autovacuum tuning/);
       assert.match(preview, /chatgpt_conversation/);
       await popup.click("#save");
-      await popup.waitForFunction(() => !document.getElementById("stored").hidden, { timeout: 30_000 });
+      await until(popup, () => !document.getElementById("stored").hidden, { timeoutMs: 30_000 });
       assert.equal(await popup.$eval("#status", (el) => el.textContent), "Saved.");
       const [row] = await rows(url);
       assert.equal(row.kind, "chatgpt_conversation");
@@ -72,7 +72,7 @@ export function extensionCases({ name, launch, restart }) {
       );
       assert.equal(title, `Saved in Memo: ${row.title}`);
 
-      const shot = await popup.screenshot({ fullPage: true });
+      const shot = await (await popup.$("body")).screenshot();
       writeFileSync(artifactPath(`popup-after-save-${name}.png`), shot);
       const ink = inkOf(shot);
       assert.ok(ink.distinctColours > 20 && ink.inkFraction > 0.02, `the popup screenshot is blank: ${JSON.stringify(ink)}`);
@@ -84,21 +84,22 @@ export function extensionCases({ name, launch, restart }) {
       await tenant.client.request("POST", "/v1/memories", { json: { content: "Tag seed about vacuum", tags: ["vacuum-tuning"] } });
       const { tabId } = await ext.open(url);
       const popup = await ext.popup(tabId);
-      await popup.waitForFunction(() => !document.getElementById("save").disabled);
+      await until(popup, () => !document.getElementById("save").disabled);
       await popup.click("#save");
-      await popup.waitForFunction(() => !document.getElementById("stored").hidden, { timeout: 30_000 });
+      await until(popup, () => !document.getElementById("stored").hidden, { timeoutMs: 30_000 });
       await popup.$eval("#edit-tags", (el) => {
         el.value = "postgres, vac";
         el.dispatchEvent(new Event("input"));
       });
-      await popup.waitForFunction(
+      await until(
+        popup,
         () => [...document.querySelectorAll("#tag-suggestions option")].some((o) => o.value === "postgres, vacuum-tuning"),
-        { timeout: 15_000 },
+        { timeoutMs: 15_000 },
       );
       await popup.$eval("#edit-tags", (el) => (el.value = "postgres, vacuum-tuning"));
       await popup.$eval("#edit-title", (el) => (el.value = "Autovacuum, my notes"));
       await popup.click("#save-edit");
-      await popup.waitForFunction(() => document.getElementById("edit-status").textContent === "Changes saved.");
+      await until(popup, () => document.getElementById("edit-status").textContent === "Changes saved.");
       const [row] = await rows(url);
       assert.equal(row.title, "Autovacuum, my notes");
       assert.deepEqual(row.tags.slice(0, 2), ["postgres", "vacuum-tuning"]);
@@ -175,10 +176,10 @@ export function extensionCases({ name, launch, restart }) {
       const url = fixtures.url(`/chatgpt.com/c/unknown-${randomUUID()}`);
       const { tabId, page } = await ext.open(url);
       const popup = await ext.popup(tabId);
-      await popup.waitForFunction(() => !document.getElementById("notice").hidden);
+      await until(popup, () => !document.getElementById("notice").hidden);
       assert.match(await popup.$eval("#notice", (el) => el.textContent), /not recognised/);
       await popup.click("#save");
-      await popup.waitForFunction(() => document.getElementById("status").textContent.startsWith("Saved"), { timeout: 30_000 });
+      await until(popup, () => document.getElementById("status").textContent.startsWith("Saved"), { timeoutMs: 30_000 });
       const [row] = await rows(url);
       assert.match(row.content, /Transaction pooling lends a connection/);
       await Promise.all([popup.close(), page.close()]);
@@ -204,9 +205,9 @@ export function extensionCases({ name, launch, restart }) {
       await api.down();
       try {
         const popup = await ext.popup(tabId);
-        await popup.waitForFunction(() => !document.getElementById("save").disabled);
+        await until(popup, () => !document.getElementById("save").disabled);
         await popup.click("#save");
-        await popup.waitForFunction(() => document.getElementById("status").textContent.startsWith("Queued"), { timeout: 30_000 });
+        await until(popup, () => document.getElementById("status").textContent.startsWith("Queued"), { timeoutMs: 30_000 });
         assert.match(await popup.$eval("#problem", (el) => el.textContent), /unreachable/);
         assert.equal(await ext.badge(), "1");
         await popup.close();
@@ -243,17 +244,17 @@ export function extensionCases({ name, launch, restart }) {
       const options = await ext.configure({ apiBase: api.url, apiKey: "memo_this-key-does-not-exist" });
       try {
         await options.click("#test");
-        await options.waitForFunction(() => document.getElementById("result").dataset.problem === "key");
+        await until(options, () => document.getElementById("result").dataset.problem === "key");
         assert.match(await options.$eval("#result", (el) => el.textContent), /^Bad API key: Memo refused it \(401\)/);
         const { tabId, page } = await ext.open(fixtures.url(`/blog/${randomUUID()}`));
         const popup = await ext.popup(tabId);
-        await popup.waitForFunction(() => !document.getElementById("problem").hidden);
+        await until(popup, () => !document.getElementById("problem").hidden);
         assert.match(await popup.$eval("#problem", (el) => el.textContent), /API key was refused \(401\)/);
         await Promise.all([popup.close(), page.close()]);
         // And an API that does not answer is named as unreachable.
         await api.down();
         await options.click("#test");
-        await options.waitForFunction(() => document.getElementById("result").dataset.problem === "unreachable");
+        await until(options, () => document.getElementById("result").dataset.problem === "unreachable");
         await api.up();
       } finally {
         await ext.configure({ apiBase: api.url, apiKey: tenant.key });
@@ -270,7 +271,7 @@ export function extensionCases({ name, launch, restart }) {
       const popup = await ext.popup(tabId);
       await popup.type("#search", "durability");
       await popup.keyboard.press("Enter");
-      await popup.waitForFunction(() => document.querySelectorAll("#results li").length > 0, { timeout: 15_000 });
+      await until(popup, () => document.querySelectorAll("#results li").length > 0, { timeoutMs: 15_000 });
       const result = await popup.$eval("#results li", (li) => ({
         title: li.querySelector("a").textContent,
         marks: [...li.querySelectorAll("mark")].map((m) => m.textContent),

@@ -97,6 +97,15 @@ export async function eventually(check, { timeoutMs = 60_000, intervalMs = 250, 
 }
 
 /**
+ * Waits until `fn(arg)`, run in `page`, returns a truthy value. Not
+ * puppeteer's waitForFunction: that builds its poller with Function(), which
+ * the extension pages' CSP refuses in Firefox.
+ */
+export function until(page, fn, { timeoutMs = 30_000, arg } = {}) {
+  return eventually(() => page.evaluate(fn, arg), { timeoutMs, what: fn.toString().slice(0, 120) });
+}
+
+/**
  * Checks a PNG is not blank: enough pixels differ from the most common colour
  * and there are several colours. Returns {distinctColours, inkFraction}.
  */
@@ -132,7 +141,8 @@ export class ExtensionDriver {
    */
   async extensionPage(file, viewport) {
     const page = await this.browser.newPage();
-    if (viewport) await page.setViewport(viewport);
+    // Firefox over BiDi cannot set a viewport; the popup's own CSS sets its width.
+    if (viewport) await page.setViewport(viewport).catch(() => {});
     const url = `${this.origin}/${file}`;
     page.goto(url, { timeout: 120_000 }).catch(() => {});
     await eventually(async () => (await page.evaluate("location.href + ' ' + document.body?.dataset.ready")) === `${url} true`, {
@@ -185,7 +195,7 @@ export class ExtensionDriver {
     await page.$eval("#api-base", (el, v) => (el.value = v), apiBase);
     await page.$eval("#api-key", (el, v) => (el.value = v), apiKey);
     await page.click("button[type=submit]");
-    await page.waitForFunction(() => document.getElementById("result").textContent.startsWith("Saved"));
+    await until(page, () => document.getElementById("result").textContent.startsWith("Saved"));
     return page;
   }
 

@@ -30,7 +30,7 @@ function largeContent(label, bytes) {
 
 const mib = (bytes) => Math.round((bytes / MIB) * 10) / 10;
 
-export async function run({ memories = 24, memoryKib = 500, maxPeakMib = 24 } = {}) {
+export async function run({ memories = 24, memoryKib = 500, maxPeakMib = 32 } = {}) {
   const stack = await scenarioStack("bounded-memory", { plainWorkerd: true, inspector: true });
   const session = await inspectWorker(stack.inspectorPort);
   const problems = [];

@@ -101,6 +101,15 @@ function Search({ open, memoryOpen, setNotice, reloadToken, reload }) {
   const input = useRef();
   const sentinel = useRef();
   const inflight = useRef(null);
+  // What the key handler reads: kept current synchronously, so keys pressed
+  // faster than the page renders still act on the right result.
+  const keys = useRef({ current: -1 });
+  keys.current.items = page.items;
+  keys.current.memoryOpen = memoryOpen;
+  const select = (index) => {
+    keys.current.current = index;
+    setCurrent(index);
+  };
 
   const load = async (cursor) => {
     inflight.current?.abort();
@@ -120,15 +129,16 @@ function Search({ open, memoryOpen, setNotice, reloadToken, reload }) {
         error: "",
         done: true,
       }));
-      if (!cursor) setCurrent(-1);
+      if (!cursor) select(-1);
     } catch (e) {
       if (e.name !== "AbortError") setPage((p) => ({ ...p, loading: false, error: describe(e) }));
     }
   };
 
-  // Search as the user types: one request per pause, the previous one cancelled.
+  // Search as the user types: one request per pause, the previous one
+  // cancelled. The newest memories (no query) need no pause.
   useEffect(() => {
-    const timer = setTimeout(() => load(null), DEBOUNCE_MS);
+    const timer = setTimeout(() => load(null), query.trim() ? DEBOUNCE_MS : 0);
     return () => {
       clearTimeout(timer);
       inflight.current?.abort();
@@ -151,6 +161,7 @@ function Search({ open, memoryOpen, setNotice, reloadToken, reload }) {
 
   useEffect(() => {
     const onKey = (event) => {
+      const { items, current, memoryOpen } = keys.current;
       if (memoryOpen || event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key === "/" && !typing(event)) {
         event.preventDefault();
@@ -159,15 +170,15 @@ function Search({ open, memoryOpen, setNotice, reloadToken, reload }) {
         input.current.blur();
       } else if (!typing(event) && (event.key === "j" || event.key === "k")) {
         event.preventDefault();
-        setCurrent((c) => Math.max(0, Math.min(page.items.length - 1, c + (event.key === "j" ? 1 : -1))));
-      } else if (!typing(event) && event.key === "Enter" && page.items[current]) {
+        select(Math.max(0, Math.min(items.length - 1, current + (event.key === "j" ? 1 : -1))));
+      } else if (!typing(event) && event.key === "Enter" && items[current]) {
         event.preventDefault();
-        open(page.items[current].id);
+        open(items[current].id);
       }
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [memoryOpen, page.items, current]);
+  }, []);
 
   useEffect(() => {
     document.querySelector(`[data-index="${current}"]`)?.scrollIntoView({ block: "nearest" });
@@ -182,7 +193,7 @@ function Search({ open, memoryOpen, setNotice, reloadToken, reload }) {
   return html`<section aria-label="Search" class="search">
     <div class="searchbar">
       <label for="q" class="visually-hidden">Search memories</label>
-      <input id="q" ref=${input} type="search" placeholder="Search (/)  —  words, #tag, kind:, source:, before:, after:, url:" value=${query}
+      <input id="q" ref=${input} type="search" placeholder="Search (/): words, #tag, kind:, source:, after:…" value=${query}
         onInput=${(e) => setQuery(e.currentTarget.value)} autocomplete="off" />
     </div>
     ${filters.length > 0 && html`<ul class="chips" aria-label="Active filters">
@@ -216,6 +227,8 @@ function App() {
   const [notice, setNotice] = useState("");
   const [reloadToken, setReloadToken] = useState(0);
   const reload = () => setReloadToken((t) => t + 1);
+  // A message belongs to the view it was given in.
+  useEffect(() => setNotice(""), [route.view]);
   useEffect(() => {
     const onHash = () => setRoute(routeOf(location.hash));
     addEventListener("hashchange", onHash);

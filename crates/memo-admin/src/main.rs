@@ -124,15 +124,22 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // The causes too: tokio-postgres says only "error performing TLS
-            // handshake"; why (an unknown issuer, a name mismatch) is below it.
-            let mut message = error.to_string();
-            let mut source = error.source();
-            while let Some(cause) = source {
-                message = format!("{message}: {cause}");
-                source = cause.source();
+            // tokio-postgres shows a server error as just "db error", and a
+            // TLS failure as just "error performing TLS handshake": the
+            // server's message, or the causes (an unknown issuer, a name
+            // mismatch), say why.
+            match error.downcast_ref::<tokio_postgres::Error>().and_then(tokio_postgres::Error::as_db_error) {
+                Some(db) => eprintln!("memo-admin: {} ({})", db.message(), db.code().code()),
+                None => {
+                    let mut message = error.to_string();
+                    let mut source = error.source();
+                    while let Some(cause) = source {
+                        message = format!("{message}: {cause}");
+                        source = cause.source();
+                    }
+                    eprintln!("memo-admin: {message}");
+                }
             }
-            eprintln!("memo-admin: {message}");
             ExitCode::FAILURE
         }
     }

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
-use crate::fast_hash::FastMap;
+use rustc_hash::FxHashMap;
 
 use crate::document::Document;
 use crate::tags::normalize_tag;
@@ -57,12 +57,12 @@ pub(crate) struct Term {
 pub(crate) struct Dictionary {
     pub platforms: Vec<Platform>,
     pub topics: Vec<Topic>,
-    topic_index: FastMap<String, usize>,
+    topic_index: FxHashMap<String, usize>,
     /// First token of a term → index into `term_groups`.
-    words: FastMap<String, WordEntry>,
+    words: FxHashMap<String, WordEntry>,
     term_groups: Vec<Vec<Term>>,
     /// (lower-cased term, topic) → where the term is filed.
-    term_slots: FastMap<(String, usize), (u32, usize)>,
+    term_slots: FxHashMap<(String, usize), (u32, usize)>,
     /// Code-fence info strings mapped to canonical language names.
     pub language_aliases: HashMap<String, String>,
     /// Info strings that name no language (`text`, `output`).

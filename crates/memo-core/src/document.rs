@@ -6,9 +6,9 @@
 
 use crate::conversation::{role_marker, Role};
 use crate::dictionary::Dictionary;
-use crate::fast_hash::FastMap;
 use crate::markdown::{self, Line};
 use crate::text::{self, Token};
+use rustc_hash::FxHashMap;
 
 /// A token of the document with its word id and where it stands.
 #[derive(Debug, Clone, Copy)]
@@ -42,7 +42,7 @@ pub(crate) struct Document<'t> {
     pub text: &'t str,
     pub tokens: Vec<Placed<'t>>,
     pub words: Vec<Word<'t>>,
-    ids: FastMap<&'t str, u32>,
+    ids: FxHashMap<&'t str, u32>,
     /// Code-fence languages in order of first appearance.
     pub languages: Vec<&'t str>,
     pub fences: usize,
@@ -60,7 +60,7 @@ impl<'t> Document<'t> {
             text,
             tokens: Vec::with_capacity(text.len() / 6),
             words: Vec::new(),
-            ids: FastMap::with_capacity_and_hasher(expected_words(text.len()), Default::default()),
+            ids: FxHashMap::with_capacity_and_hasher(expected_words(text.len()), Default::default()),
             languages: Vec::new(),
             fences: 0,
             images: false,

@@ -15,8 +15,8 @@ use std::cmp::Reverse;
 
 use crate::dictionary::Dictionary;
 use crate::document::{Document, Placed};
-use crate::fast_hash::FastMap;
 use crate::text::{is_han, is_katakana};
+use rustc_hash::FxHashMap;
 
 /// Occurrences a phrase needs.
 const MIN_PHRASE_COUNT: u32 = 2;
@@ -120,7 +120,7 @@ type Ranked<'t> = (u32, usize, Candidate<'t>);
 /// Phrases that recur, and words that stand out beyond those phrases.
 fn rank_words_and_phrases<'t>(doc: &Document<'t>, title: &Title<'_>) -> Vec<Ranked<'t>> {
     let mut words: Vec<Tally> = vec![Tally::NEW; doc.words.len()];
-    let mut phrases: FastMap<(u32, u32), Tally> = FastMap::default();
+    let mut phrases: FxHashMap<(u32, u32), Tally> = FxHashMap::default();
     let mut previous: Option<u32> = None;
     for (i, placed) in doc.tokens.iter().enumerate() {
         if placed.code || placed.matched || !doc.word(placed).in_phrase {
@@ -206,8 +206,8 @@ fn rank_ideographic_terms<'t>(doc: &Document<'t>, dictionary: &Dictionary, title
 
 /// Candidate terms of the ideographic prose: their tallies, and whether the
 /// term is a whole word rather than a character pair within a longer run.
-fn ideographic_terms<'t>(doc: &Document<'t>) -> FastMap<&'t str, (Tally, bool)> {
-    let mut terms: FastMap<&'t str, (Tally, bool)> = FastMap::default();
+fn ideographic_terms<'t>(doc: &Document<'t>) -> FxHashMap<&'t str, (Tally, bool)> {
+    let mut terms: FxHashMap<&'t str, (Tally, bool)> = FxHashMap::default();
     let mut run: Vec<(usize, &Placed<'t>)> = Vec::new();
     let mut flush = |run: &mut Vec<(usize, &Placed<'t>)>| {
         for segment in run.split(|(_, p)| segment_break(doc, p)) {

@@ -45,7 +45,6 @@
 mod conversation;
 mod dictionary;
 mod document;
-mod fast_hash;
 mod keywords;
 mod markdown;
 mod metadata;

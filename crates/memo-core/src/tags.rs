@@ -1,6 +1,6 @@
 //! Tag normalisation and the ordered, bounded tag list.
 
-use crate::fast_hash::FastSet;
+use rustc_hash::FxHashSet;
 
 /// Longest tag, in bytes (tags are mostly ASCII; a multi-byte tag is cut on a
 /// character boundary).
@@ -69,13 +69,13 @@ pub fn is_combining_mark(c: char) -> bool {
 #[derive(Debug)]
 pub(crate) struct TagList {
     tags: Vec<String>,
-    seen: FastSet<String>,
+    seen: FxHashSet<String>,
     max: usize,
 }
 
 impl TagList {
     pub fn new(max: usize) -> Self {
-        TagList { tags: Vec::new(), seen: FastSet::default(), max }
+        TagList { tags: Vec::new(), seen: FxHashSet::default(), max }
     }
 
     /// Adds a tag the user gave: kept even beyond the cap.

@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use crate::fast_hash::FastSet;
+use rustc_hash::FxHashSet;
 
 /// A parsed value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,8 +79,8 @@ impl Parser<'_> {
     fn document(&mut self) -> Parsed<Vec<Table>> {
         let mut tables = Vec::new();
         let mut current = Table { path: Vec::new(), line: 1, entries: Vec::new() };
-        let mut table_paths: FastSet<Vec<String>> = FastSet::default();
-        let mut keys: FastSet<String> = FastSet::default();
+        let mut table_paths: FxHashSet<Vec<String>> = FxHashSet::default();
+        let mut keys: FxHashSet<String> = FxHashSet::default();
         loop {
             self.skip_whitespace_and_comments();
             match self.peek() {

@@ -105,7 +105,9 @@ async function captureTab(tab, trigger, options) {
     return extracted;
   }
   const saved = await save(extracted.capture, trigger);
-  await notify(tab.id, saved.status === "saved" ? "" : saved.reason ?? saved.error?.message ?? "");
+  // Without the popup open, the tooltip tells what happened when it is not a plain save.
+  const problem = saved.status === "saved" ? "" : saved.reason ?? saved.error?.message ?? "";
+  await notify(tab.id, [problem, extracted.notice].filter(Boolean).join(" "));
   return { ...saved, notice: extracted.notice };
 }
 

@@ -42,7 +42,8 @@ export class Api {
     if (!apiKey) throw new ApiError("config", "No API key is set: open the extension's options.");
     this.base = normaliseBase(baseUrl);
     this.apiKey = apiKey;
-    this.fetch = fetchImpl;
+    // Called as a plain function: fetch refuses another `this`.
+    this.fetch = (...args) => fetchImpl(...args);
     this.timeoutMs = timeoutMs;
   }
 

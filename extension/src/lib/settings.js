@@ -1,7 +1,7 @@
 // The extension's settings, in storage.local only: the key must never sync
 // to other devices through storage.sync.
 import { ext } from "./browser.js";
-import { Api } from "./api.js";
+import { Api, ApiError } from "./api.js";
 
 export const DEFAULTS = { apiBase: "", apiKey: "", autoSave: {}, idleSeconds: 5 };
 
@@ -17,9 +17,6 @@ export function saveSettings(change) {
 /** An Api for the current settings (throws a "config" ApiError when unset). */
 export async function currentApi() {
   const { apiBase, apiKey } = await loadSettings();
-  if (!apiBase) {
-    const { ApiError } = await import("./api.js");
-    throw new ApiError("config", "No API base URL is set: open the extension's options.");
-  }
+  if (!apiBase) throw new ApiError("config", "No API base URL is set: open the extension's options.");
   return new Api({ baseUrl: apiBase, apiKey });
 }
