@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0010_search_plan_cache", sql: include_str!("../../../migrations/0010_search_plan_cache.sql") },
     Migration { name: "0011_search_inline", sql: include_str!("../../../migrations/0011_search_inline.sql") },
     Migration { name: "0015_tags", sql: include_str!("../../../migrations/0015_tags.sql") },
+    Migration { name: "0018_tag_counts_cascade", sql: include_str!("../../../migrations/0018_tag_counts_cascade.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
