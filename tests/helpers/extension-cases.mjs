@@ -199,6 +199,92 @@ export function extensionCases({ name, launch, restart }) {
       await page.close();
     });
 
+    it("auto-save is off by default; turned on for ChatGPT in the options, a chat that grew and went idle is captured again", async () => {
+      const registered = () => ext.api(async (e) => (await e.scripting.getRegisteredContentScripts()).map((s) => s.id));
+      // Whether the auto-save script runs in a tab (it shares the extension's content-script world).
+      const watching = (tabId) =>
+        ext.api(async (e, id) => {
+          const [frame] = await e.scripting.executeScript({ target: { tabId: id }, func: () => Boolean(globalThis.memoAutoSave) });
+          return frame.result;
+        }, tabId);
+      const options = await ext.extensionPage("options.html");
+      const toggle = () => options.click('#autosave input[data-adapter="chatgpt"]');
+      try {
+        await options.$eval("#idle-seconds", (el) => {
+          el.value = "2";
+          el.dispatchEvent(new Event("change"));
+        });
+        // Off (the default): nothing watches a chat, and one that grows is not captured.
+        assert.equal(await options.$eval('#autosave input[data-adapter="chatgpt"]', (el) => el.checked), false);
+        assert.deepEqual(await registered(), []);
+        const quietUrl = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
+        const quiet = await ext.open(quietUrl);
+        assert.equal((await ext.message({ type: "command", tabId: quiet.tabId, command: "save-page" })).status, "saved");
+        await quiet.page.evaluate(() => window.addTurn("user", "A turn nobody saves"));
+        assert.equal(await watching(quiet.tabId), false);
+
+        await toggle();
+        await eventually(async () => (await registered()).includes("autosave-chatgpt"), { what: "the auto-save script to be registered" });
+        const url = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
+        const { tabId, page } = await ext.open(url);
+        assert.equal((await ext.message({ type: "command", tabId, command: "save-page" })).status, "saved");
+        await eventually(() => watching(tabId), { what: "the auto-save script in the chat's tab", timeoutMs: 15_000 });
+        await page.evaluate(() => {
+          window.addTurn("user", "And what about autovacuum_naptime?");
+          window.addTurn("assistant", "Lower it only when many databases share the server.");
+        });
+        const [row] = await eventually(
+          async () => {
+            const found = await rows(url);
+            return found[0]?.capture_count === 2 && found;
+          },
+          { what: "the auto-saved capture", timeoutMs: 30_000 },
+        );
+        assert.equal((await rows(url)).length, 1, "one memory per conversation");
+        assert.equal(row.metadata.messageCount, 6);
+        assert.match(row.content, /Lower it only when many databases share the server\.$/);
+
+        // The quiet chat grew before that one and was never captured again.
+        const [quietRow] = await rows(quietUrl);
+        assert.equal(quietRow.capture_count, 1);
+        assert.doesNotMatch(quietRow.content, /A turn nobody saves/);
+        await Promise.all([page.close(), quiet.page.close()]);
+      } finally {
+        if (await options.$eval('#autosave input[data-adapter="chatgpt"]', (el) => el.checked)) await toggle();
+        await eventually(async () => !(await registered()).length, { what: "auto-save to be off again" });
+        await options.close();
+      }
+    });
+
+    it("a capture the server refuses (over MAX_CONTENT_BYTES) is listed with the server's message; Discard drops it", async () => {
+      const url = fixtures.url(`/blog/${randomUUID()}`);
+      const { tabId, page } = await ext.open(url);
+      // Over the server's default MAX_CONTENT_BYTES (524288), under its MAX_BODY_BYTES.
+      await page.evaluate(() => {
+        const p = document.createElement("p");
+        p.textContent = "A paragraph far too long to keep. ".repeat(18_000);
+        document.querySelector("article").append(p);
+      });
+      const queued = () => ext.api(async (e) => Object.keys(await e.storage.local.get(null)).filter((k) => k.startsWith("queue:")));
+      const popup = await ext.popup(tabId);
+      await until(popup, () => !document.getElementById("save").disabled);
+      await popup.click("#save");
+      await until(popup, () => document.getElementById("status").textContent.startsWith("Not saved"), { timeoutMs: 30_000 });
+      assert.match(await popup.$eval("#problem", (el) => el.textContent), /content is \d+ bytes; the limit is 524288 bytes \(MAX_CONTENT_BYTES\)/);
+      const listed = await popup.$$eval("#failed li", (lis) => lis.map((li) => li.textContent));
+      assert.equal(listed.length, 1, JSON.stringify(listed));
+      assert.match(listed[0], /MAX_CONTENT_BYTES/);
+      assert.equal(await ext.badge(), "1");
+      assert.equal((await queued()).length, 1);
+
+      await popup.click("#failed li button");
+      await until(popup, () => !document.querySelector("#failed li") && document.getElementById("queue").hidden);
+      assert.equal(await ext.badge(), "");
+      assert.deepEqual(await queued(), []);
+      assert.deepEqual(await rows(url), []);
+      await Promise.all([popup.close(), page.close()]);
+    });
+
     it("a capture made while the API is down is queued (badge), then flushed once it is back: one row", async () => {
       const url = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
       const { tabId, page } = await ext.open(url);

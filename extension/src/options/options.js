@@ -1,7 +1,7 @@
 import { ext } from "../lib/browser.js";
 import { normaliseBase } from "../lib/api.js";
 import { loadSettings, saveSettings } from "../lib/settings.js";
-import { ADAPTERS } from "../capture/adapters/index.js";
+import { ADAPTERS, autoSaveTargets } from "../capture/adapters/index.js";
 import { testConnection } from "./check.js";
 
 const $ = (id) => document.getElementById(id);
@@ -61,9 +61,10 @@ async function main() {
       const label = document.createElement("label");
       const box = document.createElement("input");
       box.type = "checkbox";
+      box.dataset.adapter = adapter.id;
       box.checked = Boolean(settings.autoSave?.[adapter.id]);
       box.addEventListener("change", async () => {
-        const origins = adapter.hosts.map((h) => `https://${h}/*`);
+        const { origins } = autoSaveTargets(adapter);
         if (box.checked && !(await ext.permissions.request({ origins }).catch(() => false))) box.checked = false;
         const { autoSave } = await loadSettings();
         await saveSettings({ autoSave: { ...autoSave, [adapter.id]: box.checked } });
