@@ -3,10 +3,13 @@
 // relay that can go down. Each browser's test file calls extensionCases().
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ensureBrowsers } from "../../scripts/lib/browsers.mjs";
 import { buildExtension } from "../../extension/build.mjs";
+import { freePort, startWorker } from "../../scripts/lib/stack.mjs";
+import { root } from "../../scripts/lib/toolchain.mjs";
 import { spawnApp } from "./app.mjs";
 import { artifactPath, ExtensionDriver, eventually, fixtureServer, inkOf, relay, until } from "./extension.mjs";
 
@@ -208,7 +211,11 @@ export function extensionCases({ name, launch, restart }) {
           return frame.result;
         }, tabId);
       const options = await ext.extensionPage("options.html");
-      const toggle = () => options.click('#autosave input[data-adapter="chatgpt"]');
+      // In front first: Chromium does not render a background tab, and a click waits for it to.
+      const toggle = async () => {
+        await options.bringToFront();
+        await options.click('#autosave input[data-adapter="chatgpt"]');
+      };
       try {
         await options.$eval("#idle-seconds", (el) => {
           el.value = "2";
@@ -345,6 +352,47 @@ export function extensionCases({ name, launch, restart }) {
       } finally {
         await ext.configure({ apiBase: api.url, apiKey: tenant.key });
         await options.close();
+      }
+    });
+
+    it("Test connection names CORS when the API's origin is not granted and not allowed; allowed, it connects", async () => {
+      // The same servers as "localhost": an origin this build holds no host
+      // permission for, so the browser applies CORS to the options page.
+      const asLocalhost = (base) => base.replace("//127.0.0.1:", "//localhost:");
+      // A second worker on the same database whose CORS_ALLOWED_ORIGINS lists
+      // this extension (the shared stack lists other origins only).
+      const scratch = path.join(root, ".dev", `test-extension-cors-${name}-${process.pid}`);
+      const starting = startWorker({
+        databaseUrl: app.databaseUrl,
+        port: await freePort(),
+        stateDir: path.join(scratch, "wrangler"),
+        logFile: path.join(scratch, "wrangler.log"),
+        logLevel: "warn",
+        vars: { CORS_ALLOWED_ORIGINS: session.origin },
+      });
+      starting.catch(() => {});
+      const options = await ext.extensionPage("options.html");
+      const testConnection = async (apiBase) => {
+        await options.$eval("#api-base", (el, v) => (el.value = v), apiBase);
+        await options.$eval("#api-key", (el, v) => (el.value = v), tenant.key);
+        await options.$eval("#result", (el) => delete el.dataset.ok);
+        await options.click("#test");
+        await until(options, () => document.getElementById("result").dataset.ok !== undefined, { timeoutMs: 60_000 });
+        return options.$eval("#result", (el) => ({ ok: el.dataset.ok, problem: el.dataset.problem, message: el.textContent }));
+      };
+      try {
+        const blocked = await testConnection(asLocalhost(api.url));
+        assert.equal(blocked.problem, "cors", blocked.message);
+        assert.ok(blocked.message.startsWith("CORS: "), blocked.message);
+        assert.ok(blocked.message.includes(`add ${session.origin} to CORS_ALLOWED_ORIGINS`), blocked.message);
+
+        const allowing = await starting;
+        const allowed = await testConnection(asLocalhost(allowing.baseUrl));
+        assert.deepEqual(allowed, { ok: "true", problem: "", message: `Connected to Memo at ${asLocalhost(allowing.baseUrl)}; the key works.` });
+      } finally {
+        await options.close();
+        await (await starting.catch(() => null))?.stop();
+        rmSync(scratch, { recursive: true, force: true });
       }
     });
 
