@@ -7,41 +7,28 @@
 -- Measured side by side (BENCHMARKS.md, issue 23), those statements were most
 -- of the tag counts' cost per capture.
 --
--- Now nothing runs for no deltas, and the update and the delete only when a
--- delta is negative: only fewer uses can lower a count or leave it at zero.
--- What the function does with the rows is migration 0018's.
-create or replace function memo_apply_tag_deltas(deltas jsonb) returns void
+-- Now nothing runs for no deltas, and when no delta is negative (a new
+-- memory, new tags) only the upsert: only fewer uses can lower a count or
+-- leave it at zero. Other deltas go to migration 0018's function, kept as it
+-- is under the name memo_apply_tag_deltas_all.
+alter function memo_apply_tag_deltas(jsonb) rename to memo_apply_tag_deltas_all;
+
+create function memo_apply_tag_deltas(deltas jsonb) returns void
 language plpgsql as $$
 begin
     if jsonb_array_length(deltas) = 0 then
         return;
     end if;
-    if not jsonb_path_exists(deltas, '$[*] ? (@.delta < 0)') then
-        -- In key order, so concurrent statements take the rows' locks in the
-        -- same order.
-        insert into tag_counts as t (tenant_id, tag, count)
-        select (e ->> 'tenant_id')::uuid, (e ->> 'tag') collate "C", sum((e ->> 'delta')::int8)
-        from jsonb_array_elements(deltas) e
-        group by 1, 2
-        order by 1, 2
-        on conflict (tenant_id, tag) do update set count = t.count + excluded.count;
+    if jsonb_path_exists(deltas, '$[*] ? (@.delta < 0)') then
+        perform memo_apply_tag_deltas_all(deltas);
         return;
     end if;
-    with d as (
-        select (e ->> 'tenant_id')::uuid as tenant_id, (e ->> 'tag') collate "C" as tag, (e ->> 'delta')::int8 as delta
-        from jsonb_array_elements(deltas) e),
-    summed as (
-        select tenant_id, tag, sum(delta)::int8 as delta from d group by tenant_id, tag having sum(delta) <> 0),
-    added as (
-        insert into tag_counts as t (tenant_id, tag, count)
-        select tenant_id, tag, delta from summed where delta > 0 order by tenant_id, tag
-        on conflict (tenant_id, tag) do update set count = t.count + excluded.count)
-    update tag_counts t set count = t.count + s.delta
-    from summed s
-    where s.delta < 0 and t.tenant_id = s.tenant_id and t.tag = s.tag;
-    -- A second statement: the first one's changes are not visible within it.
-    delete from tag_counts t
-    using (select distinct (e ->> 'tenant_id')::uuid as tenant_id, (e ->> 'tag') collate "C" as tag
-           from jsonb_array_elements(deltas) e) d
-    where t.tenant_id = d.tenant_id and t.tag = d.tag and t.count <= 0;
+    -- In key order, so concurrent statements take the rows' locks in the
+    -- same order.
+    insert into tag_counts as t (tenant_id, tag, count)
+    select (e ->> 'tenant_id')::uuid, (e ->> 'tag') collate "C", sum((e ->> 'delta')::int8)
+    from jsonb_array_elements(deltas) e
+    group by 1, 2
+    order by 1, 2
+    on conflict (tenant_id, tag) do update set count = t.count + excluded.count;
 end $$;
