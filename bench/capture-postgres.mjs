@@ -205,6 +205,23 @@ try {
   for (const setting of explainSettings) await db.query(`alter system reset auto_explain.${setting.split(" ")[0]}`);
   await db.query("select pg_reload_conf()");
 
+  // 3b. Planning the worker's statement (its text from the log above), as
+  // sent and without the key check's `touch` CTE: EXPLAIN (GENERIC_PLAN)
+  // plans it without running it, 200 times each, alternating.
+  const topLevel = [...explained.matchAll(/Query Text: (with caller as \(\s*select k\.id[\s\S]*?)\n\s*Query Parameters:/g)].pop()?.[1];
+  const planning = {};
+  if (topLevel) {
+    const untouched = topLevel.replace(/\s*touch as \(\s*update api_keys[\s\S]*?'5 minutes'\)\)\s*,?/, " ");
+    const plans = { "as sent": topLevel, "without touch": untouched.replace(/\)\s+,\s*limited/, "), limited") };
+    for (const name of Object.keys(plans)) planning[name] = [];
+    for (let i = 0; i < 200; i += 1) {
+      for (const [name, text] of Object.entries(plans)) {
+        const r = await db.query(`explain (generic_plan, summary on, format json) ${text}`);
+        planning[name].push(r.rows[0]["QUERY PLAN"][0]["Planning Time"]);
+      }
+    }
+  }
+
   // 4. Expression costs over copies of a captured row.
   await db.query(`create temp table rows_copy as
                   select m.tenant_id, m.created_at, m.kind, m.source, m.title, m.tags, m.content || ' ' || g as content,
@@ -263,6 +280,10 @@ try {
   console.log("| expression | ms per row | share of Postgres CPU per capture |");
   console.log("|---|---|---|");
   for (const [label, ms] of costs) console.log(`| ${label} | ${f(ms, 4)} | ${f((100 * ms) / pgCpu, 1)}% |`);
+  console.log("\nplanning the worker's capture statement (EXPLAIN (GENERIC_PLAN), 200 times each, median)\n");
+  console.log("| statement | planning ms |");
+  console.log("|---|---|");
+  for (const [name, times] of Object.entries(planning)) console.log(`| ${name} | ${f(median(times), 4)} |`);
   console.log(`\nauto_explain (analyze, buffers, triggers, nested statements) of one capture (a new conversation):\n\n${explained}\n`);
 } finally {
   for (const stop of stops.reverse()) await stop().catch(() => {});
