@@ -15,7 +15,8 @@
 //    every function, trigger functions included), per capture.
 // 3. One capture through the worker with auto_explain on: EXPLAIN (ANALYZE,
 //    BUFFERS) of the worker's statement and of the statements inside
-//    memo_capture_memories and its triggers.
+//    memo_capture_memories and its triggers; then that statement planned
+//    (EXPLAIN (GENERIC_PLAN)) as sent and without the key check's `touch`.
 // 4. What each expression a new row computes costs, evaluated over 2,000
 //    copies of a captured row in one backend (the search document, the
 //    search keys, the trigram text, the content hash).
