@@ -2,7 +2,7 @@
 // PgBouncer, one durable embedded Postgres with pg_stat_statements and
 // per-function statistics on.
 //
-//   npm run bench:capture-pg -- [--seconds 6] [--rounds 3] [--connections 10] [--variants shipped,no-quota,...]
+//   npm run bench:capture-pg -- [--seconds 6] [--rounds 3] [--connections 10] [--variants shipped,no-quota-triggers,no-tag-count-triggers,no-new-triggers]
 //
 // 1. Variants side by side: each round runs every variant in turn (wrk,
 //    `bench/search/capture.lua`, a new conversation per request), so they
@@ -55,7 +55,9 @@ const VARIANTS = {
   // that is a worker build (measured with bench/throughput.mjs).
 };
 // A candidate migration (MEMO_BENCH_CANDIDATE=migrations/00NN_x.sql) is a
-// variant too: its functions replace the shipped ones for its runs.
+// variant too: its functions replace the shipped ones for its runs. Undoing
+// it restores the shipped definitions, so a candidate may only create or
+// replace functions (not rename or drop them).
 const candidate = process.env.MEMO_BENCH_CANDIDATE;
 if (candidate) VARIANTS.candidate = { make: [readFileSync(path.resolve(root, candidate), "utf8")], undo: "restore" };
 
