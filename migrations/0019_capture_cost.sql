@@ -7,10 +7,12 @@
 -- Measured side by side (BENCHMARKS.md, issue 23), those statements were most
 -- of the tag counts' cost per capture.
 --
--- Now nothing runs for no deltas, and when no delta is negative (a new
--- memory, new tags) only the upsert: only fewer uses can lower a count or
--- leave it at zero. Other deltas go to migration 0018's function, kept as it
--- is under the name memo_apply_tag_deltas_all.
+-- Now nothing runs for no deltas, nor for deltas that cancel out (a
+-- re-capture that keeps its tags takes each away and adds it again); when
+-- no delta is negative (a new memory, new tags) only the upsert runs: only
+-- fewer uses can lower a count or leave it at zero. Other deltas go to
+-- migration 0018's function, kept as it is under the name
+-- memo_apply_tag_deltas_all.
 alter function memo_apply_tag_deltas(jsonb) rename to memo_apply_tag_deltas_all;
 
 create function memo_apply_tag_deltas(deltas jsonb) returns void
@@ -20,7 +22,10 @@ begin
         return;
     end if;
     if jsonb_path_exists(deltas, '$[*] ? (@.delta < 0)') then
-        perform memo_apply_tag_deltas_all(deltas);
+        if exists (select from jsonb_array_elements(deltas) e
+                   group by e ->> 'tenant_id', e ->> 'tag' having sum((e ->> 'delta')::int8) <> 0) then
+            perform memo_apply_tag_deltas_all(deltas);
+        end if;
         return;
     end if;
     -- In key order, so concurrent statements take the rows' locks in the
