@@ -39,9 +39,11 @@ const randomPassword = () => randomBytes(24).toString("base64url");
  * Starts (initialising on first use) a cluster in `dataDir` on `port`.
  * Returns { url, stop }. `max_connections` is raised because locally every
  * worker request opens its own connection (no Hyperdrive pool). `durable:
- * false` is for throwaway test clusters.
+ * false` is for throwaway test clusters. `flags` are more server settings
+ * (`-c name=value` pairs), for benchmarks that load extensions; `onLog`
+ * receives the server's log lines instead of `quiet`'s choice.
  */
-export async function startPostgres({ dataDir, port, durable = true, quiet = true }) {
+export async function startPostgres({ dataDir, port, durable = true, quiet = true, flags = [], onLog }) {
   const fresh = !existsSync(path.join(dataDir, "PG_VERSION"));
   const secret = passwordFile(dataDir);
   // A cluster's password is made at random when the cluster is, and kept.
@@ -73,8 +75,9 @@ export async function startPostgres({ dataDir, port, durable = true, quiet = tru
       "-c", "shared_buffers=1GB",
       // Throwaway test clusters trade crash safety for speed.
       ...(durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off"]),
+      ...flags,
     ],
-    onLog: quiet ? () => {} : (m) => process.stderr.write(m),
+    onLog: onLog ?? (quiet ? () => {} : (m) => process.stderr.write(m)),
     onError: (m) => process.stderr.write(`[postgres] ${m}\n`),
   });
   if (fresh) {
