@@ -7,12 +7,9 @@
 //! resource; every failure is an [`error::ApiError`].
 
 pub mod auth;
-pub mod capture;
 pub mod config;
 pub mod cors;
 pub mod db;
-pub mod domain;
-pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod isolate;

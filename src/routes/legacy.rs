@@ -4,14 +4,14 @@
 
 use super::search::SearchRequest;
 use super::Ctx;
-use crate::auth::KeyHash;
-use crate::db::memories as sql;
-use crate::db::search::PageContent;
-use crate::domain::memory::{preview, Memory};
-use crate::domain::paging::PageLimit;
-use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
 use chrono::{DateTime, SecondsFormat, Utc};
+use memo_api::domain::memory::{preview, Memory};
+use memo_api::domain::paging::PageLimit;
+use memo_api::error::{ApiError, FieldError};
+use memo_api::key::KeyHash;
+use memo_api::sql::memories as sql;
+use memo_api::sql::search::PageContent;
 use serde::Serialize;
 use serde_json::json;
 

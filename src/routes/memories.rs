@@ -1,16 +1,16 @@
 //! `/v1/memories`: capture, read, list, patch, delete.
 
 use super::Ctx;
-use crate::auth::KeyHash;
-use crate::capture::Prepared;
-use crate::db::memories::{self as sql, ListContent, Outcome, StoredMemory, Update};
-use crate::domain::fields::{Content, PageUrl, Title};
-use crate::domain::memory::{Memory, MemoryItem};
-use crate::domain::paging::{Cursor, PageLimit};
-use crate::domain::parse_object;
-use crate::domain::patch::MemoryPatch;
-use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
+use memo_api::domain::fields::{Content, PageUrl, Title};
+use memo_api::domain::memory::{Memory, MemoryItem};
+use memo_api::domain::paging::{Cursor, PageLimit};
+use memo_api::domain::parse_object;
+use memo_api::domain::patch::MemoryPatch;
+use memo_api::error::{ApiError, FieldError};
+use memo_api::key::KeyHash;
+use memo_api::prepare::Prepared;
+use memo_api::sql::memories::{self as sql, ListContent, Outcome, StoredMemory, Update};
 use memo_core::CaptureInput;
 use serde::Serialize;
 use serde_json::{Map, Value};

@@ -10,7 +10,7 @@ mod migrate;
 mod transfer;
 
 use clap::{Parser, Subcommand};
-use memo::db::upkeep::{UPKEEP_BATCH, UPKEEP_SQL};
+use memo_api::sql::upkeep::{UPKEEP_BATCH, UPKEEP_SQL};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

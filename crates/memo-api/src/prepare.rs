@@ -2,12 +2,12 @@
 //! memo-core gives it (or that an export kept). Pure: used by the worker's
 //! capture, batch and import routes and by `memo-admin import`.
 
-use crate::config::Limits;
-use crate::db::memories::Insert;
-use crate::domain::capture::NewMemory;
+use crate::domain::capture_body::NewMemory;
 use crate::domain::export::{Exported, ImportLine};
 use crate::domain::fields::{Source, Title};
 use crate::error::FieldError;
+use crate::limits::Limits;
+use crate::sql::memories::Insert;
 use chrono::{DateTime, Utc};
 use memo_core::{Analyzer, CaptureInput};
 use serde_json::{Map, Value};

@@ -4,8 +4,8 @@
 
 use super::conversation::ConversationKey;
 use super::fields::{Content, Metadata, PageUrl, Source, Tags, Title};
-use crate::config::Limits;
 use crate::error::FieldError;
+use crate::limits::Limits;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 

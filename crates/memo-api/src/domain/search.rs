@@ -26,9 +26,9 @@
 //! memory id when `q` is one. Chinese, Japanese and Korean runs become
 //! phrases of single characters, matching how the database indexes them.
 
-use crate::config::Limits;
 use crate::domain::fields::{normalise_tag, PageUrl, Source};
 use crate::error::FieldError;
+use crate::limits::Limits;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use memo_core::Kind;
 use serde_json::Value;
