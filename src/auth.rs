@@ -1,6 +1,6 @@
 //! Where a request is authenticated: the API key is taken from the headers
 //! here and hashed; the database checks the hash inside the same statement
-//! that does the work (see `db::authed!`), so authentication costs no extra
+//! that does the work (see `memo_api::sql::authed!`), so authentication costs no extra
 //! round trip.
 
 use crate::isolate::{now_ms, Expiring};

@@ -1,7 +1,9 @@
 //! Deployment settings read from worker variables, each with a safe default.
 //!
-//! Every limit the API enforces lives here so that it is explicit and can be
-//! changed per deployment in `wrangler.toml` `[vars]` without a rebuild.
+//! Every limit the API enforces is read here so that it is explicit and can be
+//! changed per deployment in `wrangler.toml` `[vars]` without a rebuild; the
+//! [`Limits`] themselves and their defaults are `memo_api::limits`, where the
+//! parsers and statements bounded by them live.
 
 pub use memo_api::limits::Limits;
 

@@ -3,7 +3,7 @@
 //! keeps one owner and the shapes the MCP answers are made here, in one place.
 
 use crate::http::Params;
-use crate::routes::memories::{apply_patch, capture_object};
+use crate::routes::memories::{apply_patch, store_capture};
 use crate::routes::search::SearchRequest;
 use crate::routes::{stats, Ctx};
 use chrono::{DateTime, Utc};
@@ -127,7 +127,7 @@ impl<'a> Caller<'a> {
     /// Captures a body shaped like `POST /v1/memories`; the status is
     /// `created`, `updated` or `duplicate`.
     pub async fn save(&self, body: Map<String, Value>) -> Result<(&'static str, Summary), ApiError> {
-        let captured = self.note(capture_object(self.cx, self.key, body).await)?;
+        let captured = self.note(store_capture(self.cx, self.key, body).await)?;
         Ok((outcome(captured.updated, captured.duplicate), Summary::whole(&captured.memory)))
     }
 

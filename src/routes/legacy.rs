@@ -20,7 +20,7 @@ const CONTENT_PREVIEW_CHARS: usize = 200;
 
 /// `POST /memory` → `{success, memory_id, message}`
 pub async fn capture(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiError> {
-    let captured = super::memories::capture(cx, key, body).await?;
+    let captured = super::memories::store_capture_body(cx, key, body).await?;
     let memory = &captured.memory;
     let message = match (captured.updated, captured.duplicate) {
         (true, _) => format!("Memory updated: {}", memory.title),

@@ -42,18 +42,19 @@ impl Captured {
 /// when a newer state of a stored conversation replaced it, or with
 /// `"duplicate": true` when nothing new was captured.
 pub async fn create(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiError> {
-    let captured = capture(cx, key, body).await?;
+    let captured = store_capture_body(cx, key, body).await?;
     Reply::json(captured.status(), &captured)
 }
 
-/// Parses a capture body, titles and tags it, and stores it. Shared with the
-/// old server's `POST /memory`.
-pub async fn capture(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Captured, ApiError> {
-    capture_object(cx, key, parse_object(body)?).await
+/// The handler's step of a capture: parses its body
+/// (`domain::capture_body`), prepares its row (`prepare`: memo-core's title,
+/// kind and tags) and stores it. Shared with the old server's `POST /memory`.
+pub async fn store_capture_body(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Captured, ApiError> {
+    store_capture(cx, key, parse_object(body)?).await
 }
 
-/// [`capture`] of a body already parsed (the MCP tool `memo_save`).
-pub async fn capture_object(cx: &Ctx, key: &KeyHash, body: Map<String, Value>) -> Result<Captured, ApiError> {
+/// [`store_capture_body`] of a body already parsed as JSON (the MCP tool `memo_save`).
+pub async fn store_capture(cx: &Ctx, key: &KeyHash, body: Map<String, Value>) -> Result<Captured, ApiError> {
     let prepared = Prepared::capture(body, &cx.config.limits, cx.analyzer()?, cx.now)?;
     let db = cx.db().await?;
     let (stored, outcome) = sql::capture_one(db, key, prepared.insert()).await?;

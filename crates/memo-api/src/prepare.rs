@@ -1,6 +1,8 @@
-//! A capture made ready to store: parsed input plus the title, kind and tags
-//! memo-core gives it (or that an export kept). Pure: used by the worker's
-//! capture, batch and import routes and by `memo-admin import`.
+//! The second step of a capture: parsed input (`domain::capture_body`, or an
+//! export line) made ready to store, with the title, kind and tags memo-core
+//! gives it (or that an export kept), as the row [`Insert`] the upsert
+//! statement takes. Pure: used by the worker's capture, batch and import
+//! routes and by `memo-admin import`.
 
 use crate::domain::capture_body::NewMemory;
 use crate::domain::export::{Exported, ImportLine};

@@ -1,5 +1,5 @@
 //! The search request: the query language of `q` and the filter parameters,
-//! parsed into a [`SearchQuery`] that the SQL in `db::search` can run as is.
+//! parsed into a [`SearchQuery`] that the SQL in `sql::search` can run as is.
 //!
 //! `q` is web-search syntax (words, `"quoted phrases"`, `or`, `-excluded`),
 //! which Postgres's `websearch_to_tsquery` reads, plus operators that this

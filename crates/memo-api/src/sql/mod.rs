@@ -5,7 +5,7 @@
 //! one; a content patch reads before it writes, an export runs one per page,
 //! and an `Idempotency-Key` adds a claim before the request and a record
 //! after it. Every statement authenticates the caller itself through the
-//! [`authed!`] common table expression. Only the server connections behind
+//! `authed!` common table expression. Only the server connections behind
 //! the pool outlive a request, and searches keep their plans there
 //! ([`search`]). `memo-admin`, which names a tenant rather than presenting a
 //! key, sends the same statement text and maps rows with the same functions
