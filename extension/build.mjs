@@ -132,12 +132,16 @@ async function buildOne(browser, { test, outRoot }) {
   return { browser, dir: out, zip, zipBytes: statSync(zip).size };
 }
 
-/** Builds both browsers; resolves to [{browser, dir, zip, zipBytes}]. */
-export async function buildExtension({ test = false } = {}) {
+/**
+ * Builds each of `browsers` (both by default); resolves to
+ * [{browser, dir, zip, zipBytes}]. Each browser has its own folder and zip,
+ * so test files building one browser each can run at once.
+ */
+export async function buildExtension({ test = false, browsers = BROWSERS } = {}) {
   ensureWasm();
   const outRoot = path.join(root, "build", test ? "extension-test" : "extension");
   mkdirSync(outRoot, { recursive: true });
-  return Promise.all(BROWSERS.map((browser) => buildOne(browser, { test, outRoot })));
+  return Promise.all(browsers.map((browser) => buildOne(browser, { test, outRoot })));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { before, test } from "node:test";
 import { spawnApp } from "./helpers/app.mjs";
+import { responseViolations } from "./helpers/openapi.mjs";
 
 let app;
 before(async () => {
@@ -45,6 +46,7 @@ test("failed authentications are limited per client address, other addresses una
   assert.ok(statuses.filter((s) => s === 401).length >= 100, "the first failures of the minute are 401");
   assert.equal(limited.body.error.code, "rate_limited");
   assert.match(limited.headers.get("retry-after"), /^\d+$/);
+  assert.deepEqual(responseViolations("GET", "/v1/memories", limited), []);
   // Refused now without another look at the database: any unknown key, or none.
   const again = await anonymous.get("/v1/memories", { headers: { authorization: `Bearer ${unknownKey()}`, "cf-connecting-ip": address } });
   assert.equal(again.status, 429);
@@ -59,6 +61,7 @@ test("/health is limited per client address", async () => {
   assert.ok(limited, `no 429 after ${statuses.length} calls of /health`);
   assert.ok(statuses.filter((s) => s === 200).length >= 100);
   assert.match(limited.headers.get("retry-after"), /^\d+$/);
+  assert.deepEqual(responseViolations("GET", "/health", limited), []);
   assert.equal((await anonymous.get("/health", { headers: { "cf-connecting-ip": freshAddress() } })).status, 200);
 });
 

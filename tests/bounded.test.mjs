@@ -77,6 +77,12 @@ describe("list items", () => {
     } while (cursor);
     assert.equal(pages, 3, "two memories a page, then one");
     assert.deepEqual(seen, [...contents].reverse());
+
+    // An export reads the same byte-bounded pages and streams them all.
+    const exported = await fetch(`${client.baseUrl}/v1/export`, { headers: { authorization: `Bearer ${client.key}` } });
+    const lines = (await exported.text()).trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(lines.pop(), { schema: "memo.export/1", end: true, count: 5 });
+    assert.deepEqual(lines.map((line) => line.content), [...contents].reverse());
   });
 
   test("a page with contents holds at least its first memory", async () => {

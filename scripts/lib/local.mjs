@@ -42,7 +42,9 @@ export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, 
   if (!(upkeepSeconds > 0)) throw new Error("MEMO_UPKEEP_INTERVAL_SECONDS must be a positive number of seconds");
   const upkeep = () => {
     try {
-      admin(stack.databaseUrl, ["prune"]);
+      // Through the pooler when there is one, as the worker's statements go:
+      // Postgres then sees no connection beyond the pool's.
+      admin(stack.poolerUrl ?? stack.databaseUrl, ["prune"]);
     } catch (error) {
       log(`upkeep: ${error.message}`);
     }

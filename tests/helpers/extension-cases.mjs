@@ -28,7 +28,7 @@ export function extensionCases({ name, launch, restart }) {
 
     before(async () => {
       ensureBrowsers();
-      [app, built, fixtures] = await Promise.all([spawnApp(), buildExtension({ test: true }), fixtureServer()]);
+      [app, built, fixtures] = await Promise.all([spawnApp(), buildExtension({ test: true, browsers: [name] }), fixtureServer()]);
       tenant = app.tenant();
       api = await relay(app.baseUrl);
       session = await launch({ dir: built.find((b) => b.browser === name).dir });

@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0015_tags", sql: include_str!("../../../migrations/0015_tags.sql") },
     Migration { name: "0016_tag_edits", sql: include_str!("../../../migrations/0016_tag_edits.sql") },
     Migration { name: "0017_text_rules", sql: include_str!("../../../migrations/0017_text_rules.sql") },
+    Migration { name: "0018_tag_counts_cascade", sql: include_str!("../../../migrations/0018_tag_counts_cascade.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).
