@@ -38,7 +38,7 @@ pub struct Db {
     query_timeout: Duration,
     retry_after_seconds: u64,
     /// `QUOTA_MEMORIES` and `QUOTA_BYTES`, for statements that store memories.
-    pub quota_defaults: QuotaDefaults,
+    quota_defaults: QuotaDefaults,
     /// Time spent connecting (socket + startup + auth), for `/v1/stats`.
     pub connect_ms: f64,
     /// Time spent in statements so far, from sending one to its last row.
