@@ -10,14 +10,15 @@
 // worker, Firefox as an event page (`background.scripts`) with its add-on id.
 // The test build differs only in what the tests need and a person must not
 // get: fixture chat pages served from 127.0.0.1 are read by the chat
-// adapters, and 127.0.0.1 (fixture pages and the local API) is a granted
-// host permission.
+// adapters, and 127.0.0.1 (fixture pages and the local API) and the chat
+// sites (auto-save) are granted host permissions.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { PNG } from "pngjs";
+import { ADAPTERS, autoSaveTargets } from "./src/capture/adapters/index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -41,7 +42,9 @@ function manifest(browser, test) {
     // The API's origin (asked for in the options) and the chat sites whose
     // auto-save the user turns on: each asked for when needed, never up front.
     optional_host_permissions: ["https://*/*", "http://*/*"],
-    ...(test ? { host_permissions: ["http://127.0.0.1/*"] } : {}),
+    // The test build has at install what a person grants when asked (a
+    // headless browser cannot answer the prompt): 127.0.0.1 and the chat sites.
+    ...(test ? { host_permissions: ["http://127.0.0.1/*", ...ADAPTERS.flatMap((a) => autoSaveTargets(a, []).origins)] } : {}),
     commands: {
       "save-page": { suggested_key: { default: "Alt+Shift+S" }, description: "Save this page or conversation to Memo" },
       _execute_action: { suggested_key: { default: "Alt+Shift+M" } },

@@ -10,7 +10,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { parseHTML } from "linkedom";
 import { spawnApp } from "./helpers/app.mjs";
-import { adapterFor } from "../extension/src/capture/adapters/index.js";
+import { ADAPTERS, adapterFor, autoSaveTargets } from "../extension/src/capture/adapters/index.js";
 import { capturePage } from "../extension/src/capture/capture.js";
 import { backoffDelay, nextDelay, retryAfterMs } from "../extension/src/lib/backoff.js";
 import { Api } from "../extension/src/lib/api.js";
@@ -91,6 +91,17 @@ describe("chat adapters", () => {
     assert.equal(mapped.adapter.id, "claude");
     assert.equal(mapped.adapter.conversationId(mapped.pathname), "abc");
     assert.equal(adapterFor("https://example.com/c/1"), null);
+  });
+
+  it("auto-save asks for a platform's own sites only; the test build adds their fixture pages", () => {
+    const chatgpt = ADAPTERS.find((a) => a.id === "chatgpt");
+    assert.deepEqual(autoSaveTargets(chatgpt), {
+      origins: ["https://chatgpt.com/*", "https://chat.openai.com/*"],
+      matches: ["https://chatgpt.com/*", "https://chat.openai.com/*"],
+    });
+    const test = autoSaveTargets(chatgpt, ["127.0.0.1"]);
+    assert.deepEqual(test.origins.slice(2), ["http://127.0.0.1/*"]);
+    assert.deepEqual(test.matches.slice(2), ["http://127.0.0.1/chatgpt.com/*", "http://127.0.0.1/chat.openai.com/*"]);
   });
 
   it("an unrecognised chat page falls back to its readable text, and says so", () => {

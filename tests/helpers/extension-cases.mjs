@@ -3,10 +3,13 @@
 // relay that can go down. Each browser's test file calls extensionCases().
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ensureBrowsers } from "../../scripts/lib/browsers.mjs";
 import { buildExtension } from "../../extension/build.mjs";
+import { freePort, startWorker } from "../../scripts/lib/stack.mjs";
+import { root } from "../../scripts/lib/toolchain.mjs";
 import { spawnApp } from "./app.mjs";
 import { artifactPath, ExtensionDriver, eventually, fixtureServer, inkOf, relay, until } from "./extension.mjs";
 
@@ -199,6 +202,96 @@ export function extensionCases({ name, launch, restart }) {
       await page.close();
     });
 
+    it("auto-save is off by default; turned on for ChatGPT in the options, a chat that grew and went idle is captured again", async () => {
+      const registered = () => ext.api(async (e) => (await e.scripting.getRegisteredContentScripts()).map((s) => s.id));
+      // Whether the auto-save script runs in a tab (it shares the extension's content-script world).
+      const watching = (tabId) =>
+        ext.api(async (e, id) => {
+          const [frame] = await e.scripting.executeScript({ target: { tabId: id }, func: () => Boolean(globalThis.memoAutoSave) });
+          return frame.result;
+        }, tabId);
+      const options = await ext.extensionPage("options.html");
+      // In front first: Chromium does not render a background tab, and a click waits for it to.
+      const toggle = async () => {
+        await options.bringToFront();
+        await options.click('#autosave input[data-adapter="chatgpt"]');
+      };
+      try {
+        await options.$eval("#idle-seconds", (el) => {
+          el.value = "2";
+          el.dispatchEvent(new Event("change"));
+        });
+        // Off (the default): nothing watches a chat, and one that grows is not captured.
+        assert.equal(await options.$eval('#autosave input[data-adapter="chatgpt"]', (el) => el.checked), false);
+        assert.deepEqual(await registered(), []);
+        const quietUrl = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
+        const quiet = await ext.open(quietUrl);
+        assert.equal((await ext.message({ type: "command", tabId: quiet.tabId, command: "save-page" })).status, "saved");
+        await quiet.page.evaluate(() => window.addTurn("user", "A turn nobody saves"));
+        assert.equal(await watching(quiet.tabId), false);
+
+        await toggle();
+        await eventually(async () => (await registered()).includes("autosave-chatgpt"), { what: "the auto-save script to be registered" });
+        const url = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
+        const { tabId, page } = await ext.open(url);
+        assert.equal((await ext.message({ type: "command", tabId, command: "save-page" })).status, "saved");
+        await eventually(() => watching(tabId), { what: "the auto-save script in the chat's tab", timeoutMs: 15_000 });
+        await page.evaluate(() => {
+          window.addTurn("user", "And what about autovacuum_naptime?");
+          window.addTurn("assistant", "Lower it only when many databases share the server.");
+        });
+        const [row] = await eventually(
+          async () => {
+            const found = await rows(url);
+            return found[0]?.capture_count === 2 && found;
+          },
+          { what: "the auto-saved capture", timeoutMs: 30_000 },
+        );
+        assert.equal((await rows(url)).length, 1, "one memory per conversation");
+        assert.equal(row.metadata.messageCount, 6);
+        assert.match(row.content, /Lower it only when many databases share the server\.$/);
+
+        // The quiet chat grew before that one and was never captured again.
+        const [quietRow] = await rows(quietUrl);
+        assert.equal(quietRow.capture_count, 1);
+        assert.doesNotMatch(quietRow.content, /A turn nobody saves/);
+        await Promise.all([page.close(), quiet.page.close()]);
+      } finally {
+        if (await options.$eval('#autosave input[data-adapter="chatgpt"]', (el) => el.checked)) await toggle();
+        await eventually(async () => !(await registered()).length, { what: "auto-save to be off again" });
+        await options.close();
+      }
+    });
+
+    it("a capture the server refuses (over MAX_CONTENT_BYTES) is listed with the server's message; Discard drops it", async () => {
+      const url = fixtures.url(`/blog/${randomUUID()}`);
+      const { tabId, page } = await ext.open(url);
+      // Over the server's default MAX_CONTENT_BYTES (524288), under its MAX_BODY_BYTES.
+      await page.evaluate(() => {
+        const p = document.createElement("p");
+        p.textContent = "A paragraph far too long to keep. ".repeat(18_000);
+        document.querySelector("article").append(p);
+      });
+      const queued = () => ext.api(async (e) => Object.keys(await e.storage.local.get(null)).filter((k) => k.startsWith("queue:")));
+      const popup = await ext.popup(tabId);
+      await until(popup, () => !document.getElementById("save").disabled);
+      await popup.click("#save");
+      await until(popup, () => document.getElementById("status").textContent.startsWith("Not saved"), { timeoutMs: 30_000 });
+      assert.match(await popup.$eval("#problem", (el) => el.textContent), /content is \d+ bytes; the limit is 524288 bytes \(MAX_CONTENT_BYTES\)/);
+      const listed = await popup.$$eval("#failed li", (lis) => lis.map((li) => li.textContent));
+      assert.equal(listed.length, 1, JSON.stringify(listed));
+      assert.match(listed[0], /MAX_CONTENT_BYTES/);
+      assert.equal(await ext.badge(), "1");
+      assert.equal((await queued()).length, 1);
+
+      await popup.click("#failed li button");
+      await until(popup, () => !document.querySelector("#failed li") && document.getElementById("queue").hidden);
+      assert.equal(await ext.badge(), "");
+      assert.deepEqual(await queued(), []);
+      assert.deepEqual(await rows(url), []);
+      await Promise.all([popup.close(), page.close()]);
+    });
+
     it("a capture made while the API is down is queued (badge), then flushed once it is back: one row", async () => {
       const url = fixtures.url(`/chatgpt.com/c/${randomUUID()}`);
       const { tabId, page } = await ext.open(url);
@@ -259,6 +352,47 @@ export function extensionCases({ name, launch, restart }) {
       } finally {
         await ext.configure({ apiBase: api.url, apiKey: tenant.key });
         await options.close();
+      }
+    });
+
+    it("Test connection names CORS when the API's origin is not granted and not allowed; allowed, it connects", async () => {
+      // The same servers as "localhost": an origin this build holds no host
+      // permission for, so the browser applies CORS to the options page.
+      const asLocalhost = (base) => base.replace("//127.0.0.1:", "//localhost:");
+      // A second worker on the same database whose CORS_ALLOWED_ORIGINS lists
+      // this extension (the shared stack lists other origins only).
+      const scratch = path.join(root, ".dev", `test-extension-cors-${name}-${process.pid}`);
+      const starting = startWorker({
+        databaseUrl: app.databaseUrl,
+        port: await freePort(),
+        stateDir: path.join(scratch, "wrangler"),
+        logFile: path.join(scratch, "wrangler.log"),
+        logLevel: "warn",
+        vars: { CORS_ALLOWED_ORIGINS: session.origin },
+      });
+      starting.catch(() => {});
+      const options = await ext.extensionPage("options.html");
+      const testConnection = async (apiBase) => {
+        await options.$eval("#api-base", (el, v) => (el.value = v), apiBase);
+        await options.$eval("#api-key", (el, v) => (el.value = v), tenant.key);
+        await options.$eval("#result", (el) => delete el.dataset.ok);
+        await options.click("#test");
+        await until(options, () => document.getElementById("result").dataset.ok !== undefined, { timeoutMs: 60_000 });
+        return options.$eval("#result", (el) => ({ ok: el.dataset.ok, problem: el.dataset.problem, message: el.textContent }));
+      };
+      try {
+        const blocked = await testConnection(asLocalhost(api.url));
+        assert.equal(blocked.problem, "cors", blocked.message);
+        assert.ok(blocked.message.startsWith("CORS: "), blocked.message);
+        assert.ok(blocked.message.includes(`add ${session.origin} to CORS_ALLOWED_ORIGINS`), blocked.message);
+
+        const allowing = await starting;
+        const allowed = await testConnection(asLocalhost(allowing.baseUrl));
+        assert.deepEqual(allowed, { ok: "true", problem: "", message: `Connected to Memo at ${asLocalhost(allowing.baseUrl)}; the key works.` });
+      } finally {
+        await options.close();
+        await (await starting.catch(() => null))?.stop();
+        rmSync(scratch, { recursive: true, force: true });
       }
     });
 

@@ -4,7 +4,7 @@
 import { ext } from "../lib/browser.js";
 import { areaStorage, Queue } from "../lib/queue.js";
 import { currentApi, loadSettings } from "../lib/settings.js";
-import { ADAPTERS } from "../capture/adapters/index.js";
+import { ADAPTERS, autoSaveTargets } from "../capture/adapters/index.js";
 
 let api = null;
 async function refreshApi() {
@@ -196,13 +196,15 @@ async function syncAutoSave() {
   const ids = registered.filter((s) => s.id.startsWith("autosave-")).map((s) => s.id);
   if (ids.length) await ext.scripting.unregisterContentScripts({ ids });
   for (const adapter of wanted) {
-    const matches = adapter.hosts.map((h) => `https://${h}/*`);
-    if (!(await ext.permissions.contains({ origins: matches }))) continue;
+    const { origins, matches } = autoSaveTargets(adapter);
+    if (!(await ext.permissions.contains({ origins }))) continue;
     await ext.scripting.registerContentScripts([{ id: `autosave-${adapter.id}`, matches, js: ["autosave.js"], runAt: "document_idle" }]);
   }
 }
+// One sync at a time: two overlapping ones would register the same script id twice.
+let autoSaveSync = Promise.resolve();
 ext.storage.onChanged.addListener((changes, area) => {
-  if (area === "local" && (changes.autoSave || changes.idleSeconds)) syncAutoSave().catch(() => {});
+  if (area === "local" && changes.autoSave) autoSaveSync = autoSaveSync.then(syncAutoSave).catch(() => {});
 });
 
 // ---- messages from the popup, the options page and auto-save ----

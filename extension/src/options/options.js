@@ -1,7 +1,7 @@
 import { ext } from "../lib/browser.js";
 import { normaliseBase } from "../lib/api.js";
-import { loadSettings, saveSettings } from "../lib/settings.js";
-import { ADAPTERS } from "../capture/adapters/index.js";
+import { DEFAULTS, loadSettings, saveSettings } from "../lib/settings.js";
+import { ADAPTERS, autoSaveTargets } from "../capture/adapters/index.js";
 import { testConnection } from "./check.js";
 
 const $ = (id) => document.getElementById(id);
@@ -55,15 +55,20 @@ async function main() {
   $("origin").textContent = location.origin;
   $("settings").addEventListener("submit", save);
   $("test").addEventListener("click", () => test().catch((e) => show({ ok: false, message: e.message })));
-  $("idle-seconds").addEventListener("change", () => saveSettings({ idleSeconds: Math.max(2, Number($("idle-seconds").value) || 5) }));
+  $("idle-seconds").addEventListener("change", () => {
+    // The field's own bounds (2 to 120 seconds), also for a value typed past them.
+    const seconds = Math.min(120, Math.max(2, Number($("idle-seconds").value) || DEFAULTS.idleSeconds));
+    return saveSettings({ idleSeconds: seconds });
+  });
   $("autosave").replaceChildren(
     ...ADAPTERS.map((adapter) => {
       const label = document.createElement("label");
       const box = document.createElement("input");
       box.type = "checkbox";
+      box.dataset.adapter = adapter.id;
       box.checked = Boolean(settings.autoSave?.[adapter.id]);
       box.addEventListener("change", async () => {
-        const origins = adapter.hosts.map((h) => `https://${h}/*`);
+        const { origins } = autoSaveTargets(adapter);
         if (box.checked && !(await ext.permissions.request({ origins }).catch(() => false))) box.checked = false;
         const { autoSave } = await loadSettings();
         await saveSettings({ autoSave: { ...autoSave, [adapter.id]: box.checked } });

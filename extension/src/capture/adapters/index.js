@@ -30,3 +30,17 @@ export function adapterFor(pageUrl, fixtureHosts = FIXTURE_HOSTS) {
   const adapter = ADAPTERS.find((a) => a.hosts.includes(host));
   return adapter ? { adapter, pathname } : null;
 }
+
+/**
+ * Where auto-save runs for `adapter`: `origins` are the host permissions it
+ * needs (asked for when the user turns it on), `matches` the pages its
+ * script is registered on. The test build adds the fixture pages
+ * (http://127.0.0.1/<real host>/…).
+ */
+export function autoSaveTargets(adapter, fixtureHosts = FIXTURE_HOSTS) {
+  const sites = adapter.hosts.map((h) => `https://${h}/*`);
+  return {
+    origins: [...sites, ...fixtureHosts.map((f) => `http://${f}/*`)],
+    matches: [...sites, ...fixtureHosts.flatMap((f) => adapter.hosts.map((h) => `http://${f}/${h}/*`))],
+  };
+}
