@@ -7,12 +7,12 @@
 //! `tests/search-plans.test.mjs` runs `EXPLAIN` on exactly what the worker
 //! sends. `cargo run --quiet --example search_sql -- 'q=rust&tag=async' …`
 
-use memo::config::Limits;
-use memo::db::search::params::{self, Bindings, Inputs, PARAMS};
-use memo::db::search::protocol::{MEMO_SEARCH_ARGS, MEMO_SEARCH_PART_ARGS, RUN_PREPARED};
-use memo::db::search::shape::{runs_prepared, statement};
 use memo::http::Params;
 use memo::routes::search::SearchRequest;
+use memo_api::limits::Limits;
+use memo_api::sql::search::params::{self, Bindings, Inputs, PARAMS};
+use memo_api::sql::search::protocol::{MEMO_SEARCH_ARGS, MEMO_SEARCH_PART_ARGS, RUN_PREPARED};
+use memo_api::sql::search::shape::{runs_prepared, statement};
 use worker::Url;
 
 fn main() {

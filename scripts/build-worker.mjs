@@ -11,7 +11,7 @@ import { inputsDigest, isCurrent, markCurrent } from "./lib/stamp.mjs";
 import { ensureToolchain, log, root, run, toolEnv } from "./lib/toolchain.mjs";
 import { buildApp } from "./build-app.mjs";
 
-const inputs = ["Cargo.toml", "Cargo.lock", "src", "openapi", "crates/memo-core/Cargo.toml", "crates/memo-core/src", "crates/memo-core/data"];
+const inputs = ["Cargo.toml", "Cargo.lock", "src", "openapi", "crates/memo-api/Cargo.toml", "crates/memo-api/src", "crates/memo-core/Cargo.toml", "crates/memo-core/src", "crates/memo-core/data"];
 const stampFile = path.join(root, "build", ".inputs-sha256");
 
 const keepNames = () => process.env.MEMO_WASM_NAMES === "1";

@@ -2,9 +2,9 @@
 //! query parameters, and [`Reply`], what a handler answers.
 
 use crate::config::Limits;
-use crate::error::ApiError;
 use futures_util::Stream;
 use futures_util::StreamExt;
+use memo_api::error::ApiError;
 use serde::Serialize;
 use std::pin::Pin;
 use worker::{Request, Response};
@@ -53,20 +53,20 @@ impl BodyKind {
 /// Reads a body of `kind` of at most `max_body_bytes`, refusing early on a
 /// declared length over the limit and stopping as soon as the stream passes it.
 pub async fn read_body(req: &mut Request, kind: BodyKind, limits: &Limits) -> Result<Vec<u8>, ApiError> {
-    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    let content_type = req.headers().get("content-type").map_err(runtime)?.unwrap_or_default();
     let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     if !kind.accepts(&mime) {
         return Err(ApiError::UnsupportedMediaType);
     }
     let too_large = ApiError::PayloadTooLarge { limit: limits.max_body_bytes };
-    let declared = req.headers().get("content-length")?.and_then(|v| v.trim().parse::<usize>().ok());
+    let declared = req.headers().get("content-length").map_err(runtime)?.and_then(|v| v.trim().parse::<usize>().ok());
     if declared.is_some_and(|n| n > limits.max_body_bytes) {
         return Err(too_large);
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(0));
-    let mut stream = req.stream()?;
+    let mut stream = req.stream().map_err(runtime)?;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
+        let chunk = chunk.map_err(runtime)?;
         if body.len() + chunk.len() > limits.max_body_bytes {
             return Err(too_large);
         }
@@ -75,8 +75,14 @@ pub async fn read_body(req: &mut Request, kind: BodyKind, limits: &Limits) -> Re
     Ok(body)
 }
 
+/// A failure of the runtime (headers, streams, bindings): a bug or a broken
+/// deployment, logged and answered 500.
+pub fn runtime(error: worker::Error) -> ApiError {
+    ApiError::Internal(format!("worker: {error}"))
+}
+
 pub fn query_params(req: &Request) -> Result<Params, ApiError> {
-    Ok(req.url()?.query_pairs().into_owned().collect())
+    Ok(req.url().map_err(runtime)?.query_pairs().into_owned().collect())
 }
 
 /// A body produced while it is sent (exports).

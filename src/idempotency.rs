@@ -8,11 +8,12 @@
 //! the first is still running gets 409 with Retry-After; the same key with a
 //! different request is a 422.
 
-use crate::auth::KeyHash;
-use crate::db::idempotency::{self as sql, Claim};
-use crate::error::{ApiError, FieldError};
 use crate::http::Reply;
 use crate::routes::Ctx;
+use memo_api::error::{ApiError, FieldError};
+use memo_api::key::KeyHash;
+use memo_api::sql::idempotency::{self as sql, Claim};
+use memo_api::sql::Connection;
 use sha2::{Digest, Sha256};
 use std::future::Future;
 

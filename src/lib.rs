@@ -1,18 +1,18 @@
-//! Memo: a memory-capture service as a Cloudflare Worker.
+//! Memo's Cloudflare Worker: the HTTP shell around the `memo-api` crate.
 //!
-//! A request enters at [`fetch`], is routed in [`router`], authenticated in
-//! [`auth`] (and by the database in the same statement), parsed into
-//! [`domain`] types, titled and tagged by the `memo-core` crate, and stored or
-//! found by the SQL in [`db`]. Handlers live in [`routes`], a module per
-//! resource; every failure is an [`error::ApiError`].
+//! A request enters at [`fetch`], is routed in [`router`] (with [`cors`] and
+//! the [`rate_limit`]s), authenticated in [`auth`] (and by the database in
+//! the same statement), its body read within limits by [`http`], and handed
+//! to a handler in [`routes`] (a module per resource) or [`mcp`]. Handlers
+//! parse input into `memo_api::domain` types, prepare captures with
+//! `memo_api::prepare` (titles and tags by `memo-core`), and run the
+//! statements of `memo_api::sql` on the request's connection, [`db::Db`].
+//! Every failure is a `memo_api::error::ApiError`.
 
 pub mod auth;
-pub mod capture;
 pub mod config;
 pub mod cors;
 pub mod db;
-pub mod domain;
-pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod isolate;

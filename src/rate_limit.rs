@@ -10,8 +10,8 @@
 //!   no database work at all.
 
 use crate::config::Config;
-use crate::error::ApiError;
 use crate::isolate::{now_ms, Expiring};
+use memo_api::error::ApiError;
 use std::cell::RefCell;
 use uuid::Uuid;
 use worker::Env;
@@ -30,7 +30,7 @@ async fn limit(env: &Env, config: &Config, binding: &str, bucket: String) -> Res
     let limiter = env.rate_limiter(binding).map_err(|e| {
         ApiError::Internal(format!("RATE_LIMIT_ENABLED is true but the {binding} binding is missing: {e}"))
     })?;
-    if limiter.limit(bucket).await?.success {
+    if limiter.limit(bucket).await.map_err(crate::http::runtime)?.success {
         Ok(())
     } else {
         Err(ApiError::RateLimited { retry_after_seconds: config.rate_limit_retry_after_seconds })

@@ -5,13 +5,13 @@
 use crate::auth::{self, client_address};
 use crate::config::{Config, LogLevel};
 use crate::cors;
-use crate::error::ApiError;
-use crate::http::{query_params, read_body, BodyKind, Reply};
+use crate::http::{self, query_params, read_body, BodyKind, Reply};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::mcp;
 use crate::routes::tag_edits::{self, TagRoute};
 use crate::routes::{self, batch, health, legacy, memories, openapi, search, stats, tags, transfer, Ctx};
 use chrono::{DateTime, Utc};
+use memo_api::error::ApiError;
 use worker::{Env, Method, Request, Response};
 
 /// Every route of the API.
@@ -224,7 +224,7 @@ async fn dispatch(req: &mut Request, cx: &Ctx, endpoint: Endpoint<'_>) -> Result
             }
         }
     };
-    match req.headers().get("idempotency-key")? {
+    match req.headers().get("idempotency-key").map_err(http::runtime)? {
         Some(raw) if is_write(&endpoint) => {
             let idempotency_key = IdempotencyKey::parse(&raw)?;
             let method = req.method().to_string();
@@ -327,7 +327,7 @@ pub async fn upkeep(cron: &str, env: Env) {
             .as_ref()
             .map_err(|e| ApiError::Internal(format!("configuration: {e}")))?;
         let db = crate::db::Db::connect(&env, config).await?;
-        let pruned = crate::db::upkeep::run(&db).await;
+        let pruned = memo_api::sql::upkeep::run(&db).await;
         db.close().await;
         pruned
     }

@@ -87,7 +87,7 @@ describe("list items", () => {
 
   test("a page with contents holds at least its first memory", async () => {
     // A memory larger than MAX_PAGE_CONTENT_BYTES still makes a page of its
-    // own (the rule in src/db/memories.rs); here the budget is the default.
+    // own (the rule in crates/memo-api/src/sql/memories.rs); here the budget is the default.
     const { client } = app.tenant();
     await client.post("/v1/memories", { content: "small one" });
     const page = await client.get("/v1/memories?include=content&limit=1");

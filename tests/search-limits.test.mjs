@@ -140,7 +140,7 @@ test("the worst queries' work in Postgres is bounded: statements, rows, periods,
   for (const [index, name] of Object.keys(ACCEPTED).entries()) {
     const { sql, bindings, prepared, run } = statements[index];
     let hits;
-    // Each has words, so it runs prepared, as the worker runs it (src/db/search/protocol.rs).
+    // Each has words, so it runs prepared, as the worker runs it (crates/memo-api/src/sql/search/protocol.rs).
     assert.ok(prepared, name);
     const plans = await explained(async (session) => {
       hits = (await session.query(run, [keyHash, bindings[0], sql])).rows;

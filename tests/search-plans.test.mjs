@@ -145,7 +145,7 @@ test("every query shape of the search statement is index-backed", async () => {
   await app.sql("analyze memories");
 
   const statements = searchSql(Object.values(SHAPES));
-  // The worker's call of `memo_search` (src/db/search/protocol.rs, `RUN_PREPARED`).
+  // The worker's call of `memo_search` (crates/memo-api/src/sql/search/protocol.rs, `RUN_PREPARED`).
   const RUN_PREPARED = statements[0].run;
   const keyHash = createHash("sha256").update(key).digest();
   const [caller] = await app.sql(
@@ -269,8 +269,8 @@ test("a long memory's search vector stays in its row; its content leaves first",
 });
 
 // The parameters reach Postgres as the worker's table types them
-// (src/db/search/params.rs): the search functions take the arguments the
-// protocol names (src/db/search/protocol.rs), and a prepared search
+// (crates/memo-api/src/sql/search/params.rs): the search functions take the arguments the
+// protocol names (crates/memo-api/src/sql/search/protocol.rs), and a prepared search
 // statement's parameters are the caller, the parameters as one value, and
 // each of the table's, in its order and of its types.
 test("the search functions' arguments and the prepared statements' parameters are the table's", async () => {

@@ -154,7 +154,7 @@ test("both lookups are served by their index", async () => {
     await db.query("set enable_seqscan = off");
     const explain = async (sql, params) =>
       (await db.query(`explain ${sql}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
-    // The statements of src/db/tags.rs and src/db/memories.rs (list), without the key check.
+    // The statements of crates/memo-api/src/sql/tags.rs and crates/memo-api/src/sql/memories.rs (list), without the key check.
     const tagPlan = await explain(
       "select tag, count from tag_counts where tenant_id = $1 and tag like $2 order by count desc, tag limit $3",
       [tenant, "topic-1%", 8],

@@ -1,93 +1,25 @@
-//! Postgres access: one fresh connection per request through the Hyperdrive
-//! binding `DB`, and every SQL statement the API runs.
+//! The worker's Postgres connection: one fresh connection per request
+//! through the Hyperdrive binding `DB`, bounded in time, on which the
+//! statements of `memo_api::sql` run (it is their [`Connection`]).
 //!
 //! Nothing is shared across requests: workerd forbids I/O on behalf of another
 //! request, and Hyperdrive pools for us in production. Statements are sent
 //! with `query_typed` (an unnamed statement, so no separate prepare round
-//! trip). Most API calls run one; a content patch reads before it writes, an
-//! export runs one per page, and an `Idempotency-Key` adds a claim before the
-//! request and a record after it. Every statement authenticates the
-//! caller itself through the [`authed!`] common table expression. Only the
-//! server connections behind the pool outlive a request, and searches keep
-//! their plans there ([`search`]).
+//! trip). A statement that does not end in time is cancelled.
 
-pub mod idempotency;
-pub mod keys;
-pub mod memories;
-pub mod search;
 pub mod socket;
-pub mod stats;
-pub mod tag_edits;
-pub mod tags;
-pub mod upkeep;
 
-use crate::auth::KeyHash;
 use crate::config::Config;
-use crate::error::{ApiError, FieldError, Quota};
 use futures_util::future::{select, Either};
+use memo_api::error::{ApiError, FieldError, Quota};
+use memo_api::sql::{Connection, Param, QuotaDefaults};
 use socket::{PgStream, SocketHandle, StartTls};
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
 use std::time::Duration;
-use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Row};
 use worker::{Delay, Env};
-
-/// Prefixes a statement with the caller's authentication: `caller` holds the
-/// tenant of the API key hashed in `$1` (no row for an unknown or revoked
-/// key), and `touch` records its use at most once per five minutes so a busy
-/// key does not turn every read into a write of `api_keys`.
-///
-/// Statements select `from caller left join ...`, so no row at all means the
-/// key is not valid (401), while a row of NULLs means "authorised, nothing
-/// found".
-macro_rules! authed {
-    ($($sql:expr),+ $(,)?) => {
-        concat!(
-            "with caller as (
-                 select k.id as key_id, k.tenant_id, k.last_used_at
-                 from api_keys k
-                 where k.key_hash = $1 and k.revoked_at is null),
-             touch as (
-                 update api_keys set last_used_at = now()
-                 where id = (select key_id from caller)
-                   and (last_used_at is null or last_used_at < now() - interval '5 minutes'))
-             ",
-            $($sql),+
-        )
-    };
-}
-pub(crate) use authed;
-
-pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
-
-/// The deployment's default quotas. A statement that stores memories hands
-/// them to Postgres through [`with_quota_defaults!`]; the quota triggers of
-/// migrations/0013_quotas_upkeep.sql check them, or a tenant's own.
-#[derive(Debug, Clone, Copy)]
-pub struct QuotaDefaults {
-    pub memories: i64,
-    pub bytes: i64,
-}
-
-impl QuotaDefaults {
-    /// The two parameters [`with_quota_defaults!`] names.
-    pub fn as_params(&self) -> [Param<'_>; 2] {
-        [(&self.memories, Type::INT8), (&self.bytes, Type::INT8)]
-    }
-}
-
-/// A CTE `limited`: the caller's tenant, once the statement's transaction
-/// holds the default quotas (parameters `$m` and `$b`). A write that takes
-/// its tenant from `limited` runs after the defaults are set; the quota
-/// triggers read them at the end of the statement.
-macro_rules! with_quota_defaults {
-    ($m:literal, $b:literal) => {
-        concat!(", limited as (select caller.tenant_id from caller where memo_quota_defaults(", $m, ", ", $b, "))")
-    };
-}
-pub(crate) use with_quota_defaults;
 
 /// How long a request waits for its connection to end after its answer is ready.
 const CLOSE_TIMEOUT: Duration = Duration::from_millis(500);
@@ -106,7 +38,7 @@ pub struct Db {
     query_timeout: Duration,
     retry_after_seconds: u64,
     /// `QUOTA_MEMORIES` and `QUOTA_BYTES`, for statements that store memories.
-    pub quota_defaults: QuotaDefaults,
+    quota_defaults: QuotaDefaults,
     /// Time spent connecting (socket + startup + auth), for `/v1/stats`.
     pub connect_ms: f64,
     /// Time spent in statements so far, from sending one to its last row.
@@ -174,14 +106,6 @@ impl Db {
         self.statements_ms.get()
     }
 
-    /// Runs one statement, bounded by the query timeout.
-    pub async fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
-        let started = worker::Date::now().as_millis();
-        let result = self.query_within_timeout(sql, params).await;
-        self.statements_ms.set(self.statements_ms.get() + (worker::Date::now().as_millis() - started) as f64);
-        result
-    }
-
     async fn query_within_timeout(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
         let mut statement = pin!(self.client.query_typed(sql, params));
         match within(self.query_timeout, statement.as_mut()).await {
@@ -229,17 +153,19 @@ impl Db {
             worker::console_warn!("could not cancel a timed-out statement: {error}");
         }
     }
+}
 
-    /// Runs an authenticated statement: no row at all means the key is invalid.
-    pub async fn query_authed(&self, key: &KeyHash, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
-        let mut all: Vec<Param<'_>> = Vec::with_capacity(params.len() + 1);
-        all.push((key.as_param(), Type::BYTEA));
-        all.extend_from_slice(params);
-        let rows = self.query(sql, &all).await?;
-        if rows.is_empty() {
-            return Err(ApiError::Unauthorized);
-        }
-        Ok(rows)
+impl Connection for Db {
+    /// Runs one statement, bounded by the query timeout.
+    async fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
+        let started = worker::Date::now().as_millis();
+        let result = self.query_within_timeout(sql, params).await;
+        self.statements_ms.set(self.statements_ms.get() + (worker::Date::now().as_millis() - started) as f64);
+        result
+    }
+
+    fn quota_defaults(&self) -> QuotaDefaults {
+        self.quota_defaults
     }
 }
 

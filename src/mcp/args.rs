@@ -1,7 +1,7 @@
 //! A tool's `arguments`: checked against what the tool takes, each problem
 //! a [`FieldError`] naming the argument, so a model can correct its call.
 
-use crate::error::FieldError;
+use memo_api::error::FieldError;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 

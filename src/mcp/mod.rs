@@ -17,7 +17,7 @@ mod transport;
 
 pub use transport::handle;
 
-use crate::error::ApiError;
+use memo_api::error::ApiError;
 use protocol::{RpcError, INTERNAL_ERROR};
 
 /// A failure the client cannot fix as a JSON-RPC error; the detail is logged only.

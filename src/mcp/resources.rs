@@ -4,7 +4,7 @@
 use super::args::parse_id;
 use super::protocol::{RpcError, INVALID_PARAMS, RESOURCE_NOT_FOUND};
 use super::store::{Caller, Summary};
-use crate::error::ApiError;
+use memo_api::error::ApiError;
 use serde_json::{json, Map, Value};
 
 const PREFIX: &str = "memo://memories/";

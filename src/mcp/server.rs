@@ -3,7 +3,7 @@
 use super::protocol::{self, failure, success, RpcError, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND};
 use super::store::Caller;
 use super::{resources, tools};
-use crate::error::ApiError;
+use memo_api::error::ApiError;
 use serde_json::{json, Map, Value};
 
 /// What the server tells the model about when to use it (`instructions`).

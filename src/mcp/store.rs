@@ -2,19 +2,19 @@
 //! parsing, domain types and SQL (`routes`, `domain`, `db`), so each rule
 //! keeps one owner and the shapes the MCP answers are made here, in one place.
 
-use crate::auth::KeyHash;
-use crate::db::memories as sql;
-use crate::db::search::Match;
-use crate::db::stats::Stats;
-use crate::domain::memory::Memory;
-use crate::domain::paging::{Cursor, PageLimit};
-use crate::domain::patch::MemoryPatch;
-use crate::error::ApiError;
 use crate::http::Params;
-use crate::routes::memories::{apply_patch, capture_object};
+use crate::routes::memories::{apply_patch, store_capture};
 use crate::routes::search::SearchRequest;
 use crate::routes::{stats, Ctx};
 use chrono::{DateTime, Utc};
+use memo_api::domain::memory::Memory;
+use memo_api::domain::paging::{Cursor, PageLimit};
+use memo_api::domain::patch::MemoryPatch;
+use memo_api::error::ApiError;
+use memo_api::key::KeyHash;
+use memo_api::sql::memories as sql;
+use memo_api::sql::search::Match;
+use memo_api::sql::stats::Stats;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::cell::Cell;
@@ -127,7 +127,7 @@ impl<'a> Caller<'a> {
     /// Captures a body shaped like `POST /v1/memories`; the status is
     /// `created`, `updated` or `duplicate`.
     pub async fn save(&self, body: Map<String, Value>) -> Result<(&'static str, Summary), ApiError> {
-        let captured = self.note(capture_object(self.cx, self.key, body).await)?;
+        let captured = self.note(store_capture(self.cx, self.key, body).await)?;
         Ok((outcome(captured.updated, captured.duplicate), Summary::whole(&captured.memory)))
     }
 
@@ -167,7 +167,7 @@ impl<'a> Caller<'a> {
 
     pub async fn stats(&self) -> Result<Stats, ApiError> {
         let db = self.cx.db().await?;
-        self.note(crate::db::stats::stats(db, self.key, stats::TOP_TAGS).await)
+        self.note(memo_api::sql::stats::stats(db, self.key, stats::TOP_TAGS).await)
     }
 
     /// A page of the newest memories, as `GET /v1/memories` lists them

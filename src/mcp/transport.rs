@@ -6,11 +6,11 @@
 use super::protocol::{self, classify, failure, Message, RpcError, INVALID_REQUEST, PARSE_ERROR};
 use super::server;
 use super::store::Caller;
-use crate::auth::KeyHash;
 use crate::cors;
-use crate::error::ApiError;
 use crate::http::Reply;
 use crate::routes::Ctx;
+use memo_api::error::ApiError;
+use memo_api::key::KeyHash;
 use serde_json::Value;
 use worker::Headers;
 

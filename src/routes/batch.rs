@@ -3,13 +3,13 @@
 //! fail to parse are reported and the rest are stored.
 
 use super::Ctx;
-use crate::auth::KeyHash;
-use crate::capture::Prepared;
-use crate::db::memories::{self as sql, Outcome};
-use crate::domain::memory::MemoryBrief;
-use crate::domain::parse_object;
-use crate::error::{ApiError, FieldError};
 use crate::http::Reply;
+use memo_api::domain::memory::MemoryBrief;
+use memo_api::domain::parse_object;
+use memo_api::error::{ApiError, FieldError};
+use memo_api::key::KeyHash;
+use memo_api::prepare::Prepared;
+use memo_api::sql::memories::{self as sql, Outcome};
 use serde::Serialize;
 use serde_json::Value;
 

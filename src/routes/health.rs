@@ -5,10 +5,11 @@
 //! connecting to Postgres on every call.
 
 use super::Ctx;
-use crate::error::ApiError;
 use crate::http::Reply;
 use crate::isolate::now_ms;
 use crate::rate_limit;
+use memo_api::error::ApiError;
+use memo_api::sql::Connection;
 use serde_json::json;
 use std::cell::Cell;
 

@@ -4,14 +4,14 @@
 
 use super::search::SearchRequest;
 use super::Ctx;
-use crate::auth::KeyHash;
-use crate::db::memories as sql;
-use crate::db::search::PageContent;
-use crate::domain::memory::{preview, Memory};
-use crate::domain::paging::PageLimit;
-use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
 use chrono::{DateTime, SecondsFormat, Utc};
+use memo_api::domain::memory::{preview, Memory};
+use memo_api::domain::paging::PageLimit;
+use memo_api::error::{ApiError, FieldError};
+use memo_api::key::KeyHash;
+use memo_api::sql::memories as sql;
+use memo_api::sql::search::PageContent;
 use serde::Serialize;
 use serde_json::json;
 
@@ -20,7 +20,7 @@ const CONTENT_PREVIEW_CHARS: usize = 200;
 
 /// `POST /memory` → `{success, memory_id, message}`
 pub async fn capture(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiError> {
-    let captured = super::memories::capture(cx, key, body).await?;
+    let captured = super::memories::store_capture_body(cx, key, body).await?;
     let memory = &captured.memory;
     let message = match (captured.updated, captured.duplicate) {
         (true, _) => format!("Memory updated: {}", memory.title),

@@ -1,16 +1,16 @@
 //! `/v1/memories`: capture, read, list, patch, delete.
 
 use super::Ctx;
-use crate::auth::KeyHash;
-use crate::capture::Prepared;
-use crate::db::memories::{self as sql, ListContent, Outcome, StoredMemory, Update};
-use crate::domain::fields::{Content, PageUrl, Title};
-use crate::domain::memory::{Memory, MemoryItem};
-use crate::domain::paging::{Cursor, PageLimit};
-use crate::domain::parse_object;
-use crate::domain::patch::MemoryPatch;
-use crate::error::{ApiError, FieldError};
 use crate::http::{Params, Reply};
+use memo_api::domain::fields::{Content, PageUrl, Title};
+use memo_api::domain::memory::{Memory, MemoryItem};
+use memo_api::domain::paging::{Cursor, PageLimit};
+use memo_api::domain::parse_object;
+use memo_api::domain::patch::MemoryPatch;
+use memo_api::error::{ApiError, FieldError};
+use memo_api::key::KeyHash;
+use memo_api::prepare::Prepared;
+use memo_api::sql::memories::{self as sql, ListContent, Outcome, StoredMemory, Update};
 use memo_core::CaptureInput;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -42,18 +42,19 @@ impl Captured {
 /// when a newer state of a stored conversation replaced it, or with
 /// `"duplicate": true` when nothing new was captured.
 pub async fn create(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Reply, ApiError> {
-    let captured = capture(cx, key, body).await?;
+    let captured = store_capture_body(cx, key, body).await?;
     Reply::json(captured.status(), &captured)
 }
 
-/// Parses a capture body, titles and tags it, and stores it. Shared with the
-/// old server's `POST /memory`.
-pub async fn capture(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Captured, ApiError> {
-    capture_object(cx, key, parse_object(body)?).await
+/// The handler's step of a capture: parses its body
+/// (`domain::capture_body`), prepares its row (`prepare`: memo-core's title,
+/// kind and tags) and stores it. Shared with the old server's `POST /memory`.
+pub async fn store_capture_body(cx: &Ctx, key: &KeyHash, body: &[u8]) -> Result<Captured, ApiError> {
+    store_capture(cx, key, parse_object(body)?).await
 }
 
-/// [`capture`] of a body already parsed (the MCP tool `memo_save`).
-pub async fn capture_object(cx: &Ctx, key: &KeyHash, body: Map<String, Value>) -> Result<Captured, ApiError> {
+/// [`store_capture_body`] of a body already parsed as JSON (the MCP tool `memo_save`).
+pub async fn store_capture(cx: &Ctx, key: &KeyHash, body: Map<String, Value>) -> Result<Captured, ApiError> {
     let prepared = Prepared::capture(body, &cx.config.limits, cx.analyzer()?, cx.now)?;
     let db = cx.db().await?;
     let (stored, outcome) = sql::capture_one(db, key, prepared.insert()).await?;

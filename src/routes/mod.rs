@@ -16,8 +16,8 @@ pub mod transfer;
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::ApiError;
 use chrono::{DateTime, Utc};
+use memo_api::error::ApiError;
 use std::cell::{Cell, OnceCell};
 use std::sync::OnceLock;
 use worker::Env;

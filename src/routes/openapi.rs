@@ -2,8 +2,8 @@
 //! the served contract is always the one this build was tested against. No
 //! key needed: it describes the API, it holds no data.
 
-use crate::error::ApiError;
 use crate::http::Reply;
+use memo_api::error::ApiError;
 
 /// `openapi/openapi.json` at the root of the repository.
 pub const DOCUMENT: &str = include_str!("../../openapi/openapi.json");

@@ -4,15 +4,15 @@
 
 use super::memories::include_content;
 use super::Ctx;
-use crate::auth::KeyHash;
 use crate::config::Limits;
-use crate::db::search::{self as sql, params::Inputs, Hit, Match, PageContent, SearchLimits};
-use crate::domain::memory::MemoryItem;
-use crate::domain::paging::{next_cursor, Cursor, PageLimit};
-use crate::domain::search::{SearchParams, SearchQuery};
-use crate::error::ApiError;
 use crate::http::{Params, Reply};
 use chrono::{DateTime, Utc};
+use memo_api::domain::memory::MemoryItem;
+use memo_api::domain::paging::{next_cursor, Cursor, PageLimit};
+use memo_api::domain::search::{SearchParams, SearchQuery};
+use memo_api::error::ApiError;
+use memo_api::key::KeyHash;
+use memo_api::sql::search::{self as sql, params::Inputs, Hit, Match, PageContent, SearchLimits};
 use serde::Serialize;
 
 /// A parsed search request, shared with the old server's `GET /search`.

@@ -1,9 +1,9 @@
 //! `GET /v1/stats`: counts for the caller, and how long the database took.
 
 use super::Ctx;
-use crate::auth::KeyHash;
-use crate::error::ApiError;
 use crate::http::Reply;
+use memo_api::error::ApiError;
+use memo_api::key::KeyHash;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -47,7 +47,7 @@ struct Timings {
 pub async fn stats(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
     let db = cx.db().await?;
     let started = worker::Date::now().as_millis();
-    let stats = crate::db::stats::stats(db, key, TOP_TAGS).await?;
+    let stats = memo_api::sql::stats::stats(db, key, TOP_TAGS).await?;
     let query_ms = (worker::Date::now().as_millis() - started) as f64;
     Reply::json(
         200,

@@ -4,12 +4,12 @@
 //! idempotent: a repeat answers `changed: 0`.
 
 use super::Ctx;
-use crate::auth::KeyHash;
-use crate::db::tag_edits as sql;
-use crate::domain::parse_object;
-use crate::domain::tag_edits::{Bulk, BulkAction, TagEdit};
-use crate::error::ApiError;
 use crate::http::Reply;
+use memo_api::domain::parse_object;
+use memo_api::domain::tag_edits::{Bulk, BulkAction, TagEdit};
+use memo_api::error::ApiError;
+use memo_api::key::KeyHash;
+use memo_api::sql::tag_edits as sql;
 use serde::Serialize;
 use uuid::Uuid;
 

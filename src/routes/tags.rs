@@ -1,12 +1,12 @@
 //! `GET /v1/tags`: the caller's tag vocabulary, for autocompletion.
 
 use super::Ctx;
-use crate::auth::KeyHash;
-use crate::db::tags::{self as sql, TagCount};
-use crate::domain::paging::PageLimit;
-use crate::domain::tags::TagPrefix;
-use crate::error::ApiError;
 use crate::http::{Params, Reply};
+use memo_api::domain::paging::PageLimit;
+use memo_api::domain::tags::TagPrefix;
+use memo_api::error::ApiError;
+use memo_api::key::KeyHash;
+use memo_api::sql::tags::{self as sql, TagCount};
 use serde::Serialize;
 
 #[derive(Serialize)]

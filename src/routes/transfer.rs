@@ -3,15 +3,15 @@
 
 use super::batch::store_all;
 use super::Ctx;
-use crate::auth::KeyHash;
-use crate::capture::Prepared;
-use crate::db::memories::{self as sql, ListContent, ListPage};
 use crate::db::Db;
-use crate::domain::export::{ExportEnd, SCHEMA};
-use crate::domain::paging::{Cursor, PageLimit};
-use crate::error::{ApiError, FieldError};
 use crate::http::Reply;
 use futures_util::stream;
+use memo_api::domain::export::{ExportEnd, SCHEMA};
+use memo_api::domain::paging::{Cursor, PageLimit};
+use memo_api::error::{ApiError, FieldError};
+use memo_api::key::KeyHash;
+use memo_api::prepare::Prepared;
+use memo_api::sql::memories::{self as sql, ListContent, ListPage};
 use serde_json::Value;
 
 /// Where the export stream stands between pages.

@@ -11,7 +11,7 @@ use tokio_postgres::Client;
 
 use super::AnyError;
 
-use memo::auth::{KEY_PREFIX, KEY_SECRET_BYTES as SECRET_BYTES};
+use memo_api::key::{KEY_PREFIX, KEY_SECRET_BYTES as SECRET_BYTES};
 /// `memo_` plus 8 characters (48 bits): unique enough to name a key, far too
 /// short to guess one.
 const DISPLAY_PREFIX_LEN: usize = KEY_PREFIX.len() + 8;

@@ -1,8 +1,10 @@
 //! `memo-admin`: the native administration CLI for Memo.
 //!
 //! Applies the SQL migrations in `migrations/`, creates tenants and API keys,
-//! lists and revokes keys. It talks to Postgres directly (`DATABASE_URL`), never
-//! through the worker, so it also works before the worker is deployed.
+//! lists and revokes keys, exports and imports. It talks to Postgres directly
+//! (`DATABASE_URL`), never through the worker, so it also works before the
+//! worker is deployed; it shares the worker's parsing, capture preparation
+//! and statement text through the `memo-api` crate.
 
 mod connect;
 mod keys;
@@ -10,7 +12,7 @@ mod migrate;
 mod transfer;
 
 use clap::{Parser, Subcommand};
-use memo::db::upkeep::{UPKEEP_BATCH, UPKEEP_SQL};
+use memo_api::sql::upkeep::{UPKEEP_BATCH, UPKEEP_SQL};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

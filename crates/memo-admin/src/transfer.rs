@@ -3,7 +3,7 @@
 //!
 //! Both reuse the worker's own code: export lines come from
 //! `StoredMemory::export_line`, import lines are parsed and analysed by
-//! `memo::capture::Prepared` and stored by the worker's upsert statement, so
+//! `memo_api::prepare::Prepared` and stored by the worker's upsert statement, so
 //! an import here and `POST /v1/import` behave the same. Imports are
 //! resumable: after each stored batch the byte offset is written to
 //! `FILE.import-progress`, and a rerun continues from there (a rerun from
@@ -12,12 +12,12 @@
 use super::AnyError;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
-use memo::capture::Prepared;
-use memo::config::Limits;
-use memo::db::memories::{
+use memo_api::domain::export::{ExportEnd, SCHEMA};
+use memo_api::limits::Limits;
+use memo_api::prepare::Prepared;
+use memo_api::sql::memories::{
     memory_from_row, outcome_from_row, Outcome, UpsertParams, MEMORY_COLUMNS, UPSERT_MEMORIES_BODY,
 };
-use memo::domain::export::{ExportEnd, SCHEMA};
 use serde_json::Value;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};

@@ -1,9 +1,10 @@
 //! Pure title, tag and kind analysis for captured memories.
 //!
 //! No I/O, no clock, no worker types: the capture time comes in as an
-//! argument, so the same input always gives the same output. Used by the
-//! worker on every capture and patch, by native tests and benches, and by the
-//! browser through a wasm build.
+//! argument, so the same input always gives the same output. It owns the
+//! text rules: titles, kinds, tag normalisation, what counts as CJK. Used by
+//! `memo-api` on every capture and by the worker on every patch, by native
+//! tests and benches, and by the browser through a wasm build.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};

@@ -2,10 +2,10 @@
 //! scoped to the caller's tenant, changing only rows that change (so a repeat
 //! changes nothing).
 
-use super::{authed, Db};
-use crate::auth::KeyHash;
+use super::{authed, Connection};
 use crate::domain::tag_edits::TagEdit;
 use crate::error::ApiError;
+use crate::key::KeyHash;
 use tokio_postgres::types::Type;
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ pub struct Edited {
 /// one of `edit.dropped`. The tags become the user's (`tags_by_user`), so a
 /// later recapture or content change keeps them; `user_tags` get the same edit.
 pub async fn edit(
-    db: &Db,
+    db: &impl Connection,
     key: &KeyHash,
     edit: &TagEdit,
     ids: Option<&[Uuid]>,
@@ -63,7 +63,7 @@ pub async fn edit(
 }
 
 /// Deletes the caller's memories among `ids`; returns how many there were.
-pub async fn delete(db: &Db, key: &KeyHash, ids: &[Uuid]) -> Result<i64, ApiError> {
+pub async fn delete(db: &impl Connection, key: &KeyHash, ids: &[Uuid]) -> Result<i64, ApiError> {
     const SQL: &str = authed!(
         ", deleted as (
              delete from memories m using caller

@@ -1,9 +1,9 @@
 //! SQL for idempotent retries: claim a key before running a request, record
 //! its answer after (see `crate::idempotency`).
 
-use super::{authed, Db};
-use crate::auth::KeyHash;
+use super::{authed, Connection};
 use crate::error::ApiError;
+use crate::key::KeyHash;
 use tokio_postgres::types::Type;
 
 /// What the key already holds, if this request could not claim it.
@@ -19,7 +19,7 @@ pub enum Claim {
 
 /// Claims `key` unless a live claim or answer exists; answers older than 24
 /// hours and claims abandoned for a minute are taken over.
-pub async fn claim(db: &Db, caller: &KeyHash, key: &str, request_hash: &[u8]) -> Result<Claim, ApiError> {
+pub async fn claim(db: &impl Connection, caller: &KeyHash, key: &str, request_hash: &[u8]) -> Result<Claim, ApiError> {
     const SQL: &str = authed!(
         ", claimed as (
              insert into idempotency_keys as i (tenant_id, key, request_hash)
@@ -46,7 +46,13 @@ pub async fn claim(db: &Db, caller: &KeyHash, key: &str, request_hash: &[u8]) ->
 }
 
 /// Stores the answer of a claimed request.
-pub async fn record(db: &Db, caller: &KeyHash, key: &str, status: u16, body: &[u8]) -> Result<(), ApiError> {
+pub async fn record(
+    db: &impl Connection,
+    caller: &KeyHash,
+    key: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<(), ApiError> {
     const SQL: &str = authed!(
         "update idempotency_keys i set status = $3, body = $4
          from caller where i.tenant_id = caller.tenant_id and i.key = $2
@@ -60,7 +66,7 @@ pub async fn record(db: &Db, caller: &KeyHash, key: &str, status: u16, body: &[u
 
 /// Gives a claim up so that a retry runs the request again (after a
 /// server-side failure, which may or may not have changed data).
-pub async fn release(db: &Db, caller: &KeyHash, key: &str) -> Result<(), ApiError> {
+pub async fn release(db: &impl Connection, caller: &KeyHash, key: &str) -> Result<(), ApiError> {
     const SQL: &str = authed!(
         "delete from idempotency_keys i using caller
          where i.tenant_id = caller.tenant_id and i.key = $2 and i.status = 0"

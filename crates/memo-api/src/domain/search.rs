@@ -1,5 +1,5 @@
 //! The search request: the query language of `q` and the filter parameters,
-//! parsed into a [`SearchQuery`] that the SQL in `db::search` can run as is.
+//! parsed into a [`SearchQuery`] that the SQL in `sql::search` can run as is.
 //!
 //! `q` is web-search syntax (words, `"quoted phrases"`, `or`, `-excluded`),
 //! which Postgres's `websearch_to_tsquery` reads, plus operators that this
@@ -26,9 +26,9 @@
 //! memory id when `q` is one. Chinese, Japanese and Korean runs become
 //! phrases of single characters, matching how the database indexes them.
 
-use crate::config::Limits;
 use crate::domain::fields::{normalise_tag, PageUrl, Source};
 use crate::error::FieldError;
+use crate::limits::Limits;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use memo_core::Kind;
 use serde_json::Value;

@@ -3,8 +3,8 @@
 //! which memories. The SQL function `memo_tags_edit` (migration 0016) applies it.
 
 use super::fields::Tags;
-use crate::config::Limits;
 use crate::error::FieldError;
+use crate::limits::Limits;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 

@@ -1,8 +1,8 @@
 //! A `PATCH /v1/memories/{id}` body: the fields a user may change.
 
 use super::fields::{Content, Tags, Title};
-use crate::config::Limits;
 use crate::error::FieldError;
+use crate::limits::Limits;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Default)]

@@ -2,7 +2,7 @@
 //! construction ("parse, don't validate"). Pure Rust, no worker types, so
 //! everything here is unit- and property-tested natively.
 
-pub mod capture;
+pub mod capture_body;
 pub mod conversation;
 pub mod export;
 pub mod fields;

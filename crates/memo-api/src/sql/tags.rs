@@ -1,11 +1,11 @@
 //! SQL for the tag vocabulary, read from `tag_counts` (migration 0015), which
 //! triggers on `memories` keep current.
 
-use super::{authed, Db};
-use crate::auth::KeyHash;
+use super::{authed, Connection};
 use crate::domain::paging::PageLimit;
 use crate::domain::tags::TagPrefix;
 use crate::error::ApiError;
+use crate::key::KeyHash;
 use serde::Serialize;
 use tokio_postgres::types::Type;
 
@@ -18,7 +18,12 @@ pub struct TagCount {
 /// The caller's tags starting with `prefix`, most used first, then by name.
 /// The prefix is a range scan of `tag_counts`' primary key (bytewise
 /// collation), so a keystroke reads only the matching tags.
-pub async fn tags(db: &Db, key: &KeyHash, prefix: &TagPrefix, limit: PageLimit) -> Result<Vec<TagCount>, ApiError> {
+pub async fn tags(
+    db: &impl Connection,
+    key: &KeyHash,
+    prefix: &TagPrefix,
+    limit: PageLimit,
+) -> Result<Vec<TagCount>, ApiError> {
     const SQL: &str = authed!(
         "select t.tag::text as tag, t.count from caller left join lateral (
              select tag, count from tag_counts

@@ -1,8 +1,8 @@
 //! SQL for the caller's statistics.
 
-use super::{authed, Db};
-use crate::auth::KeyHash;
+use super::{authed, Connection};
 use crate::error::ApiError;
+use crate::key::KeyHash;
 use serde_json::Value;
 use tokio_postgres::types::Type;
 
@@ -23,7 +23,7 @@ pub struct Stats {
     pub quota: (i64, i64),
 }
 
-pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiError> {
+pub async fn stats(db: &impl Connection, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiError> {
     const SQL: &str = authed!(
         ", mine as (select m.kind, m.source, m.tags, m.created_at from caller join memories m on m.tenant_id = caller.tenant_id)
          select
@@ -48,7 +48,8 @@ pub async fn stats(db: &Db, key: &KeyHash, top_tags: i64) -> Result<Stats, ApiEr
          join tenants t on t.id = caller.tenant_id
          left join tenant_usage u on u.tenant_id = caller.tenant_id"
     );
-    let [quota_memories, quota_bytes] = db.quota_defaults.as_params();
+    let quota = db.quota_defaults();
+    let [quota_memories, quota_bytes] = quota.as_params();
     let rows = db.query_authed(key, SQL, &[(&top_tags, Type::INT8), quota_memories, quota_bytes]).await?;
     let row = &rows[0];
     Ok(Stats {

@@ -3,7 +3,7 @@
 //! `memo-admin prune` and `npm run serve`'s timer, all through the function
 //! `memo_upkeep` (migrations/0013_quotas_upkeep.sql), which owns the rule.
 
-use super::Db;
+use super::Connection;
 use crate::error::ApiError;
 use tokio_postgres::types::Type;
 
@@ -17,7 +17,7 @@ pub const UPKEEP_BATCH: i32 = 10_000;
 const MAX_BATCHES_PER_RUN: usize = 10;
 
 /// Runs the upkeep; returns how many records it deleted.
-pub async fn run(db: &Db) -> Result<i64, ApiError> {
+pub async fn run(db: &impl Connection) -> Result<i64, ApiError> {
     let mut pruned = 0;
     for _ in 0..MAX_BATCHES_PER_RUN {
         let rows = db.query(UPKEEP_SQL, &[(&UPKEEP_BATCH, Type::INT4)]).await?;

@@ -1,12 +1,12 @@
 //! SQL for memories: capture, read, list, patch, delete, and the old
 //! server's offset listing.
 
-use super::{authed, with_quota_defaults, Db, Param};
-use crate::auth::KeyHash;
+use super::{authed, with_quota_defaults, Connection, Param};
 use crate::domain::export::{ExportLine, SCHEMA};
 use crate::domain::memory::{Memory, MemoryBrief, MemoryItem};
 use crate::domain::paging::{Cursor, PageLimit};
 use crate::error::ApiError;
+use crate::key::KeyHash;
 use chrono::{DateTime, Utc};
 use tokio_postgres::types::Type;
 use tokio_postgres::Row;
@@ -144,7 +144,11 @@ macro_rules! upsert_memories_sql {
 /// `memo_content_hash`) is not stored twice. Unique indexes keep both rules
 /// exact under concurrency. A capture that would leave the tenant over a
 /// quota stores nothing (`ApiError::QuotaExceeded`); nor does a batch.
-pub async fn capture_one(db: &Db, key: &KeyHash, item: Insert<'_>) -> Result<(StoredMemory, Outcome), ApiError> {
+pub async fn capture_one(
+    db: &impl Connection,
+    key: &KeyHash,
+    item: Insert<'_>,
+) -> Result<(StoredMemory, Outcome), ApiError> {
     let row = upsert(db, key, &[item], true).await?.pop();
     let row = row.ok_or_else(|| ApiError::Internal("a capture returned no result".into()))?;
     let stored = memory_from_row(&row).ok_or_else(|| ApiError::Internal("a capture stored no row".into()))?;
@@ -154,17 +158,17 @@ pub async fn capture_one(db: &Db, key: &KeyHash, item: Insert<'_>) -> Result<(St
 /// Stores many captures in one statement, in order, one brief result per
 /// item (as [`capture_one`]; repeats within the batch are folded first).
 pub async fn capture_many(
-    db: &Db,
+    db: &impl Connection,
     key: &KeyHash,
     items: &[Insert<'_>],
 ) -> Result<Vec<(MemoryBrief, Outcome)>, ApiError> {
     upsert(db, key, items, false).await?.iter().map(|row| Ok((brief_from_row(row)?, outcome_from_row(row)))).collect()
 }
 
-async fn upsert(db: &Db, key: &KeyHash, items: &[Insert<'_>], whole: bool) -> Result<Vec<Row>, ApiError> {
+async fn upsert(db: &impl Connection, key: &KeyHash, items: &[Insert<'_>], whole: bool) -> Result<Vec<Row>, ApiError> {
     const SQL: &str = authed!(with_quota_defaults!("$19", "$20"), upsert_memories_sql!("limited"));
     let params = UpsertParams::new(items);
-    let quota = db.quota_defaults;
+    let quota = db.quota_defaults();
     let mut all = params.as_params().to_vec();
     all.push((&whole, Type::BOOL));
     all.extend(quota.as_params());
@@ -255,7 +259,7 @@ impl<'a> UpsertParams<'a> {
     }
 }
 
-pub async fn get(db: &Db, key: &KeyHash, id: Uuid) -> Result<StoredMemory, ApiError> {
+pub async fn get(db: &impl Connection, key: &KeyHash, id: Uuid) -> Result<StoredMemory, ApiError> {
     const SQL: &str = authed!(
         "select ",
         memory_columns!(),
@@ -308,7 +312,7 @@ impl MemoryItemStart {
 /// memories whose stored URL is exactly this (the index
 /// `memories_tenant_url` finds them; the statement is planned with the value).
 pub async fn list(
-    db: &Db,
+    db: &impl Connection,
     key: &KeyHash,
     limit: PageLimit,
     cursor: Option<Cursor>,
@@ -376,7 +380,12 @@ pub struct Update<'a> {
 }
 
 /// `Ok(None)`: the memory does not exist, or changed since `if_updated_at`.
-pub async fn update(db: &Db, key: &KeyHash, id: Uuid, change: &Update<'_>) -> Result<Option<Memory>, ApiError> {
+pub async fn update(
+    db: &impl Connection,
+    key: &KeyHash,
+    id: Uuid,
+    change: &Update<'_>,
+) -> Result<Option<Memory>, ApiError> {
     const SQL: &str = authed!(
         with_quota_defaults!("$10", "$11"),
         ", updated as (
@@ -396,7 +405,7 @@ pub async fn update(db: &Db, key: &KeyHash, id: Uuid, change: &Update<'_>) -> Re
         memory_columns!(),
         " from caller left join updated m on true"
     );
-    let quota = db.quota_defaults;
+    let quota = db.quota_defaults();
     let [quota_memories, quota_bytes] = quota.as_params();
     let params: [Param<'_>; 10] = [
         (&id, Type::UUID),
@@ -415,7 +424,7 @@ pub async fn update(db: &Db, key: &KeyHash, id: Uuid, change: &Update<'_>) -> Re
 }
 
 /// `true` if a memory was deleted.
-pub async fn delete(db: &Db, key: &KeyHash, id: Uuid) -> Result<bool, ApiError> {
+pub async fn delete(db: &impl Connection, key: &KeyHash, id: Uuid) -> Result<bool, ApiError> {
     const SQL: &str = authed!(
         ", deleted as (
              delete from memories m using caller
@@ -430,7 +439,7 @@ pub async fn delete(db: &Db, key: &KeyHash, id: Uuid) -> Result<bool, ApiError> 
 /// The old server's listing: newest first by offset, with the total; its
 /// items had no content, so the memories come without it.
 pub async fn list_by_offset(
-    db: &Db,
+    db: &impl Connection,
     key: &KeyHash,
     limit: PageLimit,
     offset: i64,
@@ -451,7 +460,7 @@ pub async fn list_by_offset(
 }
 
 /// Authenticates the key and nothing else (for the old `GET /` status route).
-pub async fn check_key(db: &Db, key: &KeyHash) -> Result<(), ApiError> {
+pub async fn check_key(db: &impl Connection, key: &KeyHash) -> Result<(), ApiError> {
     const SQL: &str = authed!("select 1 from caller");
     db.query_authed(key, SQL, &[]).await.map(drop)
 }

@@ -6,9 +6,9 @@
 //! language (`domain::search`); nothing else.
 
 use super::{shape, Match, SearchLimits};
-use crate::db::Param;
 use crate::domain::paging::{Cursor, PageLimit};
 use crate::domain::search::SearchQuery;
+use crate::sql::Param;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -176,8 +176,8 @@ pub fn types() -> impl Iterator<Item = &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Limits;
     use crate::domain::search::SearchParams;
+    use crate::limits::Limits;
 
     /// Every `$n::type` written in every fragment, as the table types `$n`.
     #[test]

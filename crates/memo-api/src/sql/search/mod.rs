@@ -62,12 +62,12 @@ pub mod protocol;
 pub mod shape;
 
 use super::memories::memory_from_row;
-use super::Db;
-use crate::auth::KeyHash;
-use crate::config::Limits;
+use super::Connection;
 use crate::domain::memory::Memory;
 use crate::domain::paging::Cursor;
 use crate::error::ApiError;
+use crate::key::KeyHash;
+use crate::limits::Limits;
 use chrono::{DateTime, Utc};
 use params::{Bindings, Inputs};
 use serde::Serialize;
@@ -151,7 +151,7 @@ impl SearchLimits {
 
 /// The caller's memories matching `query`, best first (see the module doc),
 /// one page after `cursor` plus one more hit if another page follows.
-pub async fn search(db: &Db, key: &KeyHash, inputs: &Inputs<'_>) -> Result<Found, ApiError> {
+pub async fn search(db: &impl Connection, key: &KeyHash, inputs: &Inputs<'_>) -> Result<Found, ApiError> {
     let bindings = Bindings::new(inputs);
     let sql = shape::statement(inputs.query, inputs.limit, inputs.cursor, inputs.limits.ranked_matches);
     let rows = if shape::runs_prepared(inputs.query) {

@@ -4,8 +4,8 @@
 //! stable while new memories arrive (no offsets that shift). It is opaque to
 //! clients: URL-safe base64 of `created_at_micros.id[.score_bits[.tier]]`.
 
-use crate::config::Limits;
 use crate::error::FieldError;
+use crate::limits::Limits;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Datelike, Utc};
 use uuid::Uuid;

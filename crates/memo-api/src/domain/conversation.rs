@@ -83,7 +83,7 @@ fn is_conversation_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Limits;
+    use crate::limits::Limits;
     use serde_json::json;
 
     fn key(metadata: Value, url: Option<&str>, source: Option<&str>) -> Option<String> {

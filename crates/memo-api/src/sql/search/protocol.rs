@@ -12,7 +12,7 @@
 //! types the value names, and execute it with its values, so a new
 //! parameter needs no new function signature.
 
-use crate::db::authed;
+use crate::sql::authed;
 
 /// The argument types of `memo_search`: the statement, the caller's tenant,
 /// the parameters (`$2`). A test compares them with `pg_proc`.

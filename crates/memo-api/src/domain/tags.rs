@@ -1,8 +1,8 @@
 //! The tag vocabulary's query (`GET /v1/tags?prefix=`).
 
 use super::fields::normalise_tag;
-use crate::config::Limits;
 use crate::error::FieldError;
+use crate::limits::Limits;
 
 /// What a tag must start with, normalised as tags are, so that what a person
 /// types ("Machine L") finds the tags it would become ("machine-learning").

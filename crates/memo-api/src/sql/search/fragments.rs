@@ -2,7 +2,7 @@
 //! them). Parameters are written `$n::type` as the parameter table gives
 //! them (`params::PARAMS`; a unit test checks every one).
 
-use crate::db::memories::memory_columns_but_content;
+use crate::sql::memories::memory_columns_but_content;
 
 /// The web-search query (`$3`), computed once per search (`text_query_cte!`).
 macro_rules! text_query {

@@ -8,10 +8,10 @@
 //! created_at, updated_at`. The last line is `{"schema":"memo.export/1",
 //! "end":true,"count":N}`, so a cut-off export is recognisable.
 
-use super::capture::{parse_timestamp, NewMemory};
+use super::capture_body::{parse_timestamp, NewMemory};
 use super::fields::Tags;
-use crate::config::Limits;
 use crate::error::FieldError;
+use crate::limits::Limits;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};

@@ -4,9 +4,9 @@
 //! searches take to run).
 
 use super::fragments::*;
-use crate::db::authed;
 use crate::domain::paging::{Cursor, PageLimit};
 use crate::domain::search::SearchQuery;
+use crate::sql::authed;
 
 /// The statement for one search, `$1` the caller (the key's hash, or their
 /// tenant for a statement that [`runs_prepared`]) and `$2`… the parameters
@@ -98,8 +98,8 @@ pub fn runs_prepared(query: &SearchQuery) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Limits;
     use crate::domain::search::SearchParams;
+    use crate::limits::Limits;
     use chrono::DateTime;
     use uuid::Uuid;
 

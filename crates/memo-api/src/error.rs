@@ -81,12 +81,6 @@ impl From<FieldError> for ApiError {
     }
 }
 
-impl From<worker::Error> for ApiError {
-    fn from(error: worker::Error) -> Self {
-        ApiError::Internal(format!("worker: {error}"))
-    }
-}
-
 #[derive(Serialize)]
 struct Body<'a> {
     error: ErrorBody<'a>,

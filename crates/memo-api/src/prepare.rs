@@ -1,13 +1,15 @@
-//! A capture made ready to store: parsed input plus the title, kind and tags
-//! memo-core gives it (or that an export kept). Pure: used by the worker's
-//! capture, batch and import routes and by `memo-admin import`.
+//! The second step of a capture: parsed input (`domain::capture_body`, or an
+//! export line) made ready to store, with the title, kind and tags memo-core
+//! gives it (or that an export kept), as the row [`Insert`] the upsert
+//! statement takes. Pure: used by the worker's capture, batch and import
+//! routes and by `memo-admin import`.
 
-use crate::config::Limits;
-use crate::db::memories::Insert;
-use crate::domain::capture::NewMemory;
+use crate::domain::capture_body::NewMemory;
 use crate::domain::export::{Exported, ImportLine};
 use crate::domain::fields::{Source, Title};
 use crate::error::FieldError;
+use crate::limits::Limits;
+use crate::sql::memories::Insert;
 use chrono::{DateTime, Utc};
 use memo_core::{Analyzer, CaptureInput};
 use serde_json::{Map, Value};

@@ -1,11 +1,13 @@
-//! A capture request (`POST /v1/memories`, `POST /memory`) parsed into a
+//! The first step of a capture: its request body (`POST /v1/memories`,
+//! `POST /memory`, a batch item, the MCP tool `memo_save`) parsed into a
 //! [`NewMemory`]. Unknown members are ignored so older and newer extensions
-//! keep working.
+//! keep working. Next, `prepare` gives it memo-core's title, kind and tags;
+//! the handler (`routes::memories::store_capture` in the worker) stores it.
 
 use super::conversation::ConversationKey;
 use super::fields::{Content, Metadata, PageUrl, Source, Tags, Title};
-use crate::config::Limits;
 use crate::error::FieldError;
+use crate::limits::Limits;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 

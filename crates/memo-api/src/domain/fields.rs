@@ -1,7 +1,7 @@
 //! One newtype per input field, each with the only constructor that checks it.
 
-use crate::config::Limits;
 use crate::error::FieldError;
+use crate::limits::Limits;
 use serde_json::Value;
 
 /// Postgres `text` and `jsonb` cannot hold U+0000; reject it up front so it
