@@ -17,11 +17,12 @@ export const scratch = path.join(root, ".dev", "bench-search");
 
 /**
  * Starts the stack on the data set, loading it first unless it is there.
- * `vars`: worker variables; `logLevel`: wrangler's. Resolves to
+ * `vars`: worker variables; `logLevel`: wrangler's; `dir`: another folder
+ * than `scratch` (a second data set of another size). Resolves to
  * `{ stack, db, tenants: [{name, key, id}], n, size, loadSeconds, indexSeconds, pg }`
  * (`db` a connected pg client; the caller ends it and stops the stack).
  */
-export async function openDataSet({ rows, tenants: tenantCount, vars, logLevel }) {
+export async function openDataSet({ rows, tenants: tenantCount, vars, logLevel, dir = scratch }) {
   if (spawnSync("sh", ["-c", "command -v psql"]).status !== 0) throw new Error("psql is missing: apt-get install postgresql-client");
   ensureToolchain();
   // Only now are the npm packages these modules import sure to be installed.
@@ -30,12 +31,12 @@ export async function openDataSet({ rows, tenants: tenantCount, vars, logLevel }
   buildWorker();
 
   const stack = await startStack({
-    dataDir: path.join(scratch, "postgres"),
+    dataDir: path.join(dir, "postgres"),
     pgPort: await freePort(),
     port: await freePort(),
-    stateDir: path.join(scratch, "wrangler"),
-    keyFile: path.join(scratch, "api-key"),
-    logFile: path.join(scratch, "wrangler.log"),
+    stateDir: path.join(dir, "wrangler"),
+    keyFile: path.join(dir, "api-key"),
+    logFile: path.join(dir, "wrangler.log"),
     // As `npm run dev`: PgBouncer in front of Postgres, as Hyperdrive pools in production.
     pooled: true,
     vars,
@@ -48,7 +49,7 @@ export async function openDataSet({ rows, tenants: tenantCount, vars, logLevel }
     const tenants = [];
     const [{ loaded }] = (await db.query("select count(*)::int as loaded from memories")).rows;
     const reuse = loaded === rows;
-    if (!reuse && loaded > 0) throw new Error(`${scratch} holds ${loaded} memories, not ${rows}: remove it first`);
+    if (!reuse && loaded > 0) throw new Error(`${dir} holds ${loaded} memories, not ${rows}: remove it first`);
     for (let i = 0; i < tenantCount; i++) {
       const name = `bench-${i}`;
       if (!reuse) admin(stack.databaseUrl, ["tenant", "create", name]);
