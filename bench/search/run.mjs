@@ -9,20 +9,20 @@
 //
 // Starts an embedded Postgres like `npm run dev` does, in .dev/bench-search,
 // applies the migrations, bulk-loads generated memories
-// (bench/search/corpus.mjs) with COPY through psql, then measures. A later
+// (bench/search/corpus.mjs) with COPY through psql (bench/search/data.mjs,
+// shared with bench/webapp-search.mjs), then measures. A later
 // run with the same --rows and --tenants reuses the loaded data, unless the
 // capture part ran: it drops the search structures, so the folder is then
 // removed. Needs psql (Debian `postgresql-client`) and, for the capture
 // part, wrk. Prints Markdown tables.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
-import { buildWorker } from "../../scripts/build-worker.mjs";
-import { ensureToolchain, log, root } from "../../scripts/lib/toolchain.mjs";
 import { cpuOfTrees, postmasterPid } from "../lib/cpu.mjs";
-import { memory, QUERY_MIX, random } from "./corpus.mjs";
+import { QUERY_MIX } from "./corpus.mjs";
+import { openDataSet, scratch, summary } from "./data.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -37,19 +37,6 @@ const { values } = parseArgs({
 const rows = Number(values.rows);
 const tenantCount = Number(values.tenants);
 
-function need(command, hint) {
-  if (spawnSync("sh", ["-c", `command -v ${command}`]).status !== 0) throw new Error(`${command} is missing: ${hint}`);
-}
-
-need("psql", "apt-get install postgresql-client");
-ensureToolchain();
-// Only now are the npm packages these modules import sure to be installed.
-const { freePort, startStack, admin } = await import("../../scripts/lib/stack.mjs");
-const { startWorkerd } = await import("../../scripts/lib/workerd.mjs");
-const { default: pg } = await import("pg");
-buildWorker();
-
-const scratch = path.join(root, ".dev", "bench-search");
 const WORKER_VARS = {
   // The capture part posts far more than the per-key limit allows.
   RATE_LIMIT_ENABLED: "false",
@@ -59,15 +46,9 @@ const WORKER_VARS = {
   // `--worker-log-level info` measures the default, every request logged.
   LOG_LEVEL: values["worker-log-level"],
 };
-const stack = await startStack({
-  dataDir: path.join(scratch, "postgres"),
-  pgPort: await freePort(),
-  port: await freePort(),
-  stateDir: path.join(scratch, "wrangler"),
-  keyFile: path.join(scratch, "api-key"),
-  logFile: path.join(scratch, "wrangler.log"),
-  // As `npm run dev`: PgBouncer in front of Postgres, as Hyperdrive pools in production.
-  pooled: true,
+const { stack, db, tenants, n, size, loadSeconds, indexSeconds } = await openDataSet({
+  rows,
+  tenants: tenantCount,
   vars: WORKER_VARS,
   // wrangler's own log line for each request costs its Node process about
   // 3 ms of every request here (a no-op route, one at a time: 10 ms at p50
@@ -76,6 +57,8 @@ const stack = await startStack({
   // hides only those, was as slow as the default.)
   logLevel: "warn",
 });
+const { freePort } = await import("../../scripts/lib/stack.mjs");
+const { startWorkerd } = await import("../../scripts/lib/workerd.mjs");
 // The same worker build under workerd alone, behind the same pooler: what a
 // search costs the service without wrangler dev's proxy in front of it (the
 // runtime Cloudflare runs; wrangler dev adds a second workerd process, its
@@ -86,55 +69,13 @@ const bare = await startWorkerd({
   scratch: path.join(scratch, "workerd"),
   vars: WORKER_VARS,
 }).catch(async (error) => {
+  await db.end().catch(() => {});
   await stack.stop();
   throw error;
 });
-const db = new pg.Client({ connectionString: stack.databaseUrl });
-await db.connect();
-
-/** Streams `count` memories of `tenantIds` (round-robin by size) into COPY. */
-function copyMemories(tenantIds, count, seed) {
-  const psql = spawn("psql", [stack.databaseUrl, "-q", "-v", "ON_ERROR_STOP=1", "-c",
-    "copy memories (tenant_id, title, content, tags, kind, source, captured_at, created_at, updated_at) from stdin"],
-  { stdio: ["pipe", "inherit", "inherit"], env: { ...process.env, PGOPTIONS: "-c synchronous_commit=off" } });
-  const rand = random(seed);
-  const range = { from: Date.parse("2023-01-01"), to: Date.parse("2026-01-01") };
-  const escape = (s) => s.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
-  // Tenants of different sizes: the first holds the most.
-  const weights = tenantIds.map((_, i) => tenantIds.length - i);
-  const total = weights.reduce((a, b) => a + b, 0);
-  const done = new Promise((resolve, reject) =>
-    psql.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`psql copy exited ${code}`)))));
-  let written = 0;
-  const write = () => {
-    while (written < count) {
-      let chunk = "";
-      for (let i = 0; i < 2000 && written < count; i++, written++) {
-        let r = rand() * total;
-        let t = 0;
-        while ((r -= weights[t]) >= 0) t++;
-        // Oldest first, as a real store fills up: the heap is in time order.
-        const m = memory(rand, range, (written + rand()) / count);
-        const tags = `{${m.tags.map((tag) => `"${tag}"`).join(",")}}`;
-        chunk += [tenantIds[t], m.title, m.content, tags, m.kind, m.source, m.created_at, m.created_at, m.created_at]
-          .map(escape).join("\t") + "\n";
-      }
-      if (!psql.stdin.write(chunk)) return psql.stdin.once("drain", write);
-    }
-    psql.stdin.end();
-  };
-  write();
-  return done;
-}
 
 /** A word no generated memory holds. */
 const FLOOR_QUERY = "qqzxvkjw";
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const summary = (samples) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
-};
 
 /**
  * Captures per second stored by `wrk -t2 -c10` posting new memories (rows
@@ -166,43 +107,6 @@ async function wrkCaptures(key, run) {
 
 let searchDropped = false;
 try {
-  // Tenants and keys.
-  const tenants = [];
-  const [{ loaded }] = (await db.query("select count(*)::int as loaded from memories")).rows;
-  const reuse = loaded === rows;
-  if (!reuse && loaded > 0) throw new Error(`${scratch} holds ${loaded} memories, not ${rows}: remove it first`);
-  for (let i = 0; i < tenantCount; i++) {
-    const name = `bench-${i}`;
-    if (!reuse) admin(stack.databaseUrl, ["tenant", "create", name]);
-    const key = admin(stack.databaseUrl, ["key", "create", "--tenant", name, "--name", "bench"]);
-    const [{ id }] = (await db.query("select id from tenants where name = $1", [name])).rows;
-    tenants.push({ name, key, id });
-  }
-
-  // Bulk load: secondary indexes are dropped and rebuilt afterwards from
-  // their own definitions (faster than maintaining them row by row).
-  let loadSeconds = 0;
-  let indexSeconds = 0;
-  if (!reuse) {
-    const indexes = (await db.query(
-      `select indexname, indexdef from pg_indexes
-       where tablename = 'memories' and indexname not in (select conname from pg_constraint)`)).rows;
-    for (const { indexname } of indexes) await db.query(`drop index ${indexname}`);
-    log(`loading ${rows} memories for ${tenantCount} tenants`);
-    let started = performance.now();
-    const half = Math.floor(rows / 2);
-    await Promise.all([copyMemories(tenants.map((t) => t.id), half, 1), copyMemories(tenants.map((t) => t.id), rows - half, 2)]);
-    loadSeconds = (performance.now() - started) / 1000;
-    started = performance.now();
-    await db.query("set maintenance_work_mem = '512MB'");
-    for (const { indexdef } of indexes) await db.query(indexdef);
-    await db.query("vacuum analyze memories");
-    indexSeconds = (performance.now() - started) / 1000;
-  }
-  const [{ n, size }] = (await db.query(
-    "select count(*)::int as n, pg_size_pretty(pg_total_relation_size('memories')) as size from memories")).rows;
-  log(`${reuse ? "reused" : "loaded"} ${n} rows in ${loadSeconds.toFixed(0)} s, indexes and analyze ${indexSeconds.toFixed(0)} s, ${size}`);
-
   // Memo: every query of the mix, `rounds` times, one request at a time,
   // tenants in turn; one warm-up round first. Between the queries of the mix,
   // a word in no memory: a search that finds nothing, so runs every part a
