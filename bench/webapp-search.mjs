@@ -10,7 +10,7 @@
 // Every round signs in as the next tenant (a fresh browser profile, the key
 // remembered) and types each query of bench/search's mix into the box one
 // character at a time, a random 60–260 ms between keys (75 words a minute on
-// average): pauses longer than the app's 200 ms debounce send a request the
+// average): pauses longer than the app's debounce (web/src/timing.js) send a request the
 // next key makes stale and the app aborts, as for a real user. The page is
 // instrumented, not the app: a capture-phase `input` listener stamps each
 // keystroke, a wrapper around `fetch` stamps each search request, and a
@@ -25,6 +25,7 @@ import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { QUERY_MIX, random } from "./search/corpus.mjs";
 import { openDataSet, summary } from "./search/data.mjs";
+import { SEARCH_DEBOUNCE_MS } from "../web/src/timing.js";
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +42,6 @@ const minKey = Number(values["min-key-ms"]);
 const maxKey = Number(values["max-key-ms"]);
 // The app's own constants (web/src/main.js).
 const PAGE = 20;
-const DEBOUNCE_MS = 200;
 
 // As bench/search/run.mjs runs the stack, so the two benches' figures compare.
 const { stack, db, tenants, n, size } = await openDataSet({
@@ -195,7 +195,7 @@ try {
     `the worker at LOG_LEVEL=${values["worker-log-level"]}\n`);
   console.log("| ms | samples | p50 | p95 | p99 |");
   console.log("|---|---|---|---|---|");
-  row(`**last keystroke → results shown** (the app's ${DEBOUNCE_MS} ms debounce included)`, samples.lastKey);
+  row(`**last keystroke → results shown** (the app's ${SEARCH_DEBOUNCE_MS} ms debounce included)`, samples.lastKey);
   row("last keystroke → the next frame (painted)", samples.painted);
   row("**request sent → results shown** (without the debounce)", samples.asked);
   row("of which the request, as the page sees it (sent → response headers)", samples.fetch);

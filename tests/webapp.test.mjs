@@ -248,13 +248,16 @@ test("export downloads NDJSON that imports into a second tenant, with rejected l
     await page.waitForSelector(".transfer button");
     await page.click(".transfer button");
     await page.waitForFunction(() => /Exported 7 memories/.test(document.querySelector(".transfer [role=status]").textContent));
+    // The file can be there before the browser has written all of it: wait
+    // for the export's end line too.
     let file;
-    for (let i = 0; i < 100 && !file; i++) {
+    let exported = "";
+    for (let i = 0; i < 100 && !exported.includes('"end":true'); i++) {
       file = readdirSync(downloads).find((f) => f.endsWith(".ndjson"));
-      if (!file) await new Promise((r) => setTimeout(r, 100));
+      exported = file ? readFileSync(path.join(downloads, file), "utf8") : "";
+      if (!exported.includes('"end":true')) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(file, "the export was downloaded");
-    const exported = readFileSync(path.join(downloads, file), "utf8");
     assert.equal(exported.trim().split("\n").length, 8, "seven memories and the end line");
     const upload = path.join(downloads, "upload.ndjson");
     writeFileSync(upload, `${exported}not json\n{"content": ""}\n`);

@@ -9,10 +9,10 @@ import { Tidy } from "./tidy.js";
 import { Transfer } from "./transfer.js";
 import { MemoryView } from "./memory.js";
 import { filtersOf, snippetParts, tagList, withoutFilter, withTag } from "./text.js";
+import { SEARCH_DEBOUNCE_MS } from "./timing.js";
 import { html, TagChips, typing } from "./ui.js";
 
 const PAGE = 20;
-const DEBOUNCE_MS = 200;
 
 function routeOf(hash) {
   const [view, id] = hash.replace(/^#\/?/, "").split("/");
@@ -138,7 +138,7 @@ function Search({ open, memoryOpen, setNotice, reloadToken, reload }) {
   // Search as the user types: one request per pause, the previous one
   // cancelled. The newest memories (no query) need no pause.
   useEffect(() => {
-    const timer = setTimeout(() => load(null), query.trim() ? DEBOUNCE_MS : 0);
+    const timer = setTimeout(() => load(null), query.trim() ? SEARCH_DEBOUNCE_MS : 0);
     return () => {
       clearTimeout(timer);
       inflight.current?.abort();
