@@ -59,6 +59,7 @@ pub async fn authenticate(headers: &Headers, cx: &Ctx) -> Result<(KeyHash, Uuid)
             let Some(tenant) = tenant_of(cx.db().await?, &key).await? else {
                 return Err(failed(cx, &address, ApiError::Unauthorized).await);
             };
+            cx.set_key_checked();
             let until = now + cx.config.key_cache_seconds * 1000;
             KNOWN_KEYS.with_borrow_mut(|known| known.insert(key.bucket(), tenant, until, now));
             tenant

@@ -345,9 +345,12 @@ pub async fn upkeep(cron: &str, env: Env) {
 
 /// `Server-Timing`: where the worker's time went (browsers' developer tools
 /// show it; the search bench reads it): connecting to Postgres and its
-/// statements, when the request used the database, and the whole request.
+/// statements (and how many: each is one round trip), when the request used
+/// the database, and the whole request.
 fn server_timing(db: Option<routes::DbTimings>, total_ms: u64) -> String {
-    let db = db.map(|t| format!("db-connect;dur={}, db;dur={}, ", t.connect_ms, t.statements_ms));
+    let db = db.map(|t| {
+        format!("db-connect;dur={}, db;dur={}, db-statements;desc={}, ", t.connect_ms, t.statements_ms, t.statements)
+    });
     format!("{}total;dur={total_ms}", db.unwrap_or_default())
 }
 

@@ -324,6 +324,20 @@ describe("raw HTTP", () => {
     assert.equal(typeof r.body.result.instructions, "string");
   });
 
+  test("methods that read no memories check the key in one statement, cached or not", async () => {
+    const statements = (r) => r.headers.get("server-timing").match(/db-statements;desc=(\d+)/)[1];
+    const { key } = app.tenant();
+    // First: the key is looked up before the body is read, and that lookup
+    // is the check. Then: from the isolate's cache, so checked once, anew.
+    for (const when of ["first use", "cached"]) {
+      const r = await post(key, initialize(LATEST));
+      assert.equal(r.status, 200, when);
+      assert.equal(statements(r), "1", when);
+    }
+    const listed = await post(key, { jsonrpc: "2.0", id: 2, method: "tools/list" }, { "mcp-protocol-version": LATEST });
+    assert.equal(statements(listed), "1");
+  });
+
   test("GET is 405 (no server-initiated stream); OPTIONS is a preflight", async () => {
     const { client } = app.tenant();
     const r = await client.get("/mcp", { headers: { accept: "text/event-stream" } });

@@ -62,7 +62,7 @@ describe("headers", () => {
 
   test("Server-Timing only for a caller whose key is valid", async () => {
     const { client } = app.tenant();
-    assert.match((await client.get("/v1/memories")).headers.get("server-timing"), /^db-connect;dur=[\d.]+, db;dur=[\d.]+, total;dur=\d+$/);
+    assert.match((await client.get("/v1/memories")).headers.get("server-timing"), /^db-connect;dur=[\d.]+, db;dur=[\d.]+, db-statements;desc=\d+, total;dur=\d+$/);
     const hidden = [
       await app.anonymous().get("/health"),
       await app.anonymous().get("/v1/memories"),

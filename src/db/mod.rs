@@ -43,6 +43,8 @@ pub struct Db {
     pub connect_ms: f64,
     /// Time spent in statements so far, from sending one to its last row.
     statements_ms: Cell<f64>,
+    /// Statements sent so far: round trips after connecting.
+    statements: Cell<u32>,
 }
 
 impl Db {
@@ -86,6 +88,7 @@ impl Db {
             },
             connect_ms: (worker::Date::now().as_millis() - started) as f64,
             statements_ms: Cell::new(0.0),
+            statements: Cell::new(0),
         })
     }
 
@@ -104,6 +107,11 @@ impl Db {
     /// Time spent in statements so far.
     pub fn statements_ms(&self) -> f64 {
         self.statements_ms.get()
+    }
+
+    /// Statements sent so far.
+    pub fn statements(&self) -> u32 {
+        self.statements.get()
     }
 
     async fn query_within_timeout(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
@@ -159,6 +167,7 @@ impl Connection for Db {
     /// Runs one statement, bounded by the query timeout.
     async fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, ApiError> {
         let started = worker::Date::now().as_millis();
+        self.statements.set(self.statements.get() + 1);
         let result = self.query_within_timeout(sql, params).await;
         self.statements_ms.set(self.statements_ms.get() + (worker::Date::now().as_millis() - started) as f64);
         result

@@ -17,15 +17,12 @@ use memo_api::sql::search::Match;
 use memo_api::sql::stats::Stats;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::cell::Cell;
 use uuid::Uuid;
 
-/// The caller of one MCP request: the request's context and key, and
-/// whether a statement has authenticated the key yet.
+/// The caller of one MCP request: the request's context and key.
 pub struct Caller<'a> {
     cx: &'a Ctx,
     key: &'a KeyHash,
-    verified: Cell<bool>,
 }
 
 /// A memory without its content: what lists, searches and writes answer.
@@ -97,31 +94,23 @@ pub fn outcome(updated: bool, duplicate: bool) -> &'static str {
 
 impl<'a> Caller<'a> {
     pub fn new(cx: &'a Ctx, key: &'a KeyHash) -> Caller<'a> {
-        Caller { cx, key, verified: Cell::new(false) }
+        Caller { cx, key }
     }
 
     pub fn limits(&self) -> &crate::config::Limits {
         &self.cx.config.limits
     }
 
-    /// Notes a statement's outcome: any answer but 401 means it
-    /// authenticated the key.
+    /// Notes a statement's outcome (see [`Ctx::note_key`]).
     fn note<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
-        if matches!(result, Ok(_) | Err(ApiError::NotFound)) {
-            self.verified.set(true);
-        }
-        result
+        self.cx.note_key(result)
     }
 
     /// Authenticates the key if no statement of this request has: methods
     /// that read no memories (`initialize`, `tools/list`, rejected
     /// arguments) must not answer a revoked key either.
     pub async fn verify(&self) -> Result<(), ApiError> {
-        if self.verified.get() {
-            return Ok(());
-        }
-        let db = self.cx.db().await?;
-        self.note(sql::check_key(db, self.key).await)
+        self.cx.check_key(self.key).await
     }
 
     /// Captures a body shaped like `POST /v1/memories`; the status is

@@ -110,7 +110,7 @@ pub async fn store_all(
     if prepared.is_empty() {
         // No statement would run, and the key is checked inside the statement:
         // check it alone, so a bad key is a 401 and never a report.
-        sql::check_key(cx.db().await?, key).await?;
+        cx.check_key(key).await?;
     } else {
         let inserts: Vec<_> = prepared.iter().map(|(_, p)| p.insert()).collect();
         let stored = sql::capture_many(cx.db().await?, key, &inserts).await?;

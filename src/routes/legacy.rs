@@ -89,8 +89,7 @@ pub async fn search(cx: &Ctx, key: &KeyHash, params: &Params) -> Result<Reply, A
 
 /// `GET /` → `{status, service, version, timestamp, database}`
 pub async fn status(cx: &Ctx, key: &KeyHash) -> Result<Reply, ApiError> {
-    let db = cx.db().await?;
-    sql::check_key(db, key).await?;
+    cx.check_key(key).await?;
     Reply::json(
         200,
         &json!({

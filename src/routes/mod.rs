@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::db::Db;
 use chrono::{DateTime, Utc};
 use memo_api::error::ApiError;
+use memo_api::key::KeyHash;
 use std::cell::{Cell, OnceCell};
 use std::sync::OnceLock;
 use worker::Env;
@@ -27,6 +28,7 @@ use worker::Env;
 pub struct DbTimings {
     pub connect_ms: f64,
     pub statements_ms: f64,
+    pub statements: u32,
 }
 
 /// What every handler may use besides the request.
@@ -40,11 +42,14 @@ pub struct Ctx {
     db: OnceCell<Db>,
     /// Set once the caller's key is known valid (`auth::authenticate`).
     authenticated: Cell<bool>,
+    /// Set once a statement of this request has accepted the key: the
+    /// database, not the isolate's cache, has seen it valid now.
+    key_checked: Cell<bool>,
 }
 
 impl Ctx {
     pub fn new(env: Env, config: &'static Config, now: DateTime<Utc>) -> Ctx {
-        Ctx { env, config, now, db: OnceCell::new(), authenticated: Cell::new(false) }
+        Ctx { env, config, now, db: OnceCell::new(), authenticated: Cell::new(false), key_checked: Cell::new(false) }
     }
 
     pub async fn db(&self) -> Result<&Db, ApiError> {
@@ -57,7 +62,11 @@ impl Ctx {
 
     /// Where the request's database time went, if it used the database.
     pub fn db_timings(&self) -> Option<DbTimings> {
-        self.db.get().map(|db| DbTimings { connect_ms: db.connect_ms, statements_ms: db.statements_ms() })
+        self.db.get().map(|db| DbTimings {
+            connect_ms: db.connect_ms,
+            statements_ms: db.statements_ms(),
+            statements: db.statements(),
+        })
     }
 
     /// Whether the caller's key was found valid during this request.
@@ -68,6 +77,31 @@ impl Ctx {
     /// Records that the caller's key is valid.
     pub fn set_authenticated(&self) {
         self.authenticated.set(true);
+    }
+
+    /// Notes a statement's outcome: any answer but 401 means it accepted
+    /// the key.
+    pub fn note_key<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+        if matches!(result, Ok(_) | Err(ApiError::NotFound)) {
+            self.set_key_checked();
+        }
+        result
+    }
+
+    /// Records that the database accepted the caller's key during this request.
+    pub fn set_key_checked(&self) {
+        self.key_checked.set(true);
+    }
+
+    /// Checks the key in the database unless a statement of this request
+    /// already has: for answers that run no statement of their own, which
+    /// must not be given to a key revoked since the isolate cached it.
+    pub async fn check_key(&self, key: &KeyHash) -> Result<(), ApiError> {
+        if self.key_checked.get() {
+            return Ok(());
+        }
+        let checked = memo_api::sql::memories::check_key(self.db().await?, key).await;
+        self.note_key(checked)
     }
 
     /// Ends the request's connection, if it opened one.
