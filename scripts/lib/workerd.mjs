@@ -24,10 +24,11 @@ const capnpString = (text) => JSON.stringify(text);
 const assetsDir = path.join(root, readFileSync(path.join(root, "wrangler.toml"), "utf8").match(/^\[assets\]\ndirectory = "([^"]+)"/m)[1]);
 
 /**
- * Writes the workerd configuration serving build/ on 127.0.0.1:`port` into
+ * Writes the workerd configuration serving `build` (the worker's build/
+ * folder, or a copy of another build's) on 127.0.0.1:`port` into
  * `scratch`, the Hyperdrive binding pointed at `databaseUrl`; returns its path.
  */
-export function writeWorkerdConfig({ databaseUrl, port, scratch, vars = {} }) {
+export function writeWorkerdConfig({ databaseUrl, port, scratch, vars = {}, build = path.join(root, "build") }) {
   mkdirSync(scratch, { recursive: true });
   const pg = new URL(databaseUrl);
   const bindings = Object.entries({ ...wranglerVars(), ...vars, RATE_LIMIT_ENABLED: "false" })
@@ -38,7 +39,7 @@ export function writeWorkerdConfig({ databaseUrl, port, scratch, vars = {} }) {
   );
   const compatibilityDate = readFileSync(path.join(root, "wrangler.toml"), "utf8").match(/compatibility_date = "([^"]+)"/)[1];
   // `embed` paths are relative to the configuration file.
-  const built = (file) => path.relative(scratch, path.join(root, "build", file));
+  const built = (file) => path.relative(scratch, path.join(build, file));
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
@@ -75,8 +76,8 @@ const config :Workerd.Config = (
 export const workerdBinary = path.join(root, "node_modules", ".bin", "workerd");
 
 /** Starts workerd serving build/ on 127.0.0.1:`port`; resolves to { baseUrl, pid, stop }. */
-export async function startWorkerd({ databaseUrl, port, scratch, vars = {}, logFile, inspectorPort, timeoutMs = 60_000 }) {
-  const configFile = writeWorkerdConfig({ databaseUrl, port, scratch, vars });
+export async function startWorkerd({ databaseUrl, port, scratch, vars = {}, build, logFile, inspectorPort, timeoutMs = 60_000 }) {
+  const configFile = writeWorkerdConfig({ databaseUrl, port, scratch, vars, build });
   // Straight to the file, as for wrangler dev: a pipe through this process
   // would stall the runtime whenever this process is busy.
   const logPath = logFile ?? path.join(scratch, "workerd.log");
