@@ -41,9 +41,12 @@ const randomPassword = () => randomBytes(24).toString("base64url");
  * worker request opens its own connection (no Hyperdrive pool). `durable:
  * false` is for throwaway test clusters. `flags` are more server settings
  * (`-c name=value` pairs), for benchmarks that load extensions; `onLog`
- * receives the server's log lines instead of `quiet`'s choice.
+ * receives the server's log lines instead of `quiet`'s choice. `authMethod`
+ * is the pg_hba method a cluster is made with (initdb's `--auth`; an existing
+ * cluster keeps its own): "password" by default, "scram-sha-256" to test and
+ * measure the worker's SCRAM path (README, "Database connection").
  */
-export async function startPostgres({ dataDir, port, durable = true, quiet = true, flags = [], onLog }) {
+export async function startPostgres({ dataDir, port, durable = true, quiet = true, flags = [], onLog, authMethod = "password" }) {
   const fresh = !existsSync(path.join(dataDir, "PG_VERSION"));
   const secret = passwordFile(dataDir);
   // A cluster's password is made at random when the cluster is, and kept.
@@ -58,11 +61,11 @@ export async function startPostgres({ dataDir, port, durable = true, quiet = tru
     port,
     user: USER,
     password,
-    // Loopback only. SCRAM would make every worker request run PBKDF2 (4096
+    // Loopback only. "password" by default: SCRAM would make every worker request run PBKDF2 (4096
     // rounds of HMAC-SHA-256) in wasm on connect: measured, 200 concurrent
     // captures then spent their 5 s connect timeout hashing. With "password"
     // the server checks the password against its stored SCRAM verifier.
-    authMethod: "password",
+    authMethod,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: [
