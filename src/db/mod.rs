@@ -65,7 +65,7 @@ impl Db {
             handle.close();
             return Err(unavailable(format!("connect timed out after {timeout:?}")));
         };
-        let (client, connection) = connected.map_err(|e| classify(e, config.retry_after_seconds))?;
+        let (client, connection) = connected.map_err(|e| connect_failed(e, config.retry_after_seconds))?;
         let (ended, connection_ended) = futures_channel::oneshot::channel();
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(error) = connection.await {
@@ -209,6 +209,26 @@ fn quota_exceeded(error: &tokio_postgres::Error) -> Option<ApiError> {
     };
     let limit = db.hint().and_then(|hint| hint.parse().ok()).unwrap_or_default();
     Some(ApiError::QuotaExceeded { quota, limit })
+}
+
+/// A failed connect (README, "Database connection"): classified as any
+/// error, its log detail naming the cause. Before the first statement
+/// nothing a request sent has reached the server, so the server's message
+/// (a refused password, a full pooler) or the client's cause (a method the
+/// worker cannot do) quotes at most the connection's own user, database and
+/// address, never a password.
+fn connect_failed(error: tokio_postgres::Error, retry_after_seconds: u64) -> ApiError {
+    let cause = match error.as_db_error() {
+        Some(db) => Some(db.message().to_owned()),
+        None => std::error::Error::source(&error).map(ToString::to_string),
+    };
+    let mut classified = classify(error, retry_after_seconds);
+    if let (Some(cause), ApiError::Internal(detail) | ApiError::DatabaseUnavailable { detail, .. }) =
+        (cause, &mut classified)
+    {
+        detail.push_str(&format!(": {cause}"));
+    }
+    classified
 }
 
 /// Connection trouble and server overload are "unavailable, retry"; anything
