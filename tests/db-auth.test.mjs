@@ -157,8 +157,8 @@ describe("each connection path", () => {
       const { client } = new App({ baseUrl: worker.baseUrl, databaseUrl }).tenant();
       await roundTrip(client).catch((error) => assert.fail(`${name}: ${error.message}`));
     }
-    // The SCRAM cluster's own record of how the worker (directly, and
-    // PgBouncer on its behalf) logged in.
+    // Every login the SCRAM cluster saw, the worker's and PgBouncer's
+    // (which sits in front of it) among them, used SCRAM.
     assert.match(scramLog, /connection authenticated: identity="memo" method=scram-sha-256/);
     assert.doesNotMatch(scramLog, /method=(?!scram-sha-256)/);
   });
