@@ -94,7 +94,8 @@ async function roundTrip(client) {
 
 /**
  * The answer and log line of a capture whose connection fails: bounded (the
- * fetch gives up long after DB_CONNECT_TIMEOUT_MS), with none of `secrets`.
+ * fetch gives up long after DB_CONNECT_TIMEOUT_MS), with none of `secrets`,
+ * and the worker still up.
  */
 async function failedCapture(client, logFile, secrets) {
   const response = await client.post("/v1/memories", { content: "never stored" }, { signal: AbortSignal.timeout(30_000) });
@@ -104,6 +105,7 @@ async function failedCapture(client, logFile, secrets) {
     assert.ok(!log.includes(secret), "a password is never logged");
     assert.ok(!JSON.stringify(response.body).includes(secret), "nor answered");
   }
+  assert.equal((await client.get("/v1/no-such-route")).status, 404, "the worker goes on answering");
   return { response, line };
 }
 
