@@ -225,7 +225,7 @@ declare
 begin
     if tg_op = 'INSERT' then
         for r in
-            select tenant_id, count(*) as memories, sum(memo_memory_bytes(content, title, metadata)) as bytes
+            select tenant_id, count(*) as memories, sum(memo_memory_bytes(content, title, metadata))::bigint as bytes
             from new_rows group by tenant_id order by tenant_id
         loop
             perform memo_usage_add(r.tenant_id, r.memories, r.bytes);
@@ -242,7 +242,7 @@ begin
         end loop;
     else
         for r in
-            select tenant_id, count(*) as memories, sum(memo_memory_bytes(content, title, metadata)) as bytes
+            select tenant_id, count(*) as memories, sum(memo_memory_bytes(content, title, metadata))::bigint as bytes
             from old_rows group by tenant_id order by tenant_id
         loop
             perform memo_usage_add(r.tenant_id, -r.memories, -r.bytes);
