@@ -2,14 +2,18 @@
 // PgBouncer, one durable embedded Postgres with pg_stat_statements and
 // per-function statistics on.
 //
-//   npm run bench:capture-pg -- [--seconds 6] [--rounds 3] [--connections 10] [--variants shipped,no-quota-triggers,no-tag-count-triggers,no-new-triggers]
+//   npm run bench:capture-pg -- [--seconds 6] [--rounds 3] [--connections 10] [--variants shipped,no-quota-triggers,no-tag-count-triggers,no-new-triggers] [--baseline 0019]
 //
 // 1. Variants side by side: each round runs every variant in turn (wrk,
 //    `bench/search/capture.lua`, a new conversation per request), so they
 //    share the machine's noise; CPU per capture of Postgres (backends
 //    included), PgBouncer and workerd is read from /proc. A variant changes
 //    the database between runs (triggers off, a function replaced) and is
-//    undone after its run. Medians over the rounds.
+//    undone after its run. Medians over the rounds. `--baseline 00NN` adds
+//    the variant `baseline`: a second database in the same cluster made by
+//    the migrations up to 00NN only, captured through its own workerd (same
+//    build) and the same PgBouncer; it measures a migration that changes
+//    tables, which a candidate (functions only) cannot.
 // 2. A profile run as shipped: pg_stat_statements (planning and execution,
 //    nested statements included) and pg_stat_user_functions (self time of
 //    every function, trigger functions included), per capture.
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     // Another wrk script: the old design's post_memory.lua re-captures the
     // same conversations, unchanged, on every run after the first.
     script: { type: "string", default: "bench/search/capture.lua" },
+    baseline: { type: "string", default: "" },
   },
 });
 
@@ -70,6 +75,7 @@ const { startPostgres } = await import("../scripts/lib/postgres.mjs");
 const { startWorkerd } = await import("../scripts/lib/workerd.mjs");
 const { ensurePgbouncer, startPgbouncer } = await import("../scripts/lib/pgbouncer.mjs");
 const pg = (await import("pg")).default;
+const { readdirSync } = await import("node:fs");
 ensurePgbouncer();
 buildWorker();
 
@@ -127,6 +133,29 @@ try {
   stops.push(worker.stop);
   const url = worker.baseUrl;
   const roots = { workerd: worker.pid, pgbouncer: pooler.pid, postgres: postmasterPid(dataDir) };
+  const targets = { shipped: { url, key, roots } };
+  if (values.baseline) {
+    // The migrations up to --baseline, as files, each in one transaction.
+    await db.query("create database memo_baseline");
+    const baselineUrl = Object.assign(new URL(server.url), { pathname: "/memo_baseline" }).href;
+    const base = new pg.Client({ connectionString: baselineUrl });
+    await base.connect();
+    const files = readdirSync(path.join(root, "migrations")).filter((f) => /^\d{4}_.*\.sql$/.test(f) && f.slice(0, 4) <= values.baseline).sort();
+    for (const file of files) await base.query(`begin; ${readFileSync(path.join(root, "migrations", file), "utf8")}; commit`);
+    await base.end();
+    log(`baseline database: ${files.at(-1)}`);
+    const baseKey = admin(baselineUrl, ["dev-key", "--file", path.join(scratch, "api-key-baseline")]);
+    const baseWorker = await startWorkerd({
+      databaseUrl: Object.assign(new URL(pooler.url), { pathname: "/memo_baseline" }).href,
+      port: await freePort(),
+      scratch: path.join(scratch, "workerd-baseline"),
+    });
+    stops.push(baseWorker.stop);
+    targets.baseline = { url: baseWorker.baseUrl, key: baseKey, roots: { ...roots, workerd: baseWorker.pid } };
+    VARIANTS.baseline = { make: [], undo: [], target: "baseline" };
+    log("warming up the baseline");
+    wrk(baseWorker.baseUrl, baseKey);
+  }
 
   // Every function's definition, to undo a candidate's replacements.
   const definitions = async () =>
@@ -138,16 +167,17 @@ try {
   wrk(url, key);
 
   // 1. Variants side by side.
-  const chosen = values.variants.split(",").concat(candidate ? ["candidate"] : []);
+  const chosen = values.variants.split(",").concat(candidate ? ["candidate"] : [], values.baseline ? ["baseline"] : []);
   const results = Object.fromEntries(chosen.map((v) => [v, []]));
   for (let round = 1; round <= Number(values.rounds); round += 1) {
     for (const name of chosen) {
       const variant = VARIANTS[name];
       if (!variant) throw new Error(`unknown variant ${name}`);
       for (const sql of variant.make) await db.query(sql);
-      const before = cpuOfTrees(roots);
-      const run = wrk(url, key);
-      const after = cpuOfTrees(roots);
+      const target = targets[variant.target ?? "shipped"];
+      const before = cpuOfTrees(target.roots);
+      const run = wrk(target.url, target.key);
+      const after = cpuOfTrees(target.roots);
       if (variant.undo === "restore") {
         const now = new Map((await definitions()).map((d) => [d.oid, d.def]));
         for (const d of shippedDefinitions) if (now.get(d.oid) !== d.def) await db.query(d.def);
