@@ -122,33 +122,15 @@ alter table tenant_usage
     add constraint tenant_usage_pkey primary key (tenant_id, shard);
 alter table tenant_usage alter column shard drop default;
 
--- The tenant's usage, summed over its shards.
-create function memo_usage(tenant uuid, out memories bigint, out bytes bigint)
+-- The tenant's usage, summed over its shards (a set-returning SQL
+-- function, so Postgres inlines it into the statements that read it).
+create function memo_usage(tenant uuid)
+returns table (memories bigint, bytes bigint)
 language sql stable
 as $$
     select coalesce(sum(u.memories), 0)::bigint, coalesce(sum(u.bytes), 0)::bigint
     from tenant_usage u where u.tenant_id = tenant
 $$;
-
--- Adds to this backend's shard of a tenant's usage (nothing for a tenant
--- that is gone: see memo_apply_tag_deltas).
-create function memo_usage_shard_add(tenant uuid, memories bigint, bytes bigint) returns void
-language sql
-as $$
-    insert into tenant_usage as u (tenant_id, shard, memories, bytes)
-    select tenant, memo_shard(), memories, bytes
-    where exists (select from tenants t where t.id = tenant)
-    on conflict (tenant_id, shard) do update
-        set memories = u.memories + excluded.memories, bytes = u.bytes + excluded.bytes
-$$;
-
--- Most memories and bytes one transaction may add on the quick path below
--- (a batch of the worker's default MAX_BATCH_ITEMS in a body of its default
--- MAX_BODY_BYTES fits); larger changes take the exact path. The quick path
--- leaves (shards - 1) steps of room: 1,500 memories and 60 MiB.
-create function memo_usage_step(out memories bigint, out bytes bigint)
-language sql immutable parallel safe
-as $$ select 100::bigint, 4::bigint * 1024 * 1024 $$;
 
 -- Adds a statement's change to a tenant's usage and refuses it (MQ001,
 -- memo_check_quota) if it grows the usage past a quota. Exact, and without
@@ -156,10 +138,10 @@ as $$ select 100::bigint, 4::bigint * 1024 * 1024 $$;
 --
 -- Quick path: add to this backend's shard, which locks that row until
 -- commit, then read the sum with a new snapshot. A transaction not in that
--- snapshot either holds another shard's row now (at most one per shard, each
--- adding at most `memo_usage_step()`, counted in this transaction's margin) or
--- takes its row later and so reads a later sum, counting this one in its own
--- margin. So if the sum plus (shards - 1) steps is within the quota, the
+-- snapshot either holds another shard's row now (at most one per shard,
+-- each adding at most one `step`, counted in this transaction's margin) or
+-- takes its row later and so reads a later sum, counting this one in its
+-- own margin. So if the sum plus (shards - 1) steps is within the quota, the
 -- usage stays within it whatever commits. Proof sketch: take the quick
 -- transaction whose check read the latest snapshot; everything committed
 -- after that snapshot held a row of another shard at that moment.
@@ -170,47 +152,64 @@ as $$ select 100::bigint, 4::bigint * 1024 * 1024 $$;
 -- shard row of the tenant is locked in shard order and the sum checked
 -- exactly: no other change is in flight.
 --
--- Changes that only shrink are not checked and take the shard's row only.
+-- Changes that only shrink are not checked and take the shard's row only;
+-- nothing is added for a tenant that is gone (see memo_apply_tag_deltas).
 -- A transaction that stores memories in several statements counts its
--- changes together against the step (memo.usage_in_flight).
+-- growth together against the step (memo.usage_in_flight).
 create function memo_usage_add(tenant uuid, memories bigint, bytes bigint) returns void
 language plpgsql as $$
 declare
-    more_memories boolean := memories > 0;
-    more_bytes boolean := bytes > 0;
-    step record := memo_usage_step();
-    margin bigint := memo_shards() - 1;
-    in_flight bigint[] := coalesce(nullif(current_setting('memo.usage_in_flight', true), ''), '{0,0}')::bigint[];
+    -- The step: most memories and bytes one transaction may add on the
+    -- quick path (a batch of the worker's default MAX_BATCH_ITEMS in a body
+    -- of its default MAX_BODY_BYTES fits). With 16 shards the quick path
+    -- leaves 15 steps of room: 1,500 memories and 60 MiB.
+    step_memories constant bigint := 100;
+    step_bytes constant bigint := 4 * 1024 * 1024;
+    margin constant bigint := memo_shards() - 1;
+    growing boolean := memories > 0 or bytes > 0;
+    quick boolean := false;
+    in_flight bigint[];
     total record;
 begin
     if memories = 0 and bytes = 0 then
         return;
     end if;
-    if not (more_memories or more_bytes) then
-        perform memo_usage_shard_add(tenant, memories, bytes);
-        return;
+    if growing then
+        in_flight := coalesce(nullif(current_setting('memo.usage_in_flight', true), ''), '{0,0}')::bigint[];
+        in_flight := array[in_flight[1] + greatest(memories, 0), in_flight[2] + greatest(bytes, 0)];
+        perform set_config('memo.usage_in_flight', in_flight::text, true);
+        quick := in_flight[1] <= step_memories and in_flight[2] <= step_bytes;
     end if;
-    in_flight := array[in_flight[1] + greatest(memories, 0), in_flight[2] + greatest(bytes, 0)];
-    perform set_config('memo.usage_in_flight', in_flight::text, true);
-    if in_flight[1] <= step.memories and in_flight[2] <= step.bytes then
+    loop
+        if growing and not quick then
+            insert into tenant_usage (tenant_id, shard, memories, bytes)
+            select tenant, s, 0, 0 from generate_series(0, memo_shards() - 1) s
+            where exists (select from tenants t where t.id = tenant)
+            on conflict do nothing;
+            perform from tenant_usage u where u.tenant_id = tenant order by u.shard for update;
+        end if;
         begin
-            perform memo_usage_shard_add(tenant, memories, bytes);
-            total := memo_usage(tenant);
-            perform memo_check_quota(tenant, total.memories + margin * step.memories,
-                                     total.bytes + margin * step.bytes, more_memories, more_bytes);
+            insert into tenant_usage as u (tenant_id, shard, memories, bytes)
+            select tenant, memo_shard(), memories, bytes
+            where exists (select from tenants t where t.id = tenant)
+            on conflict (tenant_id, shard) do update
+                set memories = u.memories + excluded.memories, bytes = u.bytes + excluded.bytes;
+            if growing then
+                select * into total from memo_usage(tenant);
+                perform memo_check_quota(tenant,
+                    total.memories + case when quick then margin * step_memories else 0 end,
+                    total.bytes + case when quick then margin * step_bytes else 0 end,
+                    memories > 0, bytes > 0);
+            end if;
             return;
         exception when sqlstate 'MQ001' then
-            -- Near a quota: checked exactly below.
+            if not quick then
+                raise;
+            end if;
+            -- Near a quota: checked exactly.
+            quick := false;
         end;
-    end if;
-    insert into tenant_usage (tenant_id, shard, memories, bytes)
-    select tenant, s, 0, 0 from generate_series(0, memo_shards() - 1) s
-    where exists (select from tenants t where t.id = tenant)
-    on conflict do nothing;
-    perform from tenant_usage u where u.tenant_id = tenant order by u.shard for update;
-    perform memo_usage_shard_add(tenant, memories, bytes);
-    total := memo_usage(tenant);
-    perform memo_check_quota(tenant, total.memories, total.bytes, more_memories, more_bytes);
+    end loop;
 end $$;
 
 -- 0013's trigger function on the shards; a statement that changes no
