@@ -244,11 +244,12 @@ try {
   // 3b. Planning the worker's statement (its text from the log above), as
   // sent and without the key check's `touch` CTE: EXPLAIN (GENERIC_PLAN)
   // plans it without running it, 200 times each, alternating.
-  const topLevel = [...explained.matchAll(/Query Text: (with caller as \(\s*select k\.id[\s\S]*?)\n\s*Query Parameters:/g)].pop()?.[1];
+  const topLevel = [...explained.matchAll(/Query Text: ((?:with caller as \(\s*select k\.id|select \* from memo_capture_authed)[\s\S]*?)\n\s*Query Parameters:/g)].pop()?.[1];
   const planning = {};
   if (topLevel) {
     const untouched = topLevel.replace(/\s*touch as \(\s*update api_keys[\s\S]*?'5 minutes'\)\)\s*,?/, " ");
-    const plans = { "as sent": topLevel, "without touch": untouched.replace(/\)\s+,\s*limited/, "), limited") };
+    const plans = { "as sent": topLevel };
+    if (untouched !== topLevel) plans["without touch"] = untouched.replace(/\)\s+,\s*limited/, "), limited");
     for (const name of Object.keys(plans)) planning[name] = [];
     for (let i = 0; i < 200; i += 1) {
       for (const [name, text] of Object.entries(plans)) {
@@ -286,6 +287,47 @@ try {
   const costs = [];
   for (const [label, expression] of expressions) costs.push([label, (await timed(expression)) - baseline]);
 
+  // 5. The worker's capture statement before migration 0020 (the `authed!`
+  // CTEs around memo_capture_memories, planned on every request) against
+  // what it sends now (memo_capture_authed), from one backend: unnamed
+  // statements, planned each time as the worker's are, alternating in
+  // blocks; the backend's CPU read from /proc. Each capture a new note.
+  const BEFORE_0020 = `with caller as (
+      select k.id as key_id, k.tenant_id, k.last_used_at from api_keys k where k.key_hash = $1 and k.revoked_at is null),
+    touch as (
+      update api_keys set last_used_at = now()
+      where id = (select key_id from caller) and (last_used_at is null or last_used_at < now() - interval '5 minutes'))
+    , limited as (select caller.tenant_id from caller where memo_quota_defaults($19, $20))
+    select u.* from limited as caller cross join lateral memo_capture_memories(
+      caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) u`;
+  const AFTER_0020 = `select * from memo_capture_authed(
+      $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`;
+  const forms = { "before 0020: authed! CTEs": BEFORE_0020, "0020: memo_capture_authed": AFTER_0020 };
+  const one = (x) => (x === null ? "{NULL}" : `{"${String(x).replace(/[\\"]/g, (c) => `\\${c}`)}"}`);
+  const keyHash = (await db.query("select key_hash from api_keys where revoked_at is null limit 1")).rows[0].key_hash;
+  const backendPid = (await db.query("select pg_backend_pid() as pid")).rows[0].pid;
+  const backendMs = () => {
+    const fields = readFileSync(`/proc/${backendPid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  const statementCpu = Object.fromEntries(Object.keys(forms).map((name) => [name, { ms: 0, n: 0 }]));
+  let note = 0;
+  for (let block = 0; block < 6; block += 1) {
+    for (const [name, text] of Object.entries(forms)) {
+      const start = backendMs();
+      for (let i = 0; i < 150; i += 1) {
+        note += 1;
+        const content = `Statement form note ${process.pid}-${note}: autovacuum, indexes and the planner's estimates after a bulk import.`;
+        const r = await db.query(text, [keyHash, "{0}", one(content), one(`Note ${note}`), "{f}", "{f}", one("note"), one("bench"),
+          "{NULL}", one(JSON.stringify(["postgres", "bench"])), one("[]"), one("{}"), one(new Date().toISOString()), "{NULL}",
+          "{NULL}", "{NULL}", "{1}", false, 1000000, 10737418240]);
+        if (r.rows.length !== 1) throw new Error(`${name}: ${r.rows.length} rows`);
+      }
+      statementCpu[name].ms += backendMs() - start;
+      statementCpu[name].n += 150;
+    }
+  }
+
   // Report.
   console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   console.log(`${values.seconds} s per run, wrk -t2 -c${values.connections}, ${values.script}, ${values.rounds} rounds; medians\n`);
@@ -320,6 +362,10 @@ try {
   console.log("| statement | planning ms |");
   console.log("|---|---|");
   for (const [name, times] of Object.entries(planning)) console.log(`| ${name} | ${f(median(times), 4)} |`);
+  console.log("\nthe worker's capture statement in two forms, one backend, unnamed statements (CPU of the backend from /proc)\n");
+  console.log("| statement | captures | backend CPU ms / capture |");
+  console.log("|---|---|---|");
+  for (const [name, c] of Object.entries(statementCpu)) console.log(`| ${name} | ${c.n} | ${f(c.ms / c.n)} |`);
   console.log(`\nauto_explain (analyze, buffers, triggers, nested statements) of one capture (a new conversation):\n\n${explained}\n`);
 } finally {
   for (const stop of stops.reverse()) await stop().catch(() => {});
