@@ -244,7 +244,7 @@ try {
   // 3b. Planning the worker's statement (its text from the log above), as
   // sent and without the key check's `touch` CTE: EXPLAIN (GENERIC_PLAN)
   // plans it without running it, 200 times each, alternating.
-  const topLevel = [...explained.matchAll(/Query Text: ((?:with caller as \(\s*select k\.id|select \* from memo_capture_authed)[\s\S]*?)\n\s*Query Parameters:/g)].pop()?.[1];
+  const topLevel = [...explained.matchAll(/Query Text: ((?:with caller as \(\s*select k\.id|\s*select u\.\* from memo_capture_tenant)[\s\S]*?)\n\s*Query Parameters:/g)].pop()?.[1];
   const planning = {};
   if (topLevel) {
     const untouched = topLevel.replace(/\s*touch as \(\s*update api_keys[\s\S]*?'5 minutes'\)\)\s*,?/, " ");
@@ -289,7 +289,7 @@ try {
 
   // 5. The worker's capture statement before migration 0020 (the `authed!`
   // CTEs around memo_capture_memories, planned on every request) against
-  // what it sends now (memo_capture_authed), from one backend: unnamed
+  // what it sends now (memo_capture_tenant), from one backend: unnamed
   // statements, planned each time as the worker's are, alternating in
   // blocks; the backend's CPU read from /proc. Each capture a new note.
   const BEFORE_0020 = `with caller as (
@@ -300,9 +300,9 @@ try {
     , limited as (select caller.tenant_id from caller where memo_quota_defaults($19, $20))
     select u.* from limited as caller cross join lateral memo_capture_memories(
       caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) u`;
-  const AFTER_0020 = `select * from memo_capture_authed(
-      $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`;
-  const forms = { "before 0020: authed! CTEs": BEFORE_0020, "0020: memo_capture_authed": AFTER_0020 };
+  const AFTER_0020 = `select u.* from memo_capture_tenant($1, $19, $20) as caller(tenant_id) cross join lateral
+      memo_capture_memories(caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) u`;
+  const forms = { "before 0020: authed! CTEs": BEFORE_0020, "0020: memo_capture_tenant": AFTER_0020 };
   const one = (x) => (x === null ? "{NULL}" : `{"${String(x).replace(/[\\"]/g, (c) => `\\${c}`)}"}`);
   const keyHash = (await db.query("select key_hash from api_keys where revoked_at is null limit 1")).rows[0].key_hash;
   const backendPid = (await db.query("select pg_backend_pid() as pid")).rows[0].pid;

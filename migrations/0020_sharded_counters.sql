@@ -251,65 +251,49 @@ begin
 end
 $$;
 
--- 0013's upkeep, now also folding the tag counts' shards (up to `batch`
--- tags per call). It still returns the idempotency records deleted, which
--- is what a caller repeats on.
-create or replace function memo_upkeep(batch integer)
+-- The upkeep now also folds the tag counts' shards (up to `batch` tags per
+-- call): 0013's function, kept as it is under a new name, and the fold. It
+-- still returns the idempotency records deleted, which a caller repeats on.
+alter function memo_upkeep(integer) rename to memo_prune_idempotency;
+
+create function memo_upkeep(batch integer)
 returns bigint
 language plpgsql
 as $$
 declare
-    deleted bigint;
+    deleted bigint := memo_prune_idempotency(batch);
 begin
-    with expired as (
-        select tenant_id, key from idempotency_keys
-        where created_at < now() - interval '24 hours'
-        order by created_at
-        limit batch),
-    gone as (
-        delete from idempotency_keys i using expired e
-        where i.tenant_id = e.tenant_id and i.key = e.key
-        returning 1)
-    select count(*) into deleted from gone;
     perform memo_fold_tag_counts(batch);
     return deleted;
 end
 $$;
 
--- The worker's capture statement as one function (issue 23: planning that
--- statement took 7-9% of a capture's Postgres CPU, an unnamed statement
--- planned on every request). The worker now sends `select * from
--- memo_capture_authed($1, ..., $20)`, which plans in next to nothing, and
--- the statements in here keep their plans per server connection. The key
--- is still checked in the statement that writes, by the same rule as the
--- worker's `authed!` (crates/memo-api/src/sql/mod.rs): a key that is
--- unknown or revoked gets no row at all; its use is recorded at most once
--- per five minutes. Then the statement's default quotas, then the capture.
-create function memo_capture_authed(
-    key_hash bytea, int4[], text[], text[], boolean[], boolean[], text[], text[], text[], jsonb[], jsonb[],
-    jsonb[], timestamptz[], text[], timestamptz[], timestamptz[], int4[], whole boolean,
-    quota_memories bigint, quota_bytes bigint)
--- The rows of memo_capture_memories (migration 0012).
-returns table (
-    idx int4, id uuid, title text, tags text[], kind text, inserted boolean, updated boolean, sent boolean,
-    content text, source text, url text, metadata jsonb,
-    captured_at timestamptz, created_at timestamptz, updated_at timestamptz, capture_count integer,
-    user_tags text[], title_by_user boolean, tags_by_user boolean, conversation_key text)
+-- The worker's capture statement, planned on every request (an unnamed
+-- statement), spent 7-9% of a capture's Postgres CPU planning its CTEs:
+-- the key check, its `touch`, the quota defaults (issue 23). It now sends
+--   select u.* from memo_capture_tenant($1, $19, $20) c
+--   cross join lateral memo_capture_memories(c.tenant_id, $2, ..., $18) u
+-- which plans in next to nothing, while the statements in here keep their
+-- plans per server connection. The key is still checked in the statement
+-- that writes, by the same rule as the worker's `authed!`
+-- (crates/memo-api/src/sql/mod.rs): no row at all for a key that is unknown
+-- or revoked (so the capture never runs); its use recorded at most once per
+-- five minutes. Then the statement's default quotas (memo_quota_defaults).
+create function memo_capture_tenant(key_hash bytea, quota_memories bigint, quota_bytes bigint)
+returns setof uuid
 language plpgsql
 as $$
-#variable_conflict use_column
 declare
     caller record;
 begin
-    select k.id as key_id, k.tenant_id into caller
-    from api_keys k where k.key_hash = $1 and k.revoked_at is null;
+    select k.id, k.tenant_id into caller
+    from api_keys k where k.key_hash = memo_capture_tenant.key_hash and k.revoked_at is null;
     if not found then
         return;
     end if;
     update api_keys k set last_used_at = now()
-    where k.id = caller.key_id and (k.last_used_at is null or k.last_used_at < now() - interval '5 minutes');
+    where k.id = caller.id and (k.last_used_at is null or k.last_used_at < now() - interval '5 minutes');
     perform memo_quota_defaults(quota_memories, quota_bytes);
-    return query select * from memo_capture_memories(
-        caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, whole);
+    return next caller.tenant_id;
 end
 $$;
