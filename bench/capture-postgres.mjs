@@ -16,7 +16,9 @@
 //    tables, which a candidate (functions only) cannot.
 // 2. A profile run as shipped: pg_stat_statements (planning and execution,
 //    nested statements included) and pg_stat_user_functions (self time of
-//    every function, trigger functions included), per capture.
+//    every function, trigger functions included), per capture. Then a run
+//    sampled: every 20 ms, what the backends running a statement wait for
+//    (pg_stat_activity), so a row lock's share of their time shows.
 // 3. One capture through the worker with auto_explain on: EXPLAIN (ANALYZE,
 //    BUFFERS) of the worker's statement and of the statements inside
 //    memo_capture_memories and its triggers; then that statement planned
@@ -24,7 +26,7 @@
 // 4. What each expression a new row computes costs, evaluated over 2,000
 //    copies of a captured row in one backend (the search document, the
 //    search keys, the trigram text, the content hash).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -211,6 +213,32 @@ try {
                     order by self_time desc limit 20`)
   ).rows;
 
+  // 2b. What the busy backends wait for, sampled in another process (its
+  // own backend's queries are left out of the counts) during one more run.
+  const sampler = spawn(process.execPath, ["--input-type=module", "-e", `
+    import pg from "pg";
+    const db = new pg.Client({ connectionString: process.env.MEMO_SAMPLE_URL });
+    await db.connect();
+    const seen = {};
+    let samples = 0;
+    process.on("SIGTERM", async () => { console.log(JSON.stringify({ samples, seen })); await db.end(); process.exit(0); });
+    for (;;) {
+      const r = await db.query(\`select coalesce(wait_event_type || ':' || wait_event, 'on CPU') as what, count(*)::int as n
+                                  from pg_stat_activity where backend_type = 'client backend' and state = 'active'
+                                  and pid <> pg_backend_pid() group by 1\`);
+      samples += 1;
+      for (const row of r.rows) seen[row.what] = (seen[row.what] ?? 0) + row.n;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }`], { cwd: root, env: { ...process.env, MEMO_SAMPLE_URL: server.url }, stdio: ["ignore", "pipe", "inherit"] });
+  let sampled = "";
+  sampler.stdout.on("data", (d) => { sampled += d; });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  wrk(url, key);
+  const samplerDone = new Promise((resolve) => sampler.on("exit", resolve));
+  sampler.kill("SIGTERM");
+  await samplerDone;
+  const waits = JSON.parse(sampled || '{"samples":0,"seen":{}}');
+
   // 3. Captures through the worker with auto_explain on (server-wide, so the
   // pooler's connections have it): the worker's own statement, and the ones
   // inside memo_capture_memories and its triggers, with EXPLAIN (ANALYZE,
@@ -348,6 +376,11 @@ try {
     console.log(`| \`${s.query.slice(0, 140).replace(/\|/g, "\\|")}\` | ${s.toplevel} | ${f(s.calls / profiled.requests, 2)} | ` +
       `${f(s.total_plan_time / profiled.requests)} | ${f(s.total_exec_time / profiled.requests)} |`);
   }
+  const busy = Object.values(waits.seen).reduce((a, b) => a + b, 0);
+  console.log(`\nwhat the backends running a statement were doing (${waits.samples} samples, 20 ms apart, another run)\n`);
+  console.log("| state | backend-samples | share |");
+  console.log("|---|---|---|");
+  for (const [what, n] of Object.entries(waits.seen).sort((a, b) => b[1] - a[1])) console.log(`| ${what} | ${n} | ${f((100 * n) / busy, 1)}% |`);
   console.log("\n| function (pg_stat_user_functions) | calls / capture | total ms | self ms |");
   console.log("|---|---|---|---|");
   for (const fn of functions.filter((fn) => fn.calls > 0 && !fn.funcname.startsWith("pg_stat"))) {
