@@ -16,9 +16,10 @@
 //    tables, which a candidate (functions only) cannot.
 // 2. A profile run as shipped: pg_stat_statements (planning and execution,
 //    nested statements included) and pg_stat_user_functions (self time of
-//    every function, trigger functions included), per capture. Then a run
-//    sampled: every 20 ms, what the backends running a statement wait for
-//    (pg_stat_activity), so a row lock's share of their time shows.
+//    every function, trigger functions included), per capture. Before it,
+//    one more run of each variant, sampled every 20 ms: what the backends
+//    running a statement wait for (pg_stat_activity), so a row lock's share
+//    of their time shows.
 // 3. One capture through the worker with auto_explain on: EXPLAIN (ANALYZE,
 //    BUFFERS) of the worker's statement and of the statements inside
 //    memo_capture_memories and its triggers; then that statement planned
@@ -169,27 +170,69 @@ try {
   wrk(url, key);
 
   // 1. Variants side by side.
+  /** Makes variant `name`; resolves to the target its runs capture through. */
+  async function make(name) {
+    const variant = VARIANTS[name];
+    if (!variant) throw new Error(`unknown variant ${name}`);
+    for (const sql of variant.make) await db.query(sql);
+    return targets[variant.target ?? "shipped"];
+  }
+  async function undo(name) {
+    const variant = VARIANTS[name];
+    if (variant.undo === "restore") {
+      const now = new Map((await definitions()).map((d) => [d.oid, d.def]));
+      for (const d of shippedDefinitions) if (now.get(d.oid) !== d.def) await db.query(d.def);
+    } else {
+      for (const sql of variant.undo) await db.query(sql);
+    }
+  }
   const chosen = values.variants.split(",").concat(candidate ? ["candidate"] : [], values.baseline ? ["baseline"] : []);
   const results = Object.fromEntries(chosen.map((v) => [v, []]));
   for (let round = 1; round <= Number(values.rounds); round += 1) {
     for (const name of chosen) {
-      const variant = VARIANTS[name];
-      if (!variant) throw new Error(`unknown variant ${name}`);
-      for (const sql of variant.make) await db.query(sql);
-      const target = targets[variant.target ?? "shipped"];
+      const target = await make(name);
       const before = cpuOfTrees(target.roots);
       const run = wrk(target.url, target.key);
       const after = cpuOfTrees(target.roots);
-      if (variant.undo === "restore") {
-        const now = new Map((await definitions()).map((d) => [d.oid, d.def]));
-        for (const d of shippedDefinitions) if (now.get(d.oid) !== d.def) await db.query(d.def);
-      } else {
-        for (const sql of variant.undo) await db.query(sql);
-      }
+      await undo(name);
       const perCapture = Object.fromEntries(Object.keys(roots).map((r) => [r, (after[r] - before[r]) / run.requests]));
       log(`round ${round} ${name}: ${f(run.rps, 0)} captures/s, Postgres ${f(perCapture.postgres)} ms, workerd ${f(perCapture.workerd)} ms`);
       results[name].push({ ...run, ...perCapture });
     }
+  }
+
+  // 1b. What the busy backends wait for, in one more run of each variant
+  // (not timed): sampled every 20 ms by another process (its own backend
+  // left out), so a row lock's share of their time shows.
+  async function sampledRun(target) {
+    const sampler = spawn(process.execPath, ["--input-type=module", "-e", `
+      import pg from "pg";
+      const db = new pg.Client({ connectionString: process.env.MEMO_SAMPLE_URL });
+      await db.connect();
+      const seen = {};
+      let samples = 0;
+      process.on("SIGTERM", async () => { console.log(JSON.stringify({ samples, seen })); await db.end(); process.exit(0); });
+      for (;;) {
+        const r = await db.query(\`select coalesce(wait_event_type || ':' || wait_event, 'on CPU') as what, count(*)::int as n
+                                    from pg_stat_activity where backend_type = 'client backend' and state = 'active'
+                                    and pid <> pg_backend_pid() group by 1\`);
+        samples += 1;
+        for (const row of r.rows) seen[row.what] = (seen[row.what] ?? 0) + row.n;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }`], { cwd: root, env: { ...process.env, MEMO_SAMPLE_URL: server.url }, stdio: ["ignore", "pipe", "inherit"] });
+    let sampled = "";
+    sampler.stdout.on("data", (d) => { sampled += d; });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const run = wrk(target.url, target.key);
+    const exited = new Promise((resolve) => sampler.on("exit", resolve));
+    sampler.kill("SIGTERM");
+    await exited;
+    return { run, ...JSON.parse(sampled || '{"samples":0,"seen":{}}') };
+  }
+  const waits = {};
+  for (const name of chosen) {
+    waits[name] = await sampledRun(await make(name));
+    await undo(name);
   }
 
   // 2. A profile run as shipped.
@@ -212,32 +255,6 @@ try {
     await db.query(`select funcname, calls, total_time, self_time from pg_stat_user_functions
                     order by self_time desc limit 20`)
   ).rows;
-
-  // 2b. What the busy backends wait for, sampled in another process (its
-  // own backend's queries are left out of the counts) during one more run.
-  const sampler = spawn(process.execPath, ["--input-type=module", "-e", `
-    import pg from "pg";
-    const db = new pg.Client({ connectionString: process.env.MEMO_SAMPLE_URL });
-    await db.connect();
-    const seen = {};
-    let samples = 0;
-    process.on("SIGTERM", async () => { console.log(JSON.stringify({ samples, seen })); await db.end(); process.exit(0); });
-    for (;;) {
-      const r = await db.query(\`select coalesce(wait_event_type || ':' || wait_event, 'on CPU') as what, count(*)::int as n
-                                  from pg_stat_activity where backend_type = 'client backend' and state = 'active'
-                                  and pid <> pg_backend_pid() group by 1\`);
-      samples += 1;
-      for (const row of r.rows) seen[row.what] = (seen[row.what] ?? 0) + row.n;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }`], { cwd: root, env: { ...process.env, MEMO_SAMPLE_URL: server.url }, stdio: ["ignore", "pipe", "inherit"] });
-  let sampled = "";
-  sampler.stdout.on("data", (d) => { sampled += d; });
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  wrk(url, key);
-  const samplerDone = new Promise((resolve) => sampler.on("exit", resolve));
-  sampler.kill("SIGTERM");
-  await samplerDone;
-  const waits = JSON.parse(sampled || '{"samples":0,"seen":{}}');
 
   // 3. Captures through the worker with auto_explain on (server-wide, so the
   // pooler's connections have it): the worker's own statement, and the ones
@@ -376,11 +393,18 @@ try {
     console.log(`| \`${s.query.slice(0, 140).replace(/\|/g, "\\|")}\` | ${s.toplevel} | ${f(s.calls / profiled.requests, 2)} | ` +
       `${f(s.total_plan_time / profiled.requests)} | ${f(s.total_exec_time / profiled.requests)} |`);
   }
-  const busy = Object.values(waits.seen).reduce((a, b) => a + b, 0);
-  console.log(`\nwhat the backends running a statement were doing (${waits.samples} samples, 20 ms apart, another run)\n`);
-  console.log("| state | backend-samples | share |");
-  console.log("|---|---|---|");
-  for (const [what, n] of Object.entries(waits.seen).sort((a, b) => b[1] - a[1])) console.log(`| ${what} | ${n} | ${f((100 * n) / busy, 1)}% |`);
+  console.log("\nwhat the backends running a statement were doing: one more run of each variant, sampled every 20 ms\n");
+  console.log("| variant | captures/s | samples | busy backends (mean) | waiting for a lock | on CPU | other waits |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const [name, w] of Object.entries(waits)) {
+    const busy = Object.values(w.seen).reduce((a, b) => a + b, 0);
+    const lock = Object.entries(w.seen).filter(([what]) => what.startsWith("Lock:")).reduce((a, [, n]) => a + n, 0);
+    const cpu = w.seen["on CPU"] ?? 0;
+    const other = Object.entries(w.seen).filter(([what]) => !what.startsWith("Lock:") && what !== "on CPU")
+      .sort((a, b) => b[1] - a[1]).slice(0, 3).map(([what, n]) => `${what} ${f((100 * n) / busy, 1)}%`).join(", ");
+    console.log(`| ${name} | ${f(w.run.rps, 0)} | ${w.samples} | ${f(busy / w.samples, 2)} | ${f((100 * lock) / busy, 1)}% | ` +
+      `${f((100 * cpu) / busy, 1)}% | ${other} |`);
+  }
   console.log("\n| function (pg_stat_user_functions) | calls / capture | total ms | self ms |");
   console.log("|---|---|---|---|");
   for (const fn of functions.filter((fn) => fn.calls > 0 && !fn.funcname.startsWith("pg_stat"))) {
