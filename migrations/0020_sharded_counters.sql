@@ -155,7 +155,10 @@ $$;
 -- Changes that only shrink are not checked and take the shard's row only;
 -- nothing is added for a tenant that is gone (see memo_apply_tag_deltas).
 -- A transaction that stores memories in several statements counts its
--- growth together against the step (memo.usage_in_flight).
+-- growth together against the step (memo.usage_in_flight); if it then takes
+-- the exact path it already holds its shard's row, and two such transactions
+-- can deadlock (Postgres cancels one). The worker stores in one statement
+-- per transaction.
 create function memo_usage_add(tenant uuid, memories bigint, bytes bigint) returns void
 language plpgsql as $$
 declare
