@@ -332,11 +332,14 @@ try {
   const costs = [];
   for (const [label, expression] of expressions) costs.push([label, (await timed(expression)) - baseline]);
 
-  // 5. The worker's capture statement before migration 0020 (the `authed!`
-  // CTEs around memo_capture_memories, planned on every request) against
-  // what it sends now (memo_capture_tenant), from one backend: unnamed
-  // statements, planned each time as the worker's are, alternating in
-  // blocks; the backend's CPU read from /proc. Each capture a new note.
+  // 5. Postgres CPU per capture from one backend, free of the worker's and
+  // the machine's noise: unnamed statements, planned each time as the
+  // worker's are, alternating in blocks; the backend's CPU read from /proc;
+  // each capture a new note with 7 tags. The worker's statement before
+  // migration 0020 (the `authed!` CTEs around memo_capture_memories)
+  // against what it sends now (memo_capture_tenant), as shipped; and each
+  // variant made in this database (not `baseline`) with the statement as
+  // sent now.
   const BEFORE_0020 = `with caller as (
       select k.id as key_id, k.tenant_id, k.last_used_at from api_keys k where k.key_hash = $1 and k.revoked_at is null),
     touch as (
@@ -347,7 +350,8 @@ try {
       caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) u`;
   const AFTER_0020 = `select u.* from memo_capture_tenant($1, $19, $20) as caller(tenant_id) cross join lateral
       memo_capture_memories(caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) u`;
-  const forms = { "before 0020: authed! CTEs": BEFORE_0020, "0020: memo_capture_tenant": AFTER_0020 };
+  const forms = { "shipped, before 0020: authed! CTEs": [BEFORE_0020, "shipped"], "shipped": [AFTER_0020, "shipped"] };
+  for (const name of chosen) if (name !== "shipped" && !VARIANTS[name].target) forms[name] = [AFTER_0020, name];
   const one = (x) => (x === null ? "{NULL}" : `{"${String(x).replace(/[\\"]/g, (c) => `\\${c}`)}"}`);
   const keyHash = (await db.query("select key_hash from api_keys where revoked_at is null limit 1")).rows[0].key_hash;
   const backendPid = (await db.query("select pg_backend_pid() as pid")).rows[0].pid;
@@ -358,18 +362,21 @@ try {
   const statementCpu = Object.fromEntries(Object.keys(forms).map((name) => [name, { ms: 0, n: 0 }]));
   let note = 0;
   for (let block = 0; block < 6; block += 1) {
-    for (const [name, text] of Object.entries(forms)) {
+    for (const [name, [text, variant]] of Object.entries(forms)) {
+      await make(variant);
       const start = backendMs();
       for (let i = 0; i < 150; i += 1) {
         note += 1;
         const content = `Statement form note ${process.pid}-${note}: autovacuum, indexes and the planner's estimates after a bulk import.`;
         const r = await db.query(text, [keyHash, "{0}", one(content), one(`Note ${note}`), "{f}", "{f}", one("note"), one("bench"),
-          "{NULL}", one(JSON.stringify(["postgres", "bench"])), one("[]"), one("{}"), one(new Date().toISOString()), "{NULL}",
+          "{NULL}", one(JSON.stringify(["postgres", "bench", "autovacuum", "indexes", "planner", "import", "chatgpt"])), one("[]"),
+          one("{}"), one(new Date().toISOString()), "{NULL}",
           "{NULL}", "{NULL}", "{1}", false, 1000000, 10737418240]);
         if (r.rows.length !== 1) throw new Error(`${name}: ${r.rows.length} rows`);
       }
       statementCpu[name].ms += backendMs() - start;
       statementCpu[name].n += 150;
+      await undo(variant);
     }
   }
 
@@ -419,10 +426,11 @@ try {
   console.log("| statement | planning ms |");
   console.log("|---|---|");
   for (const [name, times] of Object.entries(planning)) console.log(`| ${name} | ${f(median(times), 4)} |`);
-  console.log("\nthe worker's capture statement in two forms, one backend, unnamed statements (CPU of the backend from /proc)\n");
-  console.log("| statement | captures | backend CPU ms / capture |");
-  console.log("|---|---|---|");
-  for (const [name, c] of Object.entries(statementCpu)) console.log(`| ${name} | ${c.n} | ${f(c.ms / c.n)} |`);
+  console.log("\none backend capturing directly, unnamed statements (CPU of the backend from /proc)\n");
+  console.log("| variant | captures | backend CPU ms / capture | vs shipped |");
+  console.log("|---|---|---|---|");
+  const shippedDirect = statementCpu.shipped.ms / statementCpu.shipped.n;
+  for (const [name, c] of Object.entries(statementCpu)) console.log(`| ${name} | ${c.n} | ${f(c.ms / c.n)} | ${f(c.ms / c.n / shippedDirect, 2)} |`);
   console.log(`\nauto_explain (analyze, buffers, triggers, nested statements) of one capture (a new conversation):\n\n${explained}\n`);
 } finally {
   for (const stop of stops.reverse()) await stop().catch(() => {});
