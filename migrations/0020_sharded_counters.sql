@@ -223,33 +223,34 @@ returns trigger
 language plpgsql
 as $$
 declare
-    r record;
+    change record;
 begin
-    if tg_op = 'INSERT' then
-        for r in
+    case tg_op
+    when 'INSERT' then
+        for change in
             select tenant_id, count(*) as memories, sum(memo_memory_bytes(content, title, metadata))::bigint as bytes
             from new_rows group by tenant_id order by tenant_id
         loop
-            perform memo_usage_add(r.tenant_id, r.memories, r.bytes);
+            perform memo_usage_add(change.tenant_id, change.memories, change.bytes);
         end loop;
-    elsif tg_op = 'UPDATE' then
-        for r in
+    when 'UPDATE' then
+        for change in
             select tenant_id, sum(b)::bigint as bytes from (
                 select tenant_id, memo_memory_bytes(content, title, metadata) as b from new_rows
                 union all
                 select tenant_id, -memo_memory_bytes(content, title, metadata) from old_rows) d
             group by tenant_id having sum(b) <> 0 order by tenant_id
         loop
-            perform memo_usage_add(r.tenant_id, 0, r.bytes);
+            perform memo_usage_add(change.tenant_id, 0, change.bytes);
         end loop;
     else
-        for r in
+        for change in
             select tenant_id, count(*) as memories, sum(memo_memory_bytes(content, title, metadata))::bigint as bytes
             from old_rows group by tenant_id order by tenant_id
         loop
-            perform memo_usage_add(r.tenant_id, -r.memories, -r.bytes);
+            perform memo_usage_add(change.tenant_id, -change.memories, -change.bytes);
         end loop;
-    end if;
+    end case;
     return null;
 end
 $$;
