@@ -13,7 +13,10 @@
 //    the variant `baseline`: a second database in the same cluster made by
 //    the migrations up to 00NN only, captured through its own workerd (same
 //    build) and the same PgBouncer; it measures a migration that changes
-//    tables, which a candidate (functions only) cannot.
+//    tables, which a candidate (functions only) cannot. The baseline must
+//    serve this build's statements: since migration 0020 the worker calls
+//    memo_capture_tenant, so `--baseline` takes 0020 or later (the 0019
+//    comparison in BENCHMARKS.md ran before the worker's statement changed).
 // 2. A profile run as shipped: pg_stat_statements (planning and execution,
 //    nested statements included) and pg_stat_user_functions (self time of
 //    every function, trigger functions included), per capture. Before it,
