@@ -2,17 +2,27 @@
 // PgBouncer, one durable embedded Postgres with pg_stat_statements and
 // per-function statistics on.
 //
-//   npm run bench:capture-pg -- [--seconds 6] [--rounds 3] [--connections 10] [--variants shipped,no-quota-triggers,no-tag-count-triggers,no-new-triggers]
+//   npm run bench:capture-pg -- [--seconds 6] [--rounds 3] [--connections 10] [--variants shipped,no-quota-triggers,no-tag-count-triggers,no-new-triggers] [--baseline 0019]
 //
 // 1. Variants side by side: each round runs every variant in turn (wrk,
 //    `bench/search/capture.lua`, a new conversation per request), so they
 //    share the machine's noise; CPU per capture of Postgres (backends
 //    included), PgBouncer and workerd is read from /proc. A variant changes
 //    the database between runs (triggers off, a function replaced) and is
-//    undone after its run. Medians over the rounds.
+//    undone after its run. Medians over the rounds. `--baseline 00NN` adds
+//    the variant `baseline`: a second database in the same cluster made by
+//    the migrations up to 00NN only, captured through its own workerd (same
+//    build) and the same PgBouncer; it measures a migration that changes
+//    tables, which a candidate (functions only) cannot. The baseline must
+//    serve this build's statements: since migration 0020 the worker calls
+//    memo_capture_tenant, so `--baseline` takes 0020 or later (the 0019
+//    comparison in BENCHMARKS.md ran before the worker's statement changed).
 // 2. A profile run as shipped: pg_stat_statements (planning and execution,
 //    nested statements included) and pg_stat_user_functions (self time of
-//    every function, trigger functions included), per capture.
+//    every function, trigger functions included), per capture. Before it,
+//    one more run of each variant, sampled every 20 ms: what the backends
+//    running a statement wait for (pg_stat_activity), so a row lock's share
+//    of their time shows.
 // 3. One capture through the worker with auto_explain on: EXPLAIN (ANALYZE,
 //    BUFFERS) of the worker's statement and of the statements inside
 //    memo_capture_memories and its triggers; then that statement planned
@@ -20,7 +30,7 @@
 // 4. What each expression a new row computes costs, evaluated over 2,000
 //    copies of a captured row in one backend (the search document, the
 //    search keys, the trigram text, the content hash).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -38,6 +48,7 @@ const { values } = parseArgs({
     // Another wrk script: the old design's post_memory.lua re-captures the
     // same conversations, unchanged, on every run after the first.
     script: { type: "string", default: "bench/search/capture.lua" },
+    baseline: { type: "string", default: "" },
   },
 });
 
@@ -70,6 +81,7 @@ const { startPostgres } = await import("../scripts/lib/postgres.mjs");
 const { startWorkerd } = await import("../scripts/lib/workerd.mjs");
 const { ensurePgbouncer, startPgbouncer } = await import("../scripts/lib/pgbouncer.mjs");
 const pg = (await import("pg")).default;
+const { readdirSync } = await import("node:fs");
 ensurePgbouncer();
 buildWorker();
 
@@ -127,6 +139,29 @@ try {
   stops.push(worker.stop);
   const url = worker.baseUrl;
   const roots = { workerd: worker.pid, pgbouncer: pooler.pid, postgres: postmasterPid(dataDir) };
+  const targets = { shipped: { url, key, roots } };
+  if (values.baseline) {
+    // The migrations up to --baseline, as files, each in one transaction.
+    await db.query("create database memo_baseline");
+    const baselineUrl = Object.assign(new URL(server.url), { pathname: "/memo_baseline" }).href;
+    const base = new pg.Client({ connectionString: baselineUrl });
+    await base.connect();
+    const files = readdirSync(path.join(root, "migrations")).filter((f) => /^\d{4}_.*\.sql$/.test(f) && f.slice(0, 4) <= values.baseline).sort();
+    for (const file of files) await base.query(`begin; ${readFileSync(path.join(root, "migrations", file), "utf8")}; commit`);
+    await base.end();
+    log(`baseline database: ${files.at(-1)}`);
+    const baseKey = admin(baselineUrl, ["dev-key", "--file", path.join(scratch, "api-key-baseline")]);
+    const baseWorker = await startWorkerd({
+      databaseUrl: Object.assign(new URL(pooler.url), { pathname: "/memo_baseline" }).href,
+      port: await freePort(),
+      scratch: path.join(scratch, "workerd-baseline"),
+    });
+    stops.push(baseWorker.stop);
+    targets.baseline = { url: baseWorker.baseUrl, key: baseKey, roots: { ...roots, workerd: baseWorker.pid } };
+    VARIANTS.baseline = { make: [], undo: [], target: "baseline" };
+    log("warming up the baseline");
+    wrk(baseWorker.baseUrl, baseKey);
+  }
 
   // Every function's definition, to undo a candidate's replacements.
   const definitions = async () =>
@@ -138,26 +173,69 @@ try {
   wrk(url, key);
 
   // 1. Variants side by side.
-  const chosen = values.variants.split(",").concat(candidate ? ["candidate"] : []);
+  /** Makes variant `name`; resolves to the target its runs capture through. */
+  async function make(name) {
+    const variant = VARIANTS[name];
+    if (!variant) throw new Error(`unknown variant ${name}`);
+    for (const sql of variant.make) await db.query(sql);
+    return targets[variant.target ?? "shipped"];
+  }
+  async function undo(name) {
+    const variant = VARIANTS[name];
+    if (variant.undo === "restore") {
+      const now = new Map((await definitions()).map((d) => [d.oid, d.def]));
+      for (const d of shippedDefinitions) if (now.get(d.oid) !== d.def) await db.query(d.def);
+    } else {
+      for (const sql of variant.undo) await db.query(sql);
+    }
+  }
+  const chosen = values.variants.split(",").concat(candidate ? ["candidate"] : [], values.baseline ? ["baseline"] : []);
   const results = Object.fromEntries(chosen.map((v) => [v, []]));
   for (let round = 1; round <= Number(values.rounds); round += 1) {
     for (const name of chosen) {
-      const variant = VARIANTS[name];
-      if (!variant) throw new Error(`unknown variant ${name}`);
-      for (const sql of variant.make) await db.query(sql);
-      const before = cpuOfTrees(roots);
-      const run = wrk(url, key);
-      const after = cpuOfTrees(roots);
-      if (variant.undo === "restore") {
-        const now = new Map((await definitions()).map((d) => [d.oid, d.def]));
-        for (const d of shippedDefinitions) if (now.get(d.oid) !== d.def) await db.query(d.def);
-      } else {
-        for (const sql of variant.undo) await db.query(sql);
-      }
+      const target = await make(name);
+      const before = cpuOfTrees(target.roots);
+      const run = wrk(target.url, target.key);
+      const after = cpuOfTrees(target.roots);
+      await undo(name);
       const perCapture = Object.fromEntries(Object.keys(roots).map((r) => [r, (after[r] - before[r]) / run.requests]));
       log(`round ${round} ${name}: ${f(run.rps, 0)} captures/s, Postgres ${f(perCapture.postgres)} ms, workerd ${f(perCapture.workerd)} ms`);
       results[name].push({ ...run, ...perCapture });
     }
+  }
+
+  // 1b. What the busy backends wait for, in one more run of each variant
+  // (not timed): sampled every 20 ms by another process (its own backend
+  // left out), so a row lock's share of their time shows.
+  async function sampledRun(target) {
+    const sampler = spawn(process.execPath, ["--input-type=module", "-e", `
+      import pg from "pg";
+      const db = new pg.Client({ connectionString: process.env.MEMO_SAMPLE_URL });
+      await db.connect();
+      const seen = {};
+      let samples = 0;
+      process.on("SIGTERM", async () => { console.log(JSON.stringify({ samples, seen })); await db.end(); process.exit(0); });
+      for (;;) {
+        const r = await db.query(\`select coalesce(wait_event_type || ':' || wait_event, 'on CPU') as what, count(*)::int as n
+                                    from pg_stat_activity where backend_type = 'client backend' and state = 'active'
+                                    and pid <> pg_backend_pid() group by 1\`);
+        samples += 1;
+        for (const row of r.rows) seen[row.what] = (seen[row.what] ?? 0) + row.n;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }`], { cwd: root, env: { ...process.env, MEMO_SAMPLE_URL: server.url }, stdio: ["ignore", "pipe", "inherit"] });
+    let sampled = "";
+    sampler.stdout.on("data", (d) => { sampled += d; });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const run = wrk(target.url, target.key);
+    const exited = new Promise((resolve) => sampler.on("exit", resolve));
+    sampler.kill("SIGTERM");
+    await exited;
+    return { run, ...JSON.parse(sampled || '{"samples":0,"seen":{}}') };
+  }
+  const waits = {};
+  for (const name of chosen) {
+    waits[name] = await sampledRun(await make(name));
+    await undo(name);
   }
 
   // 2. A profile run as shipped.
@@ -214,11 +292,12 @@ try {
   // 3b. Planning the worker's statement (its text from the log above), as
   // sent and without the key check's `touch` CTE: EXPLAIN (GENERIC_PLAN)
   // plans it without running it, 200 times each, alternating.
-  const topLevel = [...explained.matchAll(/Query Text: (with caller as \(\s*select k\.id[\s\S]*?)\n\s*Query Parameters:/g)].pop()?.[1];
+  const topLevel = [...explained.matchAll(/Query Text: ((?:with caller as \(\s*select k\.id|\s*select u\.\* from memo_capture_tenant)[\s\S]*?)\n\s*Query Parameters:/g)].pop()?.[1];
   const planning = {};
   if (topLevel) {
     const untouched = topLevel.replace(/\s*touch as \(\s*update api_keys[\s\S]*?'5 minutes'\)\)\s*,?/, " ");
-    const plans = { "as sent": topLevel, "without touch": untouched.replace(/\)\s+,\s*limited/, "), limited") };
+    const plans = { "as sent": topLevel };
+    if (untouched !== topLevel) plans["without touch"] = untouched.replace(/\)\s+,\s*limited/, "), limited");
     for (const name of Object.keys(plans)) planning[name] = [];
     for (let i = 0; i < 200; i += 1) {
       for (const [name, text] of Object.entries(plans)) {
@@ -256,6 +335,54 @@ try {
   const costs = [];
   for (const [label, expression] of expressions) costs.push([label, (await timed(expression)) - baseline]);
 
+  // 5. Postgres CPU per capture from one backend, free of the worker's and
+  // the machine's noise: unnamed statements, planned each time as the
+  // worker's are, alternating in blocks; the backend's CPU read from /proc;
+  // each capture a new note with 7 tags. The worker's statement before
+  // migration 0020 (the `authed!` CTEs around memo_capture_memories)
+  // against what it sends now (memo_capture_tenant), as shipped; and each
+  // variant made in this database (not `baseline`) with the statement as
+  // sent now.
+  const BEFORE_0020 = `with caller as (
+      select k.id as key_id, k.tenant_id, k.last_used_at from api_keys k where k.key_hash = $1 and k.revoked_at is null),
+    touch as (
+      update api_keys set last_used_at = now()
+      where id = (select key_id from caller) and (last_used_at is null or last_used_at < now() - interval '5 minutes'))
+    , limited as (select caller.tenant_id from caller where memo_quota_defaults($19, $20))
+    select u.* from limited as caller cross join lateral memo_capture_memories(
+      caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) u`;
+  const AFTER_0020 = `select u.* from memo_capture_tenant($1, $19, $20) as caller(tenant_id) cross join lateral
+      memo_capture_memories(caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) u`;
+  const forms = { "shipped, before 0020: authed! CTEs": [BEFORE_0020, "shipped"], "shipped": [AFTER_0020, "shipped"] };
+  for (const name of chosen) if (name !== "shipped" && !VARIANTS[name].target) forms[name] = [AFTER_0020, name];
+  const one = (x) => (x === null ? "{NULL}" : `{"${String(x).replace(/[\\"]/g, (c) => `\\${c}`)}"}`);
+  const keyHash = (await db.query("select key_hash from api_keys where revoked_at is null limit 1")).rows[0].key_hash;
+  const backendPid = (await db.query("select pg_backend_pid() as pid")).rows[0].pid;
+  const backendMs = () => {
+    const fields = readFileSync(`/proc/${backendPid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  const statementCpu = Object.fromEntries(Object.keys(forms).map((name) => [name, { ms: 0, n: 0 }]));
+  let note = 0;
+  for (let block = 0; block < 6; block += 1) {
+    for (const [name, [text, variant]] of Object.entries(forms)) {
+      await make(variant);
+      const start = backendMs();
+      for (let i = 0; i < 150; i += 1) {
+        note += 1;
+        const content = `Statement form note ${process.pid}-${note}: autovacuum, indexes and the planner's estimates after a bulk import.`;
+        const r = await db.query(text, [keyHash, "{0}", one(content), one(`Note ${note}`), "{f}", "{f}", one("note"), one("bench"),
+          "{NULL}", one(JSON.stringify(["postgres", "bench", "autovacuum", "indexes", "planner", "import", "chatgpt"])), one("[]"),
+          one("{}"), one(new Date().toISOString()), "{NULL}",
+          "{NULL}", "{NULL}", "{1}", false, 1000000, 10737418240]);
+        if (r.rows.length !== 1) throw new Error(`${name}: ${r.rows.length} rows`);
+      }
+      statementCpu[name].ms += backendMs() - start;
+      statementCpu[name].n += 150;
+      await undo(variant);
+    }
+  }
+
   // Report.
   console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   console.log(`${values.seconds} s per run, wrk -t2 -c${values.connections}, ${values.script}, ${values.rounds} rounds; medians\n`);
@@ -276,6 +403,18 @@ try {
     console.log(`| \`${s.query.slice(0, 140).replace(/\|/g, "\\|")}\` | ${s.toplevel} | ${f(s.calls / profiled.requests, 2)} | ` +
       `${f(s.total_plan_time / profiled.requests)} | ${f(s.total_exec_time / profiled.requests)} |`);
   }
+  console.log("\nwhat the backends running a statement were doing: one more run of each variant, sampled every 20 ms\n");
+  console.log("| variant | captures/s | samples | busy backends (mean) | waiting for a lock | on CPU | other waits |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const [name, w] of Object.entries(waits)) {
+    const busy = Object.values(w.seen).reduce((a, b) => a + b, 0);
+    const lock = Object.entries(w.seen).filter(([what]) => what.startsWith("Lock:")).reduce((a, [, n]) => a + n, 0);
+    const cpu = w.seen["on CPU"] ?? 0;
+    const other = Object.entries(w.seen).filter(([what]) => !what.startsWith("Lock:") && what !== "on CPU")
+      .sort((a, b) => b[1] - a[1]).slice(0, 3).map(([what, n]) => `${what} ${f((100 * n) / busy, 1)}%`).join(", ");
+    console.log(`| ${name} | ${f(w.run.rps, 0)} | ${w.samples} | ${f(busy / w.samples, 2)} | ${f((100 * lock) / busy, 1)}% | ` +
+      `${f((100 * cpu) / busy, 1)}% | ${other} |`);
+  }
   console.log("\n| function (pg_stat_user_functions) | calls / capture | total ms | self ms |");
   console.log("|---|---|---|---|");
   for (const fn of functions.filter((fn) => fn.calls > 0 && !fn.funcname.startsWith("pg_stat"))) {
@@ -290,6 +429,11 @@ try {
   console.log("| statement | planning ms |");
   console.log("|---|---|");
   for (const [name, times] of Object.entries(planning)) console.log(`| ${name} | ${f(median(times), 4)} |`);
+  console.log("\none backend capturing directly, unnamed statements (CPU of the backend from /proc)\n");
+  console.log("| variant | captures | backend CPU ms / capture | vs shipped |");
+  console.log("|---|---|---|---|");
+  const shippedDirect = statementCpu.shipped.ms / statementCpu.shipped.n;
+  for (const [name, c] of Object.entries(statementCpu)) console.log(`| ${name} | ${c.n} | ${f(c.ms / c.n)} | ${f(c.ms / c.n / shippedDirect, 2)} |`);
   console.log(`\nauto_explain (analyze, buffers, triggers, nested statements) of one capture (a new conversation):\n\n${explained}\n`);
 } finally {
   for (const stop of stops.reverse()) await stop().catch(() => {});

@@ -80,6 +80,51 @@ describe("memories quota", () => {
   });
 });
 
+describe("quotas under concurrency", () => {
+  // Usage is kept in shards, one per backend (migration 0020): concurrent
+  // captures of one tenant do not wait for each other until near a quota.
+  test("concurrent captures at a quota store exactly up to it", async () => {
+    const { name, client } = app.tenant();
+    quota(name, "--memories", "5");
+    const responses = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => client.post("/v1/memories", { content: `racing quota note ${i}` })),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [...Array(5).fill(201), ...Array(11).fill(403)], JSON.stringify(statuses));
+    for (const refused of responses.filter((r) => r.status === 403)) assertQuotaExceeded(refused, "memories");
+    assert.equal(await app.countMemories(name), 5);
+    assert.deepEqual((await client.get("/v1/stats")).body.usage, await stored(name));
+  });
+
+  test("concurrent batches crossing from the quick check to the exact one store exactly up to the quota", async () => {
+    // The quick check leaves 15 batches of 100 memories of room (15 shards
+    // that may each hold one in flight): with a quota of 1,700, the first
+    // batches pass it and the rest are checked exactly.
+    const { name, client } = app.tenant();
+    quota(name, "--memories", "1700");
+    const batch = (b) => ({ items: Array.from({ length: 100 }, (_, i) => ({ content: `batch ${b} item ${i}` })) });
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, b) => client.post("/v1/memories/batch", batch(b))));
+    const statuses = responses.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [...Array(17).fill(200), ...Array(3).fill(403)], JSON.stringify(statuses));
+    assert.equal(await app.countMemories(name), 1700);
+    assert.deepEqual((await client.get("/v1/stats")).body.usage, await stored(name));
+  });
+
+  test("concurrent captures, updates and deletes far from a quota keep the usage exact", async () => {
+    const { name, client } = app.tenant();
+    const created = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => client.post("/v1/memories", { content: `usage note ${i}`, metadata: { i } })),
+    );
+    for (const response of created) assert.equal(response.status, 201);
+    await Promise.all([
+      ...created.slice(0, 7).map((r) => client.delete(`/v1/memories/${r.body.id}`)),
+      ...created.slice(7, 14).map((r) => client.patch(`/v1/memories/${r.body.id}`, { content: "a longer content than before" })),
+    ]);
+    assert.deepEqual((await client.get("/v1/stats")).body.usage, await stored(name));
+    assert.match(quota(name), new RegExp(`memories=13\tbytes=${(await stored(name)).bytes}$`));
+  });
+});
+
 describe("quotas and Idempotency-Key", () => {
   test("a refusal is not replayed: a retry once there is room stores the capture", async () => {
     const { name, client } = app.tenant();

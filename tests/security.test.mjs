@@ -90,12 +90,16 @@ describe("rate limiting", () => {
   });
 });
 
+/** When the tenant's key was last used, as Postgres recorded it. */
+async function keyLastUsed(name) {
+  return (await app.sql("select k.last_used_at from api_keys k join tenants t on t.id = k.tenant_id where t.name = $1", [name]))[0]
+    .last_used_at;
+}
+
 describe("keys", () => {
   test("last_used_at is written once, not on every request", async () => {
     const { client, name } = app.tenant();
-    const lastUsed = async () =>
-      (await app.sql("select k.last_used_at from api_keys k join tenants t on t.id = k.tenant_id where t.name = $1", [name]))[0]
-        .last_used_at;
+    const lastUsed = () => keyLastUsed(name);
     assert.equal(await lastUsed(), null);
     await client.get("/v1/memories");
     const first = await lastUsed();
@@ -103,6 +107,24 @@ describe("keys", () => {
     await client.get("/v1/memories");
     await client.post("/v1/memories", { content: "touch" });
     assert.deepEqual(await lastUsed(), first);
+  });
+});
+
+describe("the capture statement's key check (memo_capture_tenant, migration 0020)", () => {
+  test("a capture with an unknown or revoked key stores nothing; a first capture records the key's use", async () => {
+    const { client, name } = app.tenant();
+    const lastUsed = () => keyLastUsed(name);
+    const stranger = await app.anonymous().post("/v1/memories", { content: "not stored" }, {
+      headers: { authorization: "Bearer memo_not-a-real-key" },
+    });
+    assert.equal(stranger.status, 401);
+    assert.equal(await lastUsed(), null);
+    assert.equal((await client.post("/v1/memories", { content: "the first request is a capture" })).status, 201);
+    assert.ok((await lastUsed()) instanceof Date, "the capture touched its key");
+    app.admin(["key", "revoke", app.admin(["key", "list", "--tenant", name]).split("…")[0]]);
+    assert.equal((await client.post("/v1/memories", { content: "after the revoke" })).status, 401);
+    assert.equal((await client.post("/v1/memories/batch", { items: [{ content: "after the revoke" }] })).status, 401);
+    assert.equal(await app.countMemories(name), 1);
   });
 });
 

@@ -146,8 +146,8 @@ pub async fn quota(
                      quota_bytes = case when $4 then $5 else t.quota_bytes end
                  where t.name = $1
                  returning t.id, t.quota_memories, t.quota_bytes)
-             select c.quota_memories, c.quota_bytes, coalesce(u.memories, 0), coalesce(u.bytes, 0)
-             from changed c left join tenant_usage u on u.tenant_id = c.id",
+             select c.quota_memories, c.quota_bytes, u.memories, u.bytes
+             from changed c cross join lateral memo_usage(c.id) u",
             &[&tenant, &memories.0, &memories.1, &bytes.0, &bytes.1],
         )
         .await?

@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0017_text_rules", sql: include_str!("../../../migrations/0017_text_rules.sql") },
     Migration { name: "0018_tag_counts_cascade", sql: include_str!("../../../migrations/0018_tag_counts_cascade.sql") },
     Migration { name: "0019_capture_cost", sql: include_str!("../../../migrations/0019_capture_cost.sql") },
+    Migration { name: "0020_sharded_counters", sql: include_str!("../../../migrations/0020_sharded_counters.sql") },
 ];
 
 /// Serialises concurrent runners (two `npm test` runs on one database).

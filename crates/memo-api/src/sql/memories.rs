@@ -117,10 +117,10 @@ pub enum Outcome {
     Duplicate,
 }
 
-/// The statement of [`capture_one`] and [`capture_many`] after a CTE named
-/// `$caller` (a `tenant_id` column), `$2`..`$17` being [`UpsertParams`] and
-/// `$18` whether to answer whole memories: the worker prefixes its
-/// authentication and quota defaults, `memo-admin` a tenant by name. The
+/// The capture statement after a CTE named `$caller` (a `tenant_id`
+/// column), `$2`..`$17` being [`UpsertParams`] and `$18` whether to answer
+/// whole memories: the worker's is `memo_capture_tenant` (see [`upsert`]),
+/// `memo-admin`'s a tenant by name. The
 /// work is done by the function `memo_capture_memories`
 /// (migrations/0012_capture_brief.sql), whose plan Postgres keeps per server
 /// connection. Without `$18` its rows carry only what a batch result says of
@@ -131,7 +131,7 @@ macro_rules! upsert_memories_sql {
         concat!(
             " select u.* from ",
             $caller,
-            " as caller cross join lateral memo_capture_memories(
+            " as caller(tenant_id) cross join lateral memo_capture_memories(
               caller.tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) u"
         )
     };
@@ -165,8 +165,15 @@ pub async fn capture_many(
     upsert(db, key, items, false).await?.iter().map(|row| Ok((brief_from_row(row)?, outcome_from_row(row)))).collect()
 }
 
+/// The worker's capture: `memo_capture_tenant` (migrations/0020) checks the
+/// key in `$1` by the rule of [`authed!`] (no row at all, so no capture, for
+/// a key that is not valid) and sets the default quotas `$19` and `$20`;
+/// then [`upsert_memories_sql!`]'s function, in this one statement. Two
+/// function calls plan in next to nothing (the statement is planned on every
+/// request), and the statements inside keep their plans per server
+/// connection.
 async fn upsert(db: &impl Connection, key: &KeyHash, items: &[Insert<'_>], whole: bool) -> Result<Vec<Row>, ApiError> {
-    const SQL: &str = authed!(with_quota_defaults!("$19", "$20"), upsert_memories_sql!("limited"));
+    const SQL: &str = upsert_memories_sql!("memo_capture_tenant($1, $19, $20)");
     let params = UpsertParams::new(items);
     let quota = db.quota_defaults();
     let mut all = params.as_params().to_vec();

@@ -32,7 +32,8 @@ use tokio_postgres::Row;
 ///
 /// Statements select `from caller left join ...`, so no row at all means the
 /// key is not valid (401), while a row of NULLs means "authorised, nothing
-/// found".
+/// found". The capture statement checks the key by this same rule inside
+/// the function `memo_capture_tenant` (migrations/0020): change both.
 macro_rules! authed {
     ($($sql:expr),+ $(,)?) => {
         concat!(

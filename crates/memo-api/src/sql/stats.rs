@@ -42,11 +42,11 @@ pub async fn stats(db: &impl Connection, key: &KeyHash, top_tags: i64) -> Result
               left join (select (created_at at time zone 'UTC')::date as day, count(*) as n from mine
                          where created_at >= ((now() at time zone 'UTC')::date - 89)::timestamp at time zone 'UTC'
                          group by 1) c on c.day = g.day) as by_day,
-             coalesce(u.memories, 0) as usage_memories, coalesce(u.bytes, 0) as usage_bytes,
+             u.memories as usage_memories, u.bytes as usage_bytes,
              coalesce(t.quota_memories, $3) as quota_memories, coalesce(t.quota_bytes, $4) as quota_bytes
          from caller
          join tenants t on t.id = caller.tenant_id
-         left join tenant_usage u on u.tenant_id = caller.tenant_id"
+         cross join lateral memo_usage(caller.tenant_id) u"
     );
     let quota = db.quota_defaults();
     let [quota_memories, quota_bytes] = quota.as_params();

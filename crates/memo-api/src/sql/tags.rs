@@ -1,5 +1,6 @@
 //! SQL for the tag vocabulary, read from `tag_counts` (migration 0015), which
-//! triggers on `memories` keep current.
+//! triggers on `memories` keep current, one row per tag and shard (migration
+//! 0020): a tag's count is the sum of its shards.
 
 use super::{authed, Connection};
 use crate::domain::paging::PageLimit;
@@ -17,7 +18,7 @@ pub struct TagCount {
 
 /// The caller's tags starting with `prefix`, most used first, then by name.
 /// The prefix is a range scan of `tag_counts`' primary key (bytewise
-/// collation), so a keystroke reads only the matching tags.
+/// collation), so a keystroke reads only the matching tags' shards.
 pub async fn tags(
     db: &impl Connection,
     key: &KeyHash,
@@ -26,8 +27,9 @@ pub async fn tags(
 ) -> Result<Vec<TagCount>, ApiError> {
     const SQL: &str = authed!(
         "select t.tag::text as tag, t.count from caller left join lateral (
-             select tag, count from tag_counts
+             select tag, sum(count)::int8 as count from tag_counts
              where tenant_id = caller.tenant_id and tag like $2
+             group by tag having sum(count) > 0
              order by count desc, tag
              limit $3) t on true
          order by t.count desc, t.tag"
