@@ -31,7 +31,7 @@ function processes() {
   return all;
 }
 
-/** CPU ms used so far by the tree under each root pid: { [name]: ms }. */
+/** CPU ms used so far by the trees under each root pid (or array of pids): { [name]: ms }. */
 export function cpuOfTrees(roots) {
   const all = processes();
   const children = new Map();
@@ -42,7 +42,7 @@ export function cpuOfTrees(roots) {
   const result = {};
   for (const [name, rootPid] of Object.entries(roots)) {
     let ticks = 0;
-    const queue = rootPid && all.has(rootPid) ? [rootPid] : [];
+    const queue = [rootPid].flat().filter((pid) => pid && all.has(pid));
     while (queue.length) {
       const pid = queue.pop();
       ticks += all.get(pid).ticks;
