@@ -3,11 +3,12 @@
 //   old    the old server's design (aiohttp + asyncpg pool, ../shared/peers/seed_aiohttp)
 //   serve  Memo self-hosted: release build on one plain workerd process, PgBouncer (transaction mode)
 //   serve-cores  the same on `npm run serve`'s MEMO_WORKERD_PROCESSES workerd processes (default:
-//          one per core) sharing one listening socket
+//          one per core), each on its own SO_REUSEPORT socket on the port
+//   serve-shared  the same processes all accepting from one shared listening socket
 //   dev    Memo under `wrangler dev` (direct connections, as wrangler does locally)
 //   dev-pooled  Memo under `wrangler dev` with PgBouncer in front of Postgres
 //
-//   npm run bench:throughput -- [--duration 15] [--connections 10,100] [--targets old,serve,serve-cores,dev-pooled,dev]
+//   npm run bench:throughput -- [--duration 15] [--connections 10,100] [--targets old,serve,serve-cores,serve-shared,dev-pooled,dev]
 //                               [--calls 200] [--seed 3000] [--kinds-connections 10]
 //
 // Every target runs the same wrk script (POST /memory, MemoryLane-shaped
@@ -43,7 +44,7 @@ const { values } = parseArgs({
   options: {
     duration: { type: "string", default: "15" },
     connections: { type: "string", default: "10,100" },
-    targets: { type: "string", default: "old,serve,serve-cores,dev-pooled,dev" },
+    targets: { type: "string", default: "old,serve,serve-cores,serve-shared,dev-pooled,dev" },
     calls: { type: "string", default: "200" },
     seed: { type: "string", default: "3000" },
     "kinds-connections": { type: "string", default: "10" },
@@ -105,7 +106,7 @@ const targets = {
     await waitForAnswer(`${baseUrl}/`, child, logFile);
     return { baseUrl, key: null, cpuRoots: { runtime: child.pid }, stop: () => stopGroup(child) };
   },
-  async serve(databaseUrl, scratch, through = async (u) => u, processes = 1) {
+  async serve(databaseUrl, scratch, through = async (u) => u, processes = 1, sockets = undefined) {
     const pooler = await startPgbouncer({ databaseUrl, port: await freePort(), scratch: path.join(scratch, "pgbouncer") });
     const worker = await startWorkerd({
       databaseUrl: await through(pooler.url),
@@ -113,6 +114,7 @@ const targets = {
       scratch: path.join(scratch, "workerd"),
       vars: BENCH_VARS,
       processes,
+      sockets,
     });
     const stop = async () => {
       await worker.stop();
@@ -123,7 +125,10 @@ const targets = {
     return { baseUrl: worker.baseUrl, cpuRoots: { runtime: worker.pids, pooler: pooler.pid, ...each }, stop };
   },
   "serve-cores"(databaseUrl, scratch, through) {
-    return targets.serve(databaseUrl, scratch, through, CORES);
+    return targets.serve(databaseUrl, scratch, through, CORES, "per-process");
+  },
+  "serve-shared"(databaseUrl, scratch, through) {
+    return targets.serve(databaseUrl, scratch, through, CORES, "shared");
   },
   async "dev-pooled"(databaseUrl, scratch, through) {
     const pooler = await startPgbouncer({ databaseUrl, port: await freePort(), scratch: path.join(scratch, "pgbouncer") });
@@ -271,8 +276,8 @@ try {
   // Round trips per API call, each target started again behind the counter.
   const calls = Number(values.calls);
   const trips = [];
-  // serve-cores makes the same calls as serve; --calls 0 skips the phase.
-  for (const name of calls > 0 ? chosen.filter((n) => n !== "serve-cores") : []) {
+  // serve-cores and serve-shared make the same calls as serve; --calls 0 skips the phase.
+  for (const name of calls > 0 ? chosen.filter((n) => !["serve-cores", "serve-shared"].includes(n)) : []) {
     let counter;
     const through = async (url) => {
       counter = await startRoundTripCounter(url);
@@ -317,7 +322,8 @@ try {
   const label = {
     old: "old aiohttp+asyncpg",
     serve: "memo self-hosted (workerd+PgBouncer)",
-    "serve-cores": `memo self-hosted, ${CORES} workerd processes`,
+    "serve-cores": `memo self-hosted, ${CORES} workerd processes, a socket each (SO_REUSEPORT)`,
+    "serve-shared": `memo self-hosted, ${CORES} workerd processes, one shared socket`,
     dev: "memo wrangler dev",
     "dev-pooled": "memo wrangler dev + PgBouncer",
   };
@@ -359,7 +365,7 @@ try {
       const wrangler = name.startsWith("dev") ? cpu.runtime - cpu.workerd : undefined;
       const total = cpu.runtime + (cpu.pooler ?? 0) + cpu.postgres;
       console.log(`| ${label[name]} | ${step} | ${f(rps)} | ${non2xx} | ${wrangler === undefined ? "" : f(wrangler, 2)} | ` +
-        `${f(workerd, 2)}${name === "serve-cores" ? split(cpu) : ""} | ${f(cpu.pooler, 2)} | ${f(cpu.postgres, 2)} | ${f(total, 2)} |`);
+        `${f(workerd, 2)}${split(cpu)} | ${f(cpu.pooler, 2)} | ${f(cpu.postgres, 2)} | ${f(total, 2)} |`);
     }
     // Workers Standard, https://developers.cloudflare.com/workers/platform/pricing/ (read 2026-12-02):
     // $0.30 per million requests and $0.02 per million CPU milliseconds beyond the
@@ -369,7 +375,7 @@ try {
     console.log("\nWorkers Standard bill per million requests, from the worker's CPU (workerd's), beyond the included allowance\n");
     console.log("| server | request | workerd CPU ms | requests | CPU: ms × $0.02 | per million |");
     console.log("|---|---|---|---|---|---|");
-    for (const { name, step, cpu } of kinds.filter((k) => /^(capture|search|get|list)/.test(k.step) && k.name !== "serve-cores")) {
+    for (const { name, step, cpu } of kinds.filter((k) => /^(capture|search|get|list)/.test(k.step) && ["serve", "dev-pooled", "dev"].includes(k.name))) {
       const ms = name.startsWith("dev") ? cpu.workerd : cpu.runtime;
       const cpuCost = ms * PER_MILLION_CPU_MS; // ms per request × 10^6 requests ÷ 10^6 ms × price
       console.log(`| ${label[name]} | ${step.split(":")[0]} | ${f(ms, 2)} | $${PER_MILLION_REQUESTS.toFixed(2)} | ` +

@@ -9,12 +9,13 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { before, describe, test } from "node:test";
+import { defaultPoolSize } from "../scripts/lib/pgbouncer.mjs";
 import { localUrl } from "../scripts/lib/postgres.mjs";
 import { memoryLaneCapture } from "./helpers/app.mjs";
 import { listening, startScript, stopAfterwards } from "./helpers/local-script.mjs";
 import { connect } from "./helpers/pg.mjs";
 
-const POOL_SIZE = 20; // scripts/lib/pgbouncer.mjs default_pool_size
+const POOL_SIZE = defaultPoolSize();
 
 async function servesTheApi({ api }, content) {
   const health = await api("/health");

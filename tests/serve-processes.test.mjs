@@ -1,6 +1,7 @@
 // `npm run serve` on several cores: MEMO_WORKERD_PROCESSES workerd processes
-// accept on the one listening socket the launcher opened (no proxy in front),
-// each answers requests, and one dying stops the whole stack with a message
+// accept on the one port, each on a listening socket of its own that the
+// launcher bound with SO_REUSEPORT and handed down (no proxy in front), each
+// answers requests, and one dying stops the whole stack with a message
 // instead of leaving the port served by fewer.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
@@ -80,14 +81,16 @@ describe(`npm run serve with MEMO_WORKERD_PROCESSES=${PROCESSES}`, () => {
   });
   stopAfterwards(() => started);
 
-  test("runs that many workerd processes, all accepting on the one listening socket", () => {
+  test("runs that many workerd processes, each holding a listening socket of its own on the port", () => {
     assert.equal(workerds.length, PROCESSES, `workerd children of the launcher: ${workerds}\n${started.output}`);
-    assert.match(started.output, new RegExp(`workerd: ${PROCESSES} process\\(es\\) on one socket`));
-    const [inode, ...others] = listeningInodes(started.ports.web);
-    assert.ok(inode, `nothing listens on ${started.ports.web}`);
-    assert.deepEqual(others, [], "one listening socket, not one per process");
-    for (const pid of workerds) assert.ok(socketInodes(pid).includes(inode), `workerd ${pid} does not hold the listening socket`);
-    assert.ok(!socketInodes(started.child.pid).includes(inode), "the launcher kept the socket (it would accept connections itself)");
+    assert.match(started.output, new RegExp(`workerd: ${PROCESSES} processes on port ${started.ports.web}`));
+    const inodes = listeningInodes(started.ports.web);
+    assert.equal(inodes.length, PROCESSES, `listening sockets on ${started.ports.web}: ${inodes}`);
+    const held = workerds.map((pid) => inodes.filter((inode) => socketInodes(pid).includes(inode)));
+    assert.deepEqual(held.map((h) => h.length), workerds.map(() => 1), "each process holds exactly one of them");
+    assert.equal(new Set(held.flat()).size, PROCESSES, "no two processes hold the same one");
+    const launcher = socketInodes(started.child.pid);
+    assert.ok(!inodes.some((inode) => launcher.includes(inode)), "the launcher kept a listening socket (it would accept connections itself)");
   });
 
   test("every process answers requests: each answer's request id is in that process's own log", async () => {

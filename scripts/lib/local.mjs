@@ -18,7 +18,7 @@ export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, 
   const home = path.resolve(root, folder);
   const keyFile = path.join(home, "api-key");
   // Plain workerd runs one isolate thread per process: one process per core
-  // (MEMO_WORKERD_PROCESSES), all accepting on the one port.
+  // (MEMO_WORKERD_PROCESSES), all accepting on the one port (see startWorkerd).
   const processes = runtime === "workerd" ? workerdProcesses() : undefined;
   let stack;
   // A process gone leaves the port served by fewer: say so and stop
@@ -45,7 +45,8 @@ export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, 
   const hidden = (url) => url.replace(/:[^:@/]+@/, ":***@");
   log(`database: ${process.env.DATABASE_URL ? "DATABASE_URL" : `embedded Postgres (${hidden(stack.databaseUrl)})`}`);
   if (processes) {
-    log(`workerd: ${processes} process(es) on one socket (MEMO_WORKERD_PROCESSES), logs: ${stack.workerLogs.map((f) => path.relative(root, f)).join(", ")}`);
+    const logs = stack.workerLogs.map((f) => path.relative(root, f)).join(", ");
+    log(`workerd: ${processes === 1 ? "1 process" : `${processes} processes on port ${new URL(stack.baseUrl).port}`} (MEMO_WORKERD_PROCESSES), logs: ${logs}`);
   }
   if (stack.poolerUrl) log(`pooler: PgBouncer, transaction mode (${hidden(stack.poolerUrl)})`);
   log(`API key (also in ${path.relative(root, keyFile)}): ${stack.apiKey}`);

@@ -92,30 +92,41 @@ export function workerdProcesses(env = process.env) {
 }
 
 /**
- * Opens the listening socket on 127.0.0.1:`port` and, before this process's
- * event loop could accept a connection on it, hands it to the children
- * `spawnAll(fd)` starts (they inherit a copy), then closes this process's
- * copy: the children alone accept, and the kernel spreads connections among
- * them. Resolves to what `spawnAll` returned.
+ * Opens the listening sockets on 127.0.0.1:`port` and, before this process's
+ * event loop could accept a connection on them, hands them to the children
+ * `spawnAll(fds)` starts (each inherits a copy of its own), then closes this
+ * process's copies: the children alone accept. `count` sockets bound with
+ * SO_REUSEPORT (the kernel spreads new connections over them by a hash of
+ * their addresses), or one socket (`count` 1) the children all accept from.
+ * Resolves to what `spawnAll` returned.
  */
-function listenForChildren(port, spawnAll) {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen({ port, host: "127.0.0.1", backlog: 4096 }, () => {
-      try {
-        // Node has no public accessor for a server's descriptor; its handle's
-        // `fd` is the one POSIX platforms have exposed for years.
-        const fd = server._handle?.fd;
-        if (!Number.isInteger(fd) || fd < 0) throw new Error("this Node cannot hand its listening socket to workerd");
-        resolve(spawnAll(fd));
-      } catch (error) {
-        reject(error);
-      } finally {
-        server.close();
-      }
-    });
-  });
+async function listenForChildren(port, count, spawnAll) {
+  const servers = Array.from({ length: count }, () => net.createServer());
+  try {
+    // All bound at once; binding and 'listening' happen in process.nextTick
+    // callbacks (the host is an address), so neither they nor the spawning
+    // after them leave a turn of the event loop in which this process could
+    // accept a connection.
+    await Promise.all(
+      servers.map((server) => new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen({ port, host: "127.0.0.1", backlog: 4096, reusePort: count > 1 }, resolve);
+      })),
+    );
+    // Node has no public accessor for a server's descriptor; its handle's
+    // `fd` is the one POSIX platforms have exposed for years.
+    const fds = servers.map((server) => server._handle?.fd);
+    if (!fds.every((fd) => Number.isInteger(fd) && fd >= 0)) throw new Error("this Node cannot hand its listening sockets to workerd");
+    return spawnAll(fds);
+  } finally {
+    for (const server of servers) server.close();
+  }
+}
+
+/** Whether this Node binds with SO_REUSEPORT (`listen({ reusePort })`: Node 22.12 and 23.1 on). */
+function nodeHasReusePort() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major > 22 || (major === 22 && minor >= 12);
 }
 
 /** Each process's log: `logPath` for one process; `workerd.1.log`, `workerd.2.log`, … beside it for several. */
@@ -123,14 +134,18 @@ const processLog = (logPath, index, processes) =>
   processes === 1 ? logPath : logPath.replace(/(\.log)?$/, `.${index + 1}$1`);
 
 /**
- * Starts `processes` workerd processes serving build/ on one listening socket,
- * 127.0.0.1:`port`; resolves once every one listens and /health answers 200
+ * Starts `processes` workerd processes serving build/ on 127.0.0.1:`port`, each
+ * on its own listening socket bound with SO_REUSEPORT (`sockets` "per-process",
+ * Node ≥ 22.12), or all on one socket (`sockets` "shared": whichever process
+ * wakes first accepts, which leaves connections opened in a burst, a
+ * client's keep-alive pool, mostly on one process; BENCHMARKS.md issue 23).
+ * Resolves once every one listens and /health answers 200
  * through the port, to { baseUrl, pid, pids, logFiles, stop }. A process that
  * exits after that and before `stop()` is reported to `onExit({ index, pid, code, signal })`
  * (by default: a line on stderr).
  */
 export async function startWorkerd({
-  databaseUrl, port, scratch, vars = {}, logFile, inspectorPort, timeoutMs = 60_000, processes = 1, onExit,
+  databaseUrl, port, scratch, vars = {}, logFile, inspectorPort, timeoutMs = 60_000, processes = 1, sockets = "per-process", onExit,
 }) {
   if (inspectorPort && processes > 1) throw new Error("the inspector attaches to one workerd process: start one");
   const configFile = writeWorkerdConfig({ databaseUrl, port, scratch, vars });
@@ -144,10 +159,15 @@ export async function startWorkerd({
   let watching = false;
   const reportExit = onExit ?? (({ index, pid, code, signal }) =>
     process.stderr.write(`workerd process ${index + 1} (pid ${pid}) exited (${signal ?? `code ${code}`})\n`));
-  // fd 3: the shared listening socket (config socket "http"); fd 4: the
-  // control pipe, on which each process says when it listens.
-  const children = await listenForChildren(port, (fd) =>
+  // fd 3: the listening socket (config socket "http"); fd 4: the control
+  // pipe, on which each process says when it listens.
+  const perProcess = sockets === "per-process" && processes > 1 && nodeHasReusePort();
+  if (sockets === "per-process" && processes > 1 && !perProcess) {
+    process.stderr.write(`Node ${process.versions.node} cannot bind with SO_REUSEPORT: the ${processes} workerd processes share one socket\n`);
+  }
+  const children = await listenForChildren(port, perProcess ? processes : 1, (fds) =>
     logFiles.map((file, index) => {
+      const fd = fds[index % fds.length];
       const output = openSync(file, "a");
       const child = spawn(workerdBinary, ["serve", configFile, "--experimental", "--socket-fd", "http=3", "--control-fd", "4", ...inspector], {
         cwd: root,
