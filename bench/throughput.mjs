@@ -21,8 +21,9 @@
 // is off: the benchmark is one client far above the production limit.
 //
 // Then, for each Memo target, CPU per request of each kind (no-op, health,
-// get, list, search, capture) split by process (wrangler's Node processes,
-// workerd, PgBouncer, Postgres), after `--seed` generated memories
+// get, list, search, capture) split by process (under wrangler dev: its Node
+// processes, its proxy workerd and the workerd running the worker; PgBouncer;
+// Postgres), after `--seed` generated memories
 // (bench/search/corpus.mjs) are added to the captures' tenant: gets cycle
 // over 100 real ids, searches over the search benchmark's query mix, captures
 // are new memories of realistic length (bench/search/capture.lua). From the
@@ -35,7 +36,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildWorker } from "../scripts/build-worker.mjs";
 import { ensureToolchain, log, root } from "../scripts/lib/toolchain.mjs";
-import { cpuOfTrees, findInTree, postmasterPid } from "./lib/cpu.mjs";
+import { commandLine, cpuOfTrees, findAllInTree, postmasterPid } from "./lib/cpu.mjs";
 import { startRoundTripCounter } from "./lib/round-trips.mjs";
 import { memory, QUERY_MIX, random } from "./search/corpus.mjs";
 import { pollUntil } from "../scripts/lib/poll.mjs";
@@ -147,8 +148,14 @@ const targets = {
       logFile: path.join(scratch, "wrangler.log"),
       vars: BENCH_VARS,
     });
-    // The group leader is wrangler (Node); workerd runs under it.
-    return { baseUrl: worker.baseUrl, cpuRoots: { runtime: worker.pid, workerd: findInTree(worker.pid, "workerd") }, stop: worker.stop };
+    // The group leader is wrangler (Node). Under it run two workerd processes:
+    // wrangler's proxy on the public port, and the one running the worker
+    // (started with the inspector): the isolate Cloudflare would bill.
+    const workerds = findAllInTree(worker.pid, "workerd");
+    const runsTheWorker = workerds.filter((pid) => commandLine(pid).includes("--inspector-addr"));
+    if (runsTheWorker.length !== 1) throw new Error(`expected one workerd with the inspector under wrangler dev, found ${runsTheWorker.length} of ${workerds.length}`);
+    const cpuRoots = { runtime: worker.pid, workerd: runsTheWorker[0], proxy: workerds.filter((pid) => pid !== runsTheWorker[0]) };
+    return { baseUrl: worker.baseUrl, cpuRoots, stop: worker.stop };
   },
 };
 
@@ -337,7 +344,7 @@ try {
     return shares.length ? ` (per process ${shares.map((x) => `${f(100 * x)}%`).join(" / ")})` : "";
   };
   const runtimeCpu = (name, cpu) =>
-    name.startsWith("dev") ? `${f(cpu.runtime, 2)} (workerd ${f(cpu.workerd, 2)})` : `${f(cpu.runtime, 2)}${split(cpu)}`;
+    name.startsWith("dev") ? `${f(cpu.runtime, 2)} (worker's workerd ${f(cpu.workerd, 2)}, proxy workerd ${f(cpu.proxy, 2)})` : `${f(cpu.runtime, 2)}${split(cpu)}`;
   for (const { name, connections, capture } of rows) {
     const old = rows.find((r) => r.name === "old" && r.connections === connections);
     const ratio = old ? f(capture.rps / old.capture.rps, 2) : "";
@@ -356,16 +363,16 @@ try {
   }
   if (kinds.length) {
     console.log(`\nCPU per request by kind, ${values["kinds-connections"]} connections, ms per request from /proc ` +
-      "(wrangler: wrangler dev's Node processes and their children other than workerd)\n");
-    console.log("| server | request | requests/s | non-2xx | wrangler | workerd | PgBouncer | Postgres | total |");
-    console.log("|---|---|---|---|---|---|---|---|---|");
+      "(wrangler dev: wrangler's Node processes and esbuild; its proxy workerd on the public port; the workerd running the worker)\n");
+    console.log("| server | request | requests/s | non-2xx | wrangler (Node) | wrangler's proxy workerd | the worker's workerd | PgBouncer | Postgres | total |");
+    console.log("|---|---|---|---|---|---|---|---|---|---|");
     for (const { name, step, rps, non2xx, cpu } of kinds) {
-      // Under wrangler dev the runtime tree is wrangler's Node process with workerd under it.
-      const workerd = name.startsWith("dev") ? cpu.workerd : cpu.runtime;
-      const wrangler = name.startsWith("dev") ? cpu.runtime - cpu.workerd : undefined;
+      // Under wrangler dev the runtime tree is wrangler's Node process with both workerd under it.
+      const dev = name.startsWith("dev");
+      const workerd = dev ? cpu.workerd : cpu.runtime;
       const total = cpu.runtime + (cpu.pooler ?? 0) + cpu.postgres;
-      console.log(`| ${label[name]} | ${step} | ${f(rps)} | ${non2xx} | ${wrangler === undefined ? "" : f(wrangler, 2)} | ` +
-        `${f(workerd, 2)}${split(cpu)} | ${f(cpu.pooler, 2)} | ${f(cpu.postgres, 2)} | ${f(total, 2)} |`);
+      console.log(`| ${label[name]} | ${step} | ${f(rps)} | ${non2xx} | ${dev ? f(cpu.runtime - cpu.workerd - cpu.proxy, 2) : ""} | ` +
+        `${dev ? f(cpu.proxy, 2) : ""} | ${f(workerd, 2)}${split(cpu)} | ${f(cpu.pooler, 2)} | ${f(cpu.postgres, 2)} | ${f(total, 2)} |`);
     }
     // Workers Standard, https://developers.cloudflare.com/workers/platform/pricing/ (read 2026-12-02):
     // $0.30 per million requests and $0.02 per million CPU milliseconds beyond the
