@@ -9,7 +9,7 @@
 //   dev-pooled  Memo under `wrangler dev` with PgBouncer in front of Postgres
 //
 //   npm run bench:throughput -- [--duration 15] [--connections 10,100] [--targets old,serve,serve-cores,serve-shared,dev-pooled,dev]
-//                               [--calls 200] [--seed 3000] [--kinds-connections 10]
+//                               [--calls 200] [--seed 3000] [--kinds-connections 10] [--rounds 1]
 //
 // Every target runs the same wrk script (POST /memory, MemoryLane-shaped
 // bodies), and a no-op request (GET of an unknown path: routing, a JSON 404,
@@ -49,6 +49,7 @@ const { values } = parseArgs({
     calls: { type: "string", default: "200" },
     seed: { type: "string", default: "3000" },
     "kinds-connections": { type: "string", default: "10" },
+    rounds: { type: "string", default: "1" },
   },
 });
 // The old server's re-creation sits beside the checkout; SEED_AIOHTTP_DIR moves it.
@@ -214,22 +215,33 @@ try {
     running[name] = target;
   }
 
+  // `--rounds` times over every target in turn, so they share the machine's
+  // noise; each row is the round of median requests/s.
+  const rounds = Number(values.rounds);
+  const median = (runs) => [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)];
   const rows = [];
   for (const connections of values.connections.split(",").map(Number)) {
+    const runs = Object.fromEntries(chosen.map((name) => [name, { capture: [], noop: [] }]));
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const name of chosen) {
+        const target = running[name];
+        const roots = { ...target.cpuRoots, postgres: postgresPid };
+        log(`${name}: captures at ${connections} connections (round ${round} of ${rounds})`);
+        runs[name].capture.push(measured(target, roots, target.baseUrl, connections, wrkScript));
+        log(`${name}: no-op at ${connections} connections`);
+        runs[name].noop.push(measured(target, roots, `${target.baseUrl}/bench-no-op`, connections, null));
+      }
+    }
     for (const name of chosen) {
-      const target = running[name];
-      const roots = { ...target.cpuRoots, postgres: postgresPid };
-      log(`${name}: captures at ${connections} connections`);
-      const capture = measured(target, roots, target.baseUrl, connections, wrkScript);
-      log(`${name}: no-op at ${connections} connections`);
-      const noop = measured(target, roots, `${target.baseUrl}/bench-no-op`, connections, null);
-      rows.push({ name, connections, capture, noop });
+      const { capture, noop } = runs[name];
+      rows.push({ name, connections, capture: median(capture), noop: median(noop), each: capture.map((r) => r.rps), eachNoop: noop.map((r) => r.rps) });
     }
   }
   // CPU per request of each kind, on a realistic data set: the captures'
   // tenant gets `--seed` generated memories (through the first Memo target).
   const kinds = [];
-  const memoTargets = chosen.filter((name) => name !== "old");
+  // --kinds-connections 0 skips this phase.
+  const memoTargets = Number(values["kinds-connections"]) > 0 ? chosen.filter((name) => name !== "old") : [];
   if (memoTargets.length) {
     const api = (pathname, init = {}) =>
       fetch(`${running[memoTargets[0]].baseUrl}${pathname}`, {
@@ -335,9 +347,11 @@ try {
     "dev-pooled": "memo wrangler dev + PgBouncer",
   };
   console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-  console.log(`${values.duration} s per run, wrk -t2; CPU in ms per request from /proc\n`);
-  console.log("| connections | server | captures/s | p50 ms | p99 ms | non-2xx | errors | runtime CPU ms | pooler CPU ms | Postgres CPU ms | vs old |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log(`${values.duration} s per run, wrk -t2; CPU in ms per request from /proc` +
+    `${rounds > 1 ? `; each row the median of ${rounds} rounds (requests/s of every round in the last column)` : ""}\n`);
+  console.log(`| connections | server | captures/s | p50 ms | p99 ms | non-2xx | errors | runtime CPU ms | pooler CPU ms | Postgres CPU ms | vs old |${rounds > 1 ? " each round |" : ""}`);
+  console.log(`|---|---|---|---|---|---|---|---|---|---|---|${rounds > 1 ? "---|" : ""}`);
+  const each = (list) => (rounds > 1 ? ` ${list.map((x) => f(x)).join(", ")} |` : "");
   // How the kernel spread the work among several workerd processes: each one's share of their CPU.
   const split = (cpu) => {
     const shares = Object.keys(cpu).filter((k) => k.startsWith("process")).map((k) => cpu[k] / cpu.runtime);
@@ -345,21 +359,21 @@ try {
   };
   const runtimeCpu = (name, cpu) =>
     name.startsWith("dev") ? `${f(cpu.runtime, 2)} (worker's workerd ${f(cpu.workerd, 2)}, proxy workerd ${f(cpu.proxy, 2)})` : `${f(cpu.runtime, 2)}${split(cpu)}`;
-  for (const { name, connections, capture } of rows) {
+  for (const { name, connections, capture, each: eachRound } of rows) {
     const old = rows.find((r) => r.name === "old" && r.connections === connections);
     const ratio = old ? f(capture.rps / old.capture.rps, 2) : "";
     const runtime = runtimeCpu(name, capture.cpu);
     console.log(
       `| ${connections} | ${label[name]} | ${f(capture.rps)} | ${f(capture.p50, 1)} | ${f(capture.p99, 1)} | ${capture.non2xx} | ${capture.errors} | ` +
-        `${runtime} | ${capture.cpu.pooler === undefined ? "" : f(capture.cpu.pooler, 2)} | ${f(capture.cpu.postgres, 2)} | ${ratio} |`,
+        `${runtime} | ${capture.cpu.pooler === undefined ? "" : f(capture.cpu.pooler, 2)} | ${f(capture.cpu.postgres, 2)} | ${ratio} |${each(eachRound)}`,
     );
   }
   console.log("\nno-op request (GET /bench-no-op: routing and a 404, no database)\n");
-  console.log("| connections | server | requests/s | p50 ms | runtime CPU ms | captures/s ÷ no-op/s |");
-  console.log("|---|---|---|---|---|---|");
-  for (const { name, connections, capture, noop } of rows) {
+  console.log(`| connections | server | requests/s | p50 ms | runtime CPU ms | captures/s ÷ no-op/s |${rounds > 1 ? " each round |" : ""}`);
+  console.log(`|---|---|---|---|---|---|${rounds > 1 ? "---|" : ""}`);
+  for (const { name, connections, capture, noop, eachNoop } of rows) {
     const runtime = runtimeCpu(name, noop.cpu);
-    console.log(`| ${connections} | ${label[name]} | ${f(noop.rps)} | ${f(noop.p50, 1)} | ${runtime} | ${f(capture.rps / noop.rps, 2)} |`);
+    console.log(`| ${connections} | ${label[name]} | ${f(noop.rps)} | ${f(noop.p50, 1)} | ${runtime} | ${f(capture.rps / noop.rps, 2)} |${each(eachNoop)}`);
   }
   if (kinds.length) {
     console.log(`\nCPU per request by kind, ${values["kinds-connections"]} connections, ms per request from /proc ` +
