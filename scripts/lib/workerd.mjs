@@ -100,7 +100,7 @@ export function workerdProcesses(env = process.env) {
  * their addresses), or one socket (`count` 1) the children all accept from.
  * Resolves to what `spawnAll` returned.
  */
-async function listenForChildren(port, count, spawnAll) {
+export async function listenForChildren(port, count, spawnAll) {
   const servers = Array.from({ length: count }, () => net.createServer());
   try {
     // All bound at once; binding and 'listening' happen in process.nextTick
