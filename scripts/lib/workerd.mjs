@@ -159,14 +159,14 @@ export async function startWorkerd({
   let watching = false;
   const reportExit = onExit ?? (({ index, pid, code, signal }) =>
     process.stderr.write(`workerd process ${index + 1} (pid ${pid}) exited (${signal ?? `code ${code}`})\n`));
-  // fd 3: the listening socket (config socket "http"); fd 4: the control
-  // pipe, on which each process says when it listens.
   const perProcess = sockets === "per-process" && processes > 1 && nodeHasReusePort();
   if (sockets === "per-process" && processes > 1 && !perProcess) {
     process.stderr.write(`Node ${process.versions.node} cannot bind with SO_REUSEPORT: the ${processes} workerd processes share one socket\n`);
   }
   const children = await listenForChildren(port, perProcess ? processes : 1, (fds) =>
     logFiles.map((file, index) => {
+      // fd 3: its listening socket (config socket "http"); fd 4: the control
+      // pipe, on which it says when it listens.
       const fd = fds[index % fds.length];
       const output = openSync(file, "a");
       const child = spawn(workerdBinary, ["serve", configFile, "--experimental", "--socket-fd", "http=3", "--control-fd", "4", ...inspector], {
