@@ -3,15 +3,16 @@
 // listenForChildren): one socket per process bound with SO_REUSEPORT, or one
 // socket they all accept from. Each round opens `--connections` connections
 // at once (as a client's keep-alive pool or wrk does), answers a request on
-// each, and counts from /proc which process holds each connection. The
-// worker is a one-line JavaScript worker: only accepting is measured.
+// each (Memo's no-op route: routing and a JSON 404, no database), and counts
+// from /proc which process holds each connection.
 //
 //   npm run bench:serve-accept -- [--processes 2] [--connections 10] [--rounds 15]
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { buildWorker } from "../scripts/build-worker.mjs";
 import { ensureToolchain, root } from "../scripts/lib/toolchain.mjs";
 
 const { values } = parseArgs({
@@ -23,22 +24,14 @@ const { values } = parseArgs({
 });
 ensureToolchain();
 const { freePort, stopGroup } = await import("../scripts/lib/stack.mjs");
-const { listenForChildren, workerdBinary } = await import("../scripts/lib/workerd.mjs");
+const { listenForChildren, workerdBinary, writeWorkerdConfig } = await import("../scripts/lib/workerd.mjs");
 const processes = Number(values.processes);
+buildWorker();
 
 const scratch = path.join(root, ".dev", `bench-serve-accept-${process.pid}`);
-mkdirSync(scratch, { recursive: true });
-writeFileSync(path.join(scratch, "worker.js"), 'export default { fetch() { return new Response("ok"); } };\n');
-const config = path.join(scratch, "config.capnp");
-writeFileSync(
-  config,
-  `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [(name = "main", worker = (modules = [(name = "worker.js", esModule = embed "worker.js")], compatibilityDate = "2024-01-01"))],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
-);
-`,
-);
+// No database is needed: the no-op path never connects. The socket's
+// address is replaced by the inherited sockets (--socket-fd).
+const config = writeWorkerdConfig({ databaseUrl: "postgres://memo:x@127.0.0.1:9/memo", port: 9, scratch });
 
 const socketInodes = (pid) =>
   new Set(readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
@@ -64,7 +57,7 @@ async function measure(sockets) {
   const port = await freePort();
   const children = await listenForChildren(port, sockets === "shared" ? 1 : processes, (fds) =>
     Array.from({ length: processes }, (_, i) =>
-      spawn(workerdBinary, ["serve", config, "--socket-fd", "http=3"], { detached: true, stdio: ["ignore", "ignore", "inherit", fds[i % fds.length]] })),
+      spawn(workerdBinary, ["serve", config, "--experimental", "--socket-fd", "http=3"], { detached: true, stdio: ["ignore", "ignore", "ignore", fds[i % fds.length]] })),
   );
   try {
     await new Promise((resolve) => setTimeout(resolve, 2000)); // every process up
@@ -77,7 +70,7 @@ async function measure(sockets) {
         })));
       await Promise.all(connections.map((c) => new Promise((resolve) => {
         c.once("data", resolve);
-        c.write("GET / HTTP/1.1\r\nHost: bench\r\n\r\n");
+        c.write("GET /bench-no-op HTTP/1.1\r\nHost: bench\r\n\r\n");
       })));
       const open = established(port, connections.map((c) => c.localPort));
       spreads.push(children.map((child) => {
