@@ -35,12 +35,25 @@ export async function startScript(script, env = {}) {
   const started = { child, ports, scratch, output: "", baseUrl: `http://127.0.0.1:${ports.web}` };
   child.stdout.on("data", (d) => (started.output += d));
   child.stderr.on("data", (d) => (started.output += d));
-  await pollUntil(() => started.output.includes("Ctrl-C stops"), {
-    waitingFor: `${script} to start`,
-    timeoutMs: 300_000,
-    child,
-    detail: () => `:\n${started.output}`,
-  });
+  try {
+    await pollUntil(() => started.output.includes("Ctrl-C stops"), {
+      waitingFor: `${script} to start`,
+      timeoutMs: 300_000,
+      child,
+      detail: () => `:\n${started.output}`,
+    });
+  } catch (error) {
+    // Ctrl-C, as a user would, rather than leave it running.
+    if (child.exitCode === null) {
+      child.kill("SIGINT");
+      await new Promise((resolve) => {
+        child.once("exit", resolve);
+        setTimeout(resolve, 20_000).unref();
+      });
+    }
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
   const key = readFileSync(path.join(scratch, "api-key"), "utf8").trim();
   started.api = (pathname, init = {}) =>
     fetch(`${started.baseUrl}${pathname}`, {
