@@ -6,67 +6,16 @@
 // dev` is wrangler dev; both put PgBouncer (transaction mode) in front of an
 // embedded Postgres, unless told to use DATABASE_URL or no pooler.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { readFileSync, rmSync, statSync } from "node:fs";
-import net from "node:net";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { after, before, describe, test } from "node:test";
-import { pollUntil } from "../scripts/lib/poll.mjs";
-import { freePort } from "../scripts/lib/stack.mjs";
+import { before, describe, test } from "node:test";
+import { defaultPoolSize } from "../scripts/lib/pgbouncer.mjs";
 import { localUrl } from "../scripts/lib/postgres.mjs";
-import { root, toolEnv } from "../scripts/lib/toolchain.mjs";
 import { memoryLaneCapture } from "./helpers/app.mjs";
+import { listening, startScript, stopAfterwards } from "./helpers/local-script.mjs";
 import { connect } from "./helpers/pg.mjs";
 
-const POOL_SIZE = 20; // scripts/lib/pgbouncer.mjs default_pool_size
-
-const listening = (port) =>
-  new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1", () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
-
-/**
- * Starts `scripts/<script>` with its folder and ports overridden (and `env`);
- * resolves once it prints that Ctrl-C stops it.
- */
-async function startScript(script, env = {}) {
-  const scratch = path.join(root, ".dev", `${path.basename(script, ".mjs")}-test-${process.pid}`);
-  const ports = { web: await freePort(), pg: await freePort(), pooler: await freePort() };
-  const child = spawn("node", [path.join(root, "scripts", script)], {
-    cwd: root,
-    env: toolEnv({ MEMO_DATA_DIR: scratch, PORT: String(ports.web), PG_PORT: String(ports.pg), POOLER_PORT: String(ports.pooler), ...env }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const started = { child, ports, scratch, output: "", baseUrl: `http://127.0.0.1:${ports.web}` };
-  child.stdout.on("data", (d) => (started.output += d));
-  child.stderr.on("data", (d) => (started.output += d));
-  await pollUntil(() => started.output.includes("Ctrl-C stops"), {
-    waitingFor: `${script} to start`,
-    timeoutMs: 300_000,
-    child,
-    detail: () => `:\n${started.output}`,
-  });
-  const key = readFileSync(path.join(scratch, "api-key"), "utf8").trim();
-  started.api = (pathname, init = {}) =>
-    fetch(`${started.baseUrl}${pathname}`, {
-      ...init,
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...init.headers },
-    });
-  return started;
-}
-
-function stopAfterwards(get) {
-  after(() => {
-    const started = get();
-    if (!started) return;
-    if (started.child.exitCode === null) started.child.kill("SIGKILL");
-    rmSync(started.scratch, { recursive: true, force: true });
-  });
-}
+const POOL_SIZE = defaultPoolSize();
 
 async function servesTheApi({ api }, content) {
   const health = await api("/health");

@@ -31,7 +31,7 @@ function processes() {
   return all;
 }
 
-/** CPU ms used so far by the tree under each root pid: { [name]: ms }. */
+/** CPU ms used so far by the trees under each root pid (or array of pids): { [name]: ms }. */
 export function cpuOfTrees(roots) {
   const all = processes();
   const children = new Map();
@@ -42,7 +42,7 @@ export function cpuOfTrees(roots) {
   const result = {};
   for (const [name, rootPid] of Object.entries(roots)) {
     let ticks = 0;
-    const queue = rootPid && all.has(rootPid) ? [rootPid] : [];
+    const queue = [rootPid].flat().filter((pid) => pid && all.has(pid));
     while (queue.length) {
       const pid = queue.pop();
       ticks += all.get(pid).ticks;
@@ -53,16 +53,26 @@ export function cpuOfTrees(roots) {
   return result;
 }
 
-/** The pid of the first process named `comm` in the tree under `rootPid`. */
-export function findInTree(rootPid, comm) {
+/** The pids of the processes named `comm` in the tree under `rootPid` (not itself), nearest first. */
+export function findAllInTree(rootPid, comm) {
   const all = processes();
+  const found = [];
   const queue = [rootPid];
   while (queue.length) {
     const pid = queue.shift();
-    if (all.get(pid)?.comm === comm && pid !== rootPid) return pid;
+    if (all.get(pid)?.comm === comm && pid !== rootPid) found.push(pid);
     for (const [child, s] of all) if (s.ppid === pid) queue.push(child);
   }
-  return null;
+  return found;
+}
+
+/** A process's command line, its arguments joined by spaces ("" once it is gone). */
+export function commandLine(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+  } catch {
+    return "";
+  }
 }
 
 /** The pid of the Postgres server running on `dataDir`, from its postmaster.pid. */

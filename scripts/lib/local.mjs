@@ -13,10 +13,21 @@ import { log, root } from "./toolchain.mjs";
 export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, durable = true, pooled = false }) {
   // Imported here: the entry scripts have made sure the npm packages exist.
   const { admin, startStack } = await import("./stack.mjs");
+  const { workerdProcesses } = await import("./workerd.mjs");
   buildWorker();
   const home = path.resolve(root, folder);
   const keyFile = path.join(home, "api-key");
-  const stack = await startStack({
+  // Plain workerd runs one isolate thread per process: one process per core
+  // (MEMO_WORKERD_PROCESSES), all accepting on the one port (see startWorkerd).
+  const processes = runtime === "workerd" ? workerdProcesses() : undefined;
+  let stack;
+  // A process gone leaves the port served by fewer: say so and stop
+  // everything rather than run on at part strength unnoticed.
+  const onWorkerExit = ({ index, pid, code, signal }) => {
+    log(`workerd process ${index + 1} of ${processes} (pid ${pid}) exited (${signal ?? `code ${code}`}); stopping`);
+    stack.stop().finally(() => process.exit(1));
+  };
+  stack = await startStack({
     databaseUrl: process.env.DATABASE_URL,
     dataDir: path.join(home, "postgres"),
     pgPort: Number(process.env.PG_PORT ?? defaultPgPort),
@@ -28,9 +39,15 @@ export async function runLocally({ folder, runtime, defaultPort, defaultPgPort, 
     durable,
     runtime,
     pooled,
+    processes,
+    onWorkerExit,
   });
   const hidden = (url) => url.replace(/:[^:@/]+@/, ":***@");
   log(`database: ${process.env.DATABASE_URL ? "DATABASE_URL" : `embedded Postgres (${hidden(stack.databaseUrl)})`}`);
+  if (processes) {
+    const logs = stack.workerLogs.map((f) => path.relative(root, f)).join(", ");
+    log(`workerd: ${processes === 1 ? "1 process" : `${processes} processes on port ${new URL(stack.baseUrl).port}`} (MEMO_WORKERD_PROCESSES), logs: ${logs}`);
+  }
   if (stack.poolerUrl) log(`pooler: PgBouncer, transaction mode (${hidden(stack.poolerUrl)})`);
   log(`API key (also in ${path.relative(root, keyFile)}): ${stack.apiKey}`);
   log(`try: curl -H "Authorization: Bearer $(cat ${path.relative(root, keyFile)})" ${stack.baseUrl}/v1/memories`);

@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { log, root } from "./toolchain.mjs";
 import { stopGroup } from "./stack.mjs";
@@ -70,15 +71,25 @@ async function waitForPort(port, child, timeoutMs) {
 }
 
 /**
+ * Server connections lent at most: 20, or 2 per core on machines of more than
+ * 10 cores. They bound Postgres's concurrency, not the worker's (requests
+ * queue in the pooler for a connection, each held for one transaction), and
+ * Postgres usually runs on the same machine, so they follow its cores rather
+ * than the number of workerd processes.
+ */
+export const defaultPoolSize = () => Math.max(20, 2 * os.availableParallelism());
+
+/**
  * Starts PgBouncer on 127.0.0.1:`port` pooling connections to `databaseUrl` in
  * transaction mode. Resolves to { url, pid, stop }: `url` is `databaseUrl`
  * with the pooler's address.
  *
  * `poolSize` bounds the server connections per database and user: the worker
  * opens one client connection per request, the pooler lends a server
- * connection for each transaction only.
+ * connection for each transaction only. `maxClients` bounds the requests in
+ * flight across every workerd process (`npm run serve` runs one per core).
  */
-export async function startPgbouncer({ databaseUrl, port, scratch, poolSize = 20, maxClients = 2000 }) {
+export async function startPgbouncer({ databaseUrl, port, scratch, poolSize = defaultPoolSize(), maxClients = 2000 }) {
   ensurePgbouncer();
   mkdirSync(scratch, { recursive: true });
   const upstream = new URL(databaseUrl);

@@ -147,11 +147,12 @@ export async function startWorker({
  * `runtime`: "wrangler" (wrangler dev) or "workerd" (plain workerd). With
  * plain workerd, or when `pooled` is set, PgBouncer on `poolerPort` sits
  * between the worker and Postgres, as Hyperdrive's pool does in production.
- * `logLevel`: wrangler dev's (see startWorker).
+ * `logLevel`: wrangler dev's (see startWorker). `processes`, `onWorkerExit`:
+ * plain workerd's (see startWorkerd).
  */
 export async function startStack({
   databaseUrl, dataDir, pgPort, port, stateDir, keyFile, logFile, durable, vars, runtime = "wrangler", poolerPort, pooled = false,
-  logLevel,
+  logLevel, processes, onWorkerExit,
 }) {
   const stops = [];
   const stop = async () => {
@@ -178,11 +179,14 @@ export async function startStack({
     }
     const workerUrl = poolerUrl ?? url;
     const worker = runtime === "workerd"
-      ? await startWorkerd({ databaseUrl: workerUrl, port, scratch: stateDir, vars, logFile })
+      ? await startWorkerd({ databaseUrl: workerUrl, port, scratch: stateDir, vars, logFile, processes, onExit: onWorkerExit })
       : await startWorker({ databaseUrl: workerUrl, port, stateDir, logFile, vars, logLevel });
     stops.push(worker.stop);
     log(`worker (${runtime}) on ${worker.baseUrl}`);
-    return { baseUrl: worker.baseUrl, databaseUrl: url, poolerUrl, apiKey, workerPid: worker.pid, poolerPid, stop };
+    return {
+      baseUrl: worker.baseUrl, databaseUrl: url, poolerUrl, apiKey, workerPid: worker.pid, workerPids: worker.pids ?? [worker.pid],
+      workerLogs: worker.logFiles ?? [logFile], poolerPid, stop,
+    };
   } catch (error) {
     await stop();
     throw error;
