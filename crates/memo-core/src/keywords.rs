@@ -156,8 +156,12 @@ fn rank_words_and_phrases<'t>(doc: &Document<'t>, title: &Title<'_>) -> Vec<Rank
     }
     for (word, tally) in words.iter().enumerate() {
         let word = word as u32;
+        // The title scan last: it runs only for the few words that recur.
+        if tally.count < 2 || !alone(word) {
+            continue;
+        }
         let salience = tally.count + in_title(word);
-        if alone(word) && tally.count >= 2 && salience >= MIN_WORD_COUNT {
+        if salience >= MIN_WORD_COUNT {
             ranked.push((salience, tally.first, Candidate::Word(word)));
         }
     }

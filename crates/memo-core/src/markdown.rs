@@ -123,6 +123,14 @@ pub(crate) fn plain_inline(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(c) = rest.chars().next() {
+        // A run of characters that are neither markup nor space is copied
+        // whole: the character-by-character rules below would keep each one.
+        let ordinary = rest.find(|c: char| is_inline_markup(c) || c.is_whitespace()).unwrap_or(rest.len());
+        if ordinary > 0 {
+            out.push_str(&rest[..ordinary]);
+            rest = &rest[ordinary..];
+            continue;
+        }
         if let Some((text, after)) = link(rest).filter(|_| matches!(c, '[' | '!')) {
             push_text(&mut out, text);
             rest = after;
@@ -149,6 +157,11 @@ pub(crate) fn plain_inline(line: &str) -> String {
     let trimmed_len = out.trim_end().len();
     out.truncate(trimmed_len);
     out
+}
+
+/// Characters that may start a link, an image, an autolink or emphasis.
+fn is_inline_markup(c: char) -> bool {
+    matches!(c, '[' | '!' | '<' | '*' | '_' | '~' | '`')
 }
 
 fn push_text(out: &mut String, text: &str) {

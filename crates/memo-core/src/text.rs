@@ -204,7 +204,7 @@ pub(crate) fn lowercase(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while !rest.is_empty() {
-        let ascii = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+        let ascii = ascii_prefix_len(rest.as_bytes());
         let (run, tail) = rest.split_at(ascii);
         let start = out.len();
         out.push_str(run);
@@ -216,6 +216,13 @@ pub(crate) fn lowercase(text: &str) -> String {
         rest = chars.as_str();
     }
     out
+}
+
+/// The length of the ASCII run `bytes` starts with, 16 bytes at a time
+/// where it can (std's `is_ascii` tests a word at a time).
+fn ascii_prefix_len(bytes: &[u8]) -> usize {
+    let whole = bytes.chunks_exact(16).take_while(|chunk| chunk.is_ascii()).count() * 16;
+    whole + bytes[whole..].iter().position(|b| !b.is_ascii()).unwrap_or(bytes.len() - whole)
 }
 
 #[cfg(test)]
@@ -259,6 +266,18 @@ mod tests {
     fn lowercases_every_script() {
         assert_eq!(lowercase("ÄRGER über Straße ΣΟΦΊΑ İ Rust"), "ärger über straße σοφία i̇ rust");
         assert_eq!(lowercase("MiXeD 中文 ASCII"), "mixed 中文 ascii");
+    }
+
+    #[test]
+    fn ascii_prefix_lengths() {
+        for len in [0, 1, 15, 16, 17, 40] {
+            for tail in ["", "é", "中x"] {
+                let text = format!("{}{tail}", "A".repeat(len));
+                assert_eq!(ascii_prefix_len(text.as_bytes()), len, "{text:?}");
+            }
+        }
+        let long = format!("{}Ärger {}", "Mixed Case ".repeat(5), "ÜBER".repeat(3));
+        assert_eq!(lowercase(&long), long.to_lowercase());
     }
 
     #[test]

@@ -5,7 +5,41 @@
 //! `crates/memo-core-wasm/bench/input.mjs` builds byte-identical inputs for
 //! the wasm benchmark.
 
+use chrono::{TimeZone, Utc};
+use memo_core::CaptureInput;
+use serde_json::{json, Value};
+
 pub const SEED: &str = include_str!("seed.md");
+
+/// What comes with each benchmark capture besides its content: the
+/// extension's metadata and one user tag.
+pub struct Extras {
+    metadata: Value,
+    tags: Vec<String>,
+}
+
+impl Default for Extras {
+    fn default() -> Extras {
+        Extras {
+            metadata: json!({"url": "https://chatgpt.com/c/6750a1b2", "messageCount": 4}),
+            tags: vec!["work".to_owned()],
+        }
+    }
+}
+
+impl Extras {
+    /// The capture of `content` as the ChatGPT extension sends it.
+    pub fn capture<'a>(&'a self, content: &'a str) -> CaptureInput<'a> {
+        CaptureInput {
+            content,
+            source: Some("chatgpt-extension-v2"),
+            title: None,
+            tags: &self.tags,
+            metadata: Some(&self.metadata),
+            captured_at: Utc.with_ymd_and_hms(2026, 11, 3, 9, 30, 0).unwrap(),
+        }
+    }
+}
 
 const SYLLABLES: [&str; 16] =
     ["ka", "lo", "mi", "ren", "sa", "tor", "vel", "qui", "dan", "pe", "shi", "zu", "mar", "io", "bel", "ten"];

@@ -11,10 +11,8 @@ mod input;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use memo_core::{Analyzer, CaptureInput};
-use serde_json::json;
+use memo_core::Analyzer;
 
 /// Nanoseconds this thread has run on a CPU.
 #[cfg(target_os = "linux")]
@@ -48,20 +46,11 @@ fn timed(iterations: u64, mut routine: impl FnMut()) -> Duration {
 
 fn analyze(c: &mut Criterion) {
     let analyzer = Analyzer::new();
-    let metadata = json!({"url": "https://chatgpt.com/c/6750a1b2", "messageCount": 4});
-    let tags = vec!["work".to_owned()];
-    let captured_at = Utc.with_ymd_and_hms(2026, 11, 3, 9, 30, 0).unwrap();
+    let extras = input::Extras::default();
     let mut group = c.benchmark_group("analyze");
     for (label, size) in [("4KB", 4 << 10), ("64KB", 64 << 10), ("1MB", 1 << 20)] {
         let content = input::input(size);
-        let capture = CaptureInput {
-            content: &content,
-            source: Some("chatgpt-extension-v2"),
-            title: None,
-            tags: &tags,
-            metadata: Some(&metadata),
-            captured_at,
-        };
+        let capture = extras.capture(&content);
         group.throughput(Throughput::Bytes(content.len() as u64));
         group.bench_function(BenchmarkId::from_parameter(label), |b| {
             b.iter_custom(|iterations| {
