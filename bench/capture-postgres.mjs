@@ -30,7 +30,7 @@
 // 4. What each expression a new row computes costs, evaluated over 2,000
 //    copies of a captured row in one backend (the search document, the
 //    search keys, the trigram text, the content hash).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -38,6 +38,7 @@ import { parseArgs } from "node:util";
 import { buildWorker } from "../scripts/build-worker.mjs";
 import { ensureToolchain, log, root } from "../scripts/lib/toolchain.mjs";
 import { cpuOfTrees, postmasterPid } from "./lib/cpu.mjs";
+import { median, wrk as runWrk } from "./lib/wrk.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -103,26 +104,7 @@ const server = await startPostgres({
   ],
 });
 const stops = [server.stop];
-let runs = 0;
-
-function wrk(url, key) {
-  runs += 1;
-  const args = ["-t", "2", "-c", values.connections, "-d", `${values.seconds}s`, "-s", wrkScript, url];
-  const out = spawnSync("wrk", args, {
-    encoding: "utf8",
-    env: { ...process.env, MEMO_KEY: key, MEMO_RUN: `${process.pid}-${runs}` },
-  }).stdout;
-  return {
-    requests: Number(out.match(/(\d+) requests in/)?.[1] ?? NaN),
-    rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN),
-    non2xx: Number(out.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0),
-  };
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const wrk = (url, key) => runWrk(url, { connections: values.connections, seconds: values.seconds, script: wrkScript, key });
 const f = (n, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 
 try {
