@@ -196,7 +196,8 @@ try {
       await db.connect();
       const seen = {};
       let samples = 0;
-      process.on("SIGTERM", async () => { console.log(JSON.stringify({ samples, seen })); await db.end(); process.exit(0); });
+      // Exits at once: ending the client first would fail the query in flight.
+      process.on("SIGTERM", () => { console.log(JSON.stringify({ samples, seen })); process.exit(0); });
       for (;;) {
         const r = await db.query(\`select coalesce(wait_event_type || ':' || wait_event, 'on CPU') as what, count(*)::int as n
                                     from pg_stat_activity where backend_type = 'client backend' and state = 'active'
