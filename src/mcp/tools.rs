@@ -27,7 +27,7 @@ struct Output {
 
 /// `tools/list`'s result.
 pub fn list(limits: &Limits) -> Value {
-    json!({ "tools": NAMES.iter().map(|name| definition(name, limits)).collect::<Vec<_>>() })
+    json!({ "tools": definitions(limits) })
 }
 
 /// `tools/call`: `Err` only for what must fail the whole HTTP request (a key
@@ -284,215 +284,98 @@ fn counts(object: &Value) -> String {
 
 // ---- Definitions ----
 
-fn definition(name: &str, limits: &Limits) -> Value {
-    let (title, description, input, output, hints) = match name {
-        "memo_save" => (
-            "Save a memory",
-            "Save text to the user's Memo so it can be recalled later. Memo titles, tags and classifies it \
-             unless you give a title or tags. Saving content already stored does nothing and reports a \
-             duplicate; saving a newer state of a conversation (same conversation_id) updates that memory.".to_owned(),
-            save_input(limits),
-            object(json!({ "status": { "type": "string", "enum": ["created", "updated", "duplicate"] }, "memory": summary_schema() }), &["status", "memory"]),
-            (false, false, true),
-        ),
-        "memo_search" => (
-            "Search memories",
-            "Search the user's memories, best match first. `query` takes words, \"exact phrases\", `or`, \
-             -excluded words and the filters #tag, kind:KIND, source:SOURCE, after:YYYY-MM-DD and \
-             before:YYYY-MM-DD; typos and unfinished last words still match. Each hit has an id for memo_get.".to_owned(),
-            search_input(limits),
-            hits_schema(),
-            (true, false, true),
-        ),
-        "memo_get" => (
-            "Read a memory",
-            format!(
-                "Read one memory in full by id. Content longer than {} characters comes in parts: the answer \
-                 gives next_offset; call again with offset set to it for the rest.",
-                limits.mcp_max_content_chars
-            ),
-            object(json!({ "id": id_schema(), "offset": { "type": "integer", "minimum": 0, "description": "Character to start reading the content at (default 0)." } }), &["id"]),
-            object(
-                json!({
-                    "memory": summary_schema(),
-                    "content": { "type": "string" },
-                    "offset": { "type": "integer", "minimum": 0 },
-                    "next_offset": { "type": ["integer", "null"], "minimum": 0 },
-                }),
-                &["memory", "content", "offset", "next_offset"],
-            ),
-            (true, false, true),
-        ),
-        "memo_recent" => (
-            "Newest memories",
-            "List the user's newest memories, optionally only those with all the given tags, of a kind or \
-             from a source.".to_owned(),
-            recent_input(limits),
-            object(
-                json!({ "items": { "type": "array", "items": summary_schema() }, "next_cursor": { "type": ["string", "null"] } }),
-                &["items", "next_cursor"],
-            ),
-            (true, false, true),
-        ),
-        "memo_update" => (
-            "Retitle or retag a memory",
-            "Change a memory's title, its tags, or both. Tags given replace all its tags; titles and tags set \
-             here are kept when the memory's content changes later.".to_owned(),
-            object(json!({ "id": id_schema(), "title": title_schema(limits), "tags": tags_schema(limits) }), &["id"]),
-            object(json!({ "memory": summary_schema() }), &["memory"]),
-            (false, false, true),
-        ),
-        "memo_delete" => (
-            "Delete a memory",
-            "Delete a memory for good. It cannot be undone: only when the user asks for it.".to_owned(),
-            object(json!({ "id": id_schema() }), &["id"]),
-            object(json!({ "id": { "type": "string" }, "deleted": { "type": "boolean" } }), &["id", "deleted"]),
-            (false, true, true),
-        ),
-        _ => (
-            "Memory statistics",
-            "Counts of the user's memories: in total, in the last 24 hours, by kind and source, and the most used tags.".to_owned(),
-            object(json!({}), &[]),
-            stats_schema(),
-            (true, false, true),
-        ),
-    };
-    let (read_only, destructive, idempotent) = hints;
-    json!({
-        "name": name,
-        "title": title,
-        "description": description,
-        "inputSchema": input,
-        "outputSchema": output,
-        "annotations": {
-            "title": title,
-            "readOnlyHint": read_only,
-            "destructiveHint": destructive,
-            "idempotentHint": idempotent,
-            "openWorldHint": false,
-        },
-    })
-}
+/// The tools' definitions as data: the bundle carries this text rather than
+/// the code that would build it (BENCHMARKS.md, "Bundle size").
+const DEFINITIONS: &str = include_str!("tools.json");
 
-/// A closed object schema.
-fn object(properties: Value, required: &[&str]) -> Value {
-    json!({ "type": "object", "properties": properties, "required": required, "additionalProperties": false })
-}
-
-fn id_schema() -> Value {
-    json!({ "type": "string", "description": "A memory id (UUID), as memo_search and memo_recent give them." })
-}
-
-fn title_schema(limits: &Limits) -> Value {
-    json!({ "type": "string", "minLength": 1, "maxLength": limits.max_title_chars })
-}
-
-fn tags_schema(limits: &Limits) -> Value {
-    json!({
-        "type": "array",
-        "items": { "type": "string", "minLength": 1, "maxLength": limits.max_tag_chars },
-        "maxItems": limits.max_tags,
-        "description": "Short topic tags; normalised to lowercase-kebab-case.",
-    })
-}
-
-fn kind_schema() -> Value {
-    json!({ "type": "string", "enum": Kind::ALL.map(Kind::as_str) })
-}
-
-fn page_schemas(limits: &Limits) -> (Value, Value) {
-    (
-        json!({ "type": "integer", "minimum": 1, "maximum": limits.max_page_size, "description": format!("How many results (default {}).", limits.default_page_size) }),
-        json!({ "type": "string", "description": "next_cursor of the previous answer, for the next page." }),
-    )
-}
-
-fn save_input(limits: &Limits) -> Value {
-    object(
-        json!({
-            "content": { "type": "string", "minLength": 1, "description": format!("The text to remember, self-contained (at most {} bytes).", limits.max_content_bytes) },
-            "title": title_schema(limits),
-            "tags": tags_schema(limits),
-            "source": { "type": "string", "maxLength": limits.max_source_chars, "description": "Where it came from (default \"mcp\")." },
-            "url": { "type": "string", "maxLength": limits.max_url_chars, "description": "An http(s) page the memory is about." },
-            "conversation_id": { "type": "string", "description": "Saving again with the same id replaces that conversation's memory." },
-        }),
-        &["content"],
-    )
-}
-
-fn search_input(limits: &Limits) -> Value {
-    let (limit, cursor) = page_schemas(limits);
-    object(
-        json!({
-            "query": { "type": "string", "maxLength": limits.max_query_chars, "description": "Words and filters; empty lists the newest memories passing the filters." },
-            "tags": tags_schema(limits),
-            "any_tags": { "type": "array", "items": { "type": "string" }, "maxItems": limits.max_tags, "description": "Hits have at least one of these tags." },
-            "kind": kind_schema(),
-            "source": { "type": "string" },
-            "after": { "type": "string", "description": "Saved on or after this day (YYYY-MM-DD) or instant (RFC 3339)." },
-            "before": { "type": "string", "description": "Saved before this day (YYYY-MM-DD) or instant (RFC 3339)." },
-            "limit": limit,
-            "cursor": cursor,
-        }),
-        &[],
-    )
-}
-
-fn recent_input(limits: &Limits) -> Value {
-    let (limit, cursor) = page_schemas(limits);
-    object(
-        json!({ "tags": tags_schema(limits), "kind": kind_schema(), "source": { "type": "string" }, "limit": limit, "cursor": cursor }),
-        &[],
-    )
-}
-
-fn summary_schema() -> Value {
-    let optional_text = json!({ "type": ["string", "null"] });
-    object(
-        json!({
-            "id": { "type": "string" },
-            "title": { "type": "string" },
-            "tags": { "type": "array", "items": { "type": "string" } },
-            "kind": { "type": "string" },
-            "source": optional_text,
-            "url": optional_text,
-            "content_length": { "type": "integer", "minimum": 0 },
-            "captured_at": { "type": "string" },
-            "created_at": { "type": "string" },
-            "updated_at": { "type": "string" },
-        }),
-        &["id", "title", "tags", "kind", "source", "url", "content_length", "captured_at", "created_at", "updated_at"],
-    )
-}
-
-/// A search's answer.
-fn hits_schema() -> Value {
-    let mut hit = summary_schema();
-    hit["properties"]["snippet"] = json!({ "type": "string" });
-    hit["properties"]["score"] = json!({ "type": "number" });
-    hit["properties"]["match"] = json!({ "type": "string", "enum": ["fuzzy", "text", "id"] });
-    for name in ["snippet", "score", "match"] {
+/// Every tool's definition, its placeholders put in (see the file's `about`).
+fn definitions(limits: &Limits) -> Vec<Value> {
+    let mut file: Value = serde_json::from_str(DEFINITIONS).expect("src/mcp/tools.json is JSON");
+    let mut shared = file["shared"].take();
+    // A search hit: a memory's summary, and where and how well the query matched it.
+    let mut hit = shared["summary"].clone();
+    for (name, schema) in [
+        ("snippet", json!({ "type": "string" })),
+        ("score", json!({ "type": "number" })),
+        ("match", json!({ "type": "string", "enum": ["fuzzy", "text", "id"] })),
+    ] {
+        hit["properties"][name] = schema;
         hit["required"].as_array_mut().expect("required is a list").push(json!(name));
     }
-    let items = json!({ "type": "array", "items": hit });
-    let properties =
-        json!({ "query": { "type": "string" }, "items": items, "next_cursor": { "type": ["string", "null"] } });
-    object(properties, &["query", "items", "next_cursor"])
+    shared["hit"] = hit;
+    let Value::Array(mut tools) = file["tools"].take() else {
+        panic!("src/mcp/tools.json: tools is a list");
+    };
+    for tool in &mut tools {
+        resolve(tool, &shared, limits);
+        tool["annotations"]["title"] = tool["title"].clone();
+    }
+    tools
 }
 
-fn stats_schema() -> Value {
-    let counts = json!({ "type": "object", "additionalProperties": { "type": "integer" } });
-    object(
-        json!({
-            "total": { "type": "integer" },
-            "last_24h": { "type": "integer" },
-            "by_kind": counts,
-            "by_source": counts,
-            "top_tags": { "type": "array", "items": object(json!({ "tag": { "type": "string" }, "count": { "type": "integer" } }), &["tag", "count"]) },
-        }),
-        &["total", "last_24h", "by_kind", "by_source", "top_tags"],
-    )
+/// Puts into `value` what its placeholders stand for: `"$name"` a shared
+/// schema, `"$LIMIT"` a limit, `"$KINDS"` the kinds, `{LIMIT}` in a text a
+/// limit's value.
+fn resolve(value: &mut Value, shared: &Value, limits: &Limits) {
+    match value {
+        Value::String(text) => {
+            if let Some(name) = text.strip_prefix('$') {
+                *value = if name == "KINDS" {
+                    json!(Kind::ALL.map(Kind::as_str))
+                } else if let Some(limit) = limit(limits, name) {
+                    json!(limit)
+                } else {
+                    let mut schema = shared[name].clone();
+                    resolve(&mut schema, shared, limits);
+                    schema
+                };
+            } else if text.contains('{') {
+                *text = interpolate(text, limits);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| resolve(item, shared, limits)),
+        Value::Object(fields) => fields.values_mut().for_each(|field| resolve(field, shared, limits)),
+        _ => {}
+    }
+}
+
+/// `text` with each `{LIMIT}` replaced by the limit's value.
+fn interpolate(text: &str, limits: &Limits) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let (before, after) = rest.split_at(open);
+        out.push_str(before);
+        match after.find('}').and_then(|close| Some((limit(limits, &after[1..close])?, close))) {
+            Some((value, close)) => {
+                let _ = write!(out, "{value}");
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The limit a definition names, by the worker variable that sets it.
+fn limit(limits: &Limits, name: &str) -> Option<usize> {
+    Some(match name {
+        "MAX_CONTENT_BYTES" => limits.max_content_bytes,
+        "MAX_TITLE_CHARS" => limits.max_title_chars,
+        "MAX_TAGS" => limits.max_tags,
+        "MAX_TAG_CHARS" => limits.max_tag_chars,
+        "MAX_SOURCE_CHARS" => limits.max_source_chars,
+        "MAX_URL_CHARS" => limits.max_url_chars,
+        "MAX_QUERY_CHARS" => limits.max_query_chars,
+        "MAX_PAGE_SIZE" => limits.max_page_size,
+        "DEFAULT_PAGE_SIZE" => limits.default_page_size,
+        "MCP_MAX_CONTENT_CHARS" => limits.mcp_max_content_chars,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -512,6 +395,41 @@ mod tests {
         }
         let delete = tools.iter().find(|t| t["name"] == "memo_delete").unwrap();
         assert_eq!(delete["annotations"]["destructiveHint"], true);
+        let names: Vec<_> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+        assert_eq!(names, NAMES);
+    }
+
+    /// Every placeholder of src/mcp/tools.json stands for something.
+    #[test]
+    fn definitions_have_no_placeholder_left() {
+        fn check(value: &Value, path: &str) {
+            match value {
+                Value::Null => panic!("{path}: null (an unknown $name?)"),
+                Value::String(text) => {
+                    assert!(!text.starts_with('$'), "{path}: {text}");
+                    assert!(!text.contains("{M") && !text.contains("{D"), "{path}: {text}");
+                }
+                Value::Array(items) => items.iter().for_each(|item| check(item, path)),
+                Value::Object(fields) => {
+                    fields.iter().for_each(|(name, field)| check(field, &format!("{path}.{name}")))
+                }
+                _ => {}
+            }
+        }
+        let limits = Limits { max_title_chars: 123, mcp_max_content_chars: 4567, ..Limits::default() };
+        let tools = list(&limits);
+        check(&tools, "tools");
+        let get = &tools["tools"][2];
+        assert!(get["description"].as_str().unwrap().contains("longer than 4567 characters"));
+        let save = &tools["tools"][0];
+        assert_eq!(save["inputSchema"]["properties"]["title"]["maxLength"], 123);
+        assert_eq!(save["annotations"]["title"], "Save a memory");
+        let hit = &tools["tools"][1]["outputSchema"]["properties"]["items"]["items"];
+        assert_eq!(hit["required"].as_array().unwrap().len(), 13);
+        assert_eq!(
+            tools["tools"][3]["inputSchema"]["properties"]["kind"]["enum"].as_array().unwrap().len(),
+            Kind::ALL.len()
+        );
     }
 
     #[test]
