@@ -1,6 +1,6 @@
 //! Memo's Cloudflare Worker: the HTTP shell around the `memo-api` crate.
 //!
-//! A request enters at [`fetch`], is routed in [`router`] (with [`cors`] and
+//! A request enters at `fetch` (below), is routed in [`router`] (with [`cors`] and
 //! the [`rate_limit`]s), authenticated in [`auth`] (and by the database in
 //! the same statement), its body read within limits by [`http`], and handed
 //! to a handler in [`routes`] (a module per resource) or [`mcp`]. Handlers

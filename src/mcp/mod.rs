@@ -3,9 +3,9 @@
 //! API. Hand-rolled JSON-RPC: the Rust MCP SDK needs a runtime a wasm worker
 //! does not have.
 //!
-//! [`transport`] speaks HTTP, [`protocol`] JSON-RPC, [`server`] dispatches
-//! the methods to [`tools`] and [`resources`], which reach memories only
-//! through [`store`].
+//! `transport` speaks HTTP, [`protocol`] JSON-RPC, `server` dispatches the
+//! methods to `tools` and `resources`, which reach memories only through
+//! `store`.
 
 mod args;
 pub mod protocol;

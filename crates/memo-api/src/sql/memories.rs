@@ -182,7 +182,7 @@ async fn upsert(db: &impl Connection, key: &KeyHash, items: &[Insert<'_>], whole
     db.query_authed(key, SQL, &all).await
 }
 
-/// [`upsert_memories_sql!`] without its `caller` CTE.
+/// `upsert_memories_sql!` without its `caller` CTE.
 pub const UPSERT_MEMORIES_BODY: &str = upsert_memories_sql!("caller");
 
 /// What one result row of the upsert statement did.

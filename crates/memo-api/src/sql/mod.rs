@@ -55,8 +55,9 @@ pub(crate) use authed;
 pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
 
 /// The deployment's default quotas. A statement that stores memories hands
-/// them to Postgres through [`with_quota_defaults!`]; the quota triggers of
-/// migrations/0013_quotas_upkeep.sql check them, or a tenant's own.
+/// them to Postgres through `with_quota_defaults!`; the quota triggers of
+/// migrations/0013_quotas_upkeep.sql (sharded by 0020) check them, or a
+/// tenant's own.
 #[derive(Debug, Clone, Copy)]
 pub struct QuotaDefaults {
     pub memories: i64,
@@ -64,7 +65,7 @@ pub struct QuotaDefaults {
 }
 
 impl QuotaDefaults {
-    /// The two parameters [`with_quota_defaults!`] names.
+    /// The two parameters `with_quota_defaults!` names.
     pub fn as_params(&self) -> [Param<'_>; 2] {
         [(&self.memories, Type::INT8), (&self.bytes, Type::INT8)]
     }
